@@ -1,0 +1,230 @@
+from django import forms
+from django.contrib import admin
+from django.contrib.auth import get_user_model
+from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.db.models import Count
+from django.utils.translation import gettext_lazy as _
+
+from .metrics import registry
+from .models import (
+    Country,
+    CountryGroup,
+    Deliverable,
+    Indicator,
+    IndicatorTarget,
+    Membership,
+    Milestone,
+    Organisation,
+    Partner,
+    Profile,
+    Project,
+    Workstream,
+)
+
+
+@admin.register(CountryGroup)
+class CountryGroupAdmin(admin.ModelAdmin):
+    list_display = ["name", "key", "country_count"]
+    search_fields = ["name", "key"]
+    prepopulated_fields = {"key": ["name"]}
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(_country_count=Count("countries"))
+
+    @admin.display(description=_("countries"), ordering="_country_count")
+    def country_count(self, obj):
+        return obj._country_count
+
+
+@admin.register(Country)
+class CountryAdmin(admin.ModelAdmin):
+    list_display = ["name", "code", "group_names"]
+    list_filter = ["groups"]
+    search_fields = ["name", "code"]
+    filter_horizontal = ["groups"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("groups")
+
+    @admin.display(description=_("groups"))
+    def group_names(self, obj):
+        return ", ".join(group.name for group in obj.groups.all())
+
+
+@admin.register(Organisation)
+class OrganisationAdmin(admin.ModelAdmin):
+    list_display = ["name", "acronym", "kind", "country"]
+    list_filter = ["kind", "country"]
+    search_fields = ["name", "acronym"]
+    list_select_related = ["country"]
+    autocomplete_fields = ["country"]
+
+
+class PartnerInline(admin.TabularInline):
+    model = Partner
+    extra = 0
+    autocomplete_fields = ["organisation"]
+
+
+class WorkstreamInline(admin.TabularInline):
+    model = Workstream
+    extra = 0
+    fields = ["number", "title", "lead", "start_date", "end_date"]
+    autocomplete_fields = ["lead"]
+    show_change_link = True
+
+
+class IndicatorForm(forms.ModelForm):
+    """The metric is chosen from the metrics the apps have registered, not typed."""
+
+    metric = forms.ChoiceField(label=_("metric"), choices=())
+
+    class Meta:
+        model = Indicator
+        fields = ["project", "order", "key", "label", "unit", "target", "metric", "description"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        choices = registry.choices()
+        current = self.instance.metric if self.instance and self.instance.pk else None
+        if current and registry.get(current) is None:
+            choices = [(current, _("%(key)s (not registered yet)") % {"key": current}), *choices]
+        self.fields["metric"].choices = [("", "---------"), *choices]
+
+
+class IndicatorInline(admin.TabularInline):
+    model = Indicator
+    form = IndicatorForm
+    extra = 0
+    fields = ["order", "key", "label", "unit", "target", "metric"]
+    show_change_link = True
+
+
+class MembershipInline(admin.TabularInline):
+    model = Membership
+    extra = 0
+    autocomplete_fields = ["user", "project"]
+
+
+@admin.register(Project)
+class ProjectAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "funding_programme", "start_date", "end_date", "status"]
+    list_filter = ["status", "funding_programme"]
+    search_fields = ["code", "name", "acronym", "full_title"]
+    date_hierarchy = "start_date"
+    inlines = [PartnerInline, WorkstreamInline, IndicatorInline, MembershipInline]
+
+
+@admin.register(Partner)
+class PartnerAdmin(admin.ModelAdmin):
+    list_display = ["organisation", "project", "role"]
+    list_filter = ["role", "project"]
+    search_fields = ["organisation__name", "organisation__acronym", "project__code"]
+    list_select_related = ["organisation", "project"]
+    autocomplete_fields = ["project", "organisation"]
+
+
+class MilestoneInline(admin.TabularInline):
+    model = Milestone
+    extra = 0
+
+
+class DeliverableInline(admin.TabularInline):
+    model = Deliverable
+    extra = 0
+
+
+@admin.register(Workstream)
+class WorkstreamAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "project", "lead", "start_date", "end_date"]
+    list_filter = ["project"]
+    search_fields = ["title", "project__code"]
+    list_select_related = ["project", "lead"]
+    autocomplete_fields = ["project", "lead"]
+    inlines = [MilestoneInline, DeliverableInline]
+
+
+@admin.register(Milestone)
+class MilestoneAdmin(admin.ModelAdmin):
+    list_display = ["title", "workstream", "project", "due_date", "status", "reached_on"]
+    list_filter = ["status", "workstream__project"]
+    search_fields = ["title", "workstream__title"]
+    list_select_related = ["workstream__project"]
+    autocomplete_fields = ["workstream"]
+    date_hierarchy = "due_date"
+
+    @admin.display(description=_("project"), ordering="workstream__project__code")
+    def project(self, obj):
+        return obj.workstream.project
+
+
+@admin.register(Deliverable)
+class DeliverableAdmin(MilestoneAdmin):
+    list_display = ["title", "workstream", "project", "due_date", "status", "delivered_on"]
+
+
+class IndicatorTargetInline(admin.TabularInline):
+    model = IndicatorTarget
+    extra = 0
+
+
+@admin.register(Indicator)
+class IndicatorAdmin(admin.ModelAdmin):
+    form = IndicatorForm
+    list_display = ["label", "key", "project", "target", "unit", "metric"]
+    list_filter = ["project"]
+    search_fields = ["label", "key", "project__code"]
+    list_select_related = ["project"]
+    autocomplete_fields = ["project"]
+    inlines = [IndicatorTargetInline]
+
+
+@admin.register(IndicatorTarget)
+class IndicatorTargetAdmin(admin.ModelAdmin):
+    list_display = ["indicator", "project", "due_date", "target"]
+    list_filter = ["indicator__project"]
+    search_fields = ["indicator__label", "indicator__key"]
+    list_select_related = ["indicator__project"]
+    autocomplete_fields = ["indicator"]
+
+    @admin.display(description=_("project"), ordering="indicator__project__code")
+    def project(self, obj):
+        return obj.indicator.project
+
+
+@admin.register(Membership)
+class MembershipAdmin(admin.ModelAdmin):
+    list_display = ["user", "project", "role"]
+    list_filter = ["role", "project"]
+    search_fields = ["user__username", "user__first_name", "user__last_name", "user__email", "project__code"]
+    list_select_related = ["user", "project"]
+    autocomplete_fields = ["user", "project"]
+
+
+@admin.register(Profile)
+class ProfileAdmin(admin.ModelAdmin):
+    list_display = ["user", "organisation", "time_zone"]
+    search_fields = ["user__username", "organisation__name"]
+    list_select_related = ["user", "organisation"]
+    autocomplete_fields = ["user", "organisation"]
+
+
+class ProfileInline(admin.StackedInline):
+    model = Profile
+    can_delete = False
+    autocomplete_fields = ["organisation"]
+
+
+class UserMembershipInline(admin.TabularInline):
+    model = Membership
+    extra = 0
+    autocomplete_fields = ["project"]
+
+
+User = get_user_model()
+admin.site.unregister(User)
+
+
+@admin.register(User)
+class UserAdmin(BaseUserAdmin):
+    inlines = [ProfileInline, UserMembershipInline]

@@ -1,0 +1,24 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class ProjectsConfig(AppConfig):
+    name = "projects"
+    verbose_name = _("Projects")
+
+    def ready(self) -> None:
+        from . import demo, metrics, queries, signals  # noqa: F401
+
+        metrics.registry.register(
+            "deliverables_done",
+            label=_("Deliverables approved"),
+            compute=queries.deliverables_done,
+            app_label=self.label,
+        )
+        metrics.registry.register(
+            "milestones_reached",
+            label=_("Milestones reached"),
+            compute=queries.milestones_reached,
+            app_label=self.label,
+        )
+        demo.seeders.register(self.label, demo.seed_core, order=0)

@@ -1,0 +1,90 @@
+"""Demo data for `manage.py seed_demo`: the core's part, and the registry through which other apps add theirs.
+
+A seeder is a function `seed(*, activities: int, rng: random.Random, today: date) -> dict[str, int]` returning
+what it created. Seeders must be deterministic for a given `activities` and safe to run again (they replace
+their own demo records rather than add to them), and should use bulk inserts so N = 100,000 stays fast.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+
+from django.conf import settings
+
+SeedFn = Callable[..., dict[str, int]]
+
+DEMO_ACCOUNTS = [
+    # username, superuser, {project code: role}, first name, last name
+    ("demo-admin", True, {}, "Ada", "Admin"),
+    ("demo-manager", False, {"DTP-TOC": "manager", "ATHENA2": "manager", "IMOBEX": "manager"}, "Mara", "Manager"),
+    ("demo-staff", False, {"DTP-TOC": "staff", "ATHENA2": "staff"}, "Stefan", "Staff"),
+    ("demo-viewer", False, {"ATHENA2": "viewer"}, "Vera", "Viewer"),
+]
+
+
+@dataclass(frozen=True)
+class Seeder:
+    app_label: str
+    seed: SeedFn
+    order: int
+
+
+class SeederRegistry:
+    def __init__(self) -> None:
+        self._seeders: dict[str, Seeder] = {}
+
+    def register(self, app_label: str, seed: SeedFn, *, order: int = 100) -> None:
+        self._seeders[app_label] = Seeder(app_label, seed, order)
+
+    def all(self) -> list[Seeder]:
+        return sorted(self._seeders.values(), key=lambda s: (s.order, s.app_label))
+
+
+seeders = SeederRegistry()
+
+
+def seed_core(*, activities: int, rng: random.Random, today: date) -> dict[str, int]:
+    """Demo accounts with their memberships, and progress on the milestones and deliverables already due."""
+    from .models import Deliverable, Milestone, Project
+    from .services import membership_set, profile_update, user_ensure
+
+    projects = {p.code: p for p in Project.objects.all()}
+    for username, superuser, roles, first_name, last_name in DEMO_ACCOUNTS:
+        user = user_ensure(
+            username=username,
+            password=settings.DEMO_PASSWORD,
+            email=f"{username}@selec.example",
+            superuser=superuser,
+            first_name=first_name,
+            last_name=last_name,
+        )
+        profile_update(user=user, time_zone=settings.PORTAL_DEFAULT_USER_TIME_ZONE)
+        for code, role in roles.items():
+            if code in projects:
+                membership_set(user=user, project=projects[code], role=role)
+
+    reached = 0
+    milestones = list(Milestone.objects.order_by("pk"))
+    for milestone in milestones:
+        if milestone.due_date < today and rng.random() < 0.8:
+            milestone.status, milestone.reached_on = Milestone.Status.REACHED, milestone.due_date
+            reached += 1
+        else:
+            milestone.status, milestone.reached_on = Milestone.Status.PENDING, None
+    Milestone.objects.bulk_update(milestones, ["status", "reached_on"])
+
+    approved = 0
+    deliverables = list(Deliverable.objects.order_by("pk"))
+    for deliverable in deliverables:
+        if deliverable.due_date < today and rng.random() < 0.7:
+            deliverable.status, deliverable.delivered_on = Deliverable.Status.APPROVED, deliverable.due_date
+            approved += 1
+        elif deliverable.due_date < today:
+            deliverable.status, deliverable.delivered_on = Deliverable.Status.SUBMITTED, deliverable.due_date
+        else:
+            deliverable.status, deliverable.delivered_on = Deliverable.Status.PLANNED, None
+    Deliverable.objects.bulk_update(deliverables, ["status", "delivered_on"])
+    return {"demo accounts": len(DEMO_ACCOUNTS), "milestones reached": reached, "deliverables approved": approved}

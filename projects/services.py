@@ -1,0 +1,149 @@
+"""Writes of the core. Views, the admin's actions, management commands and Celery tasks all come through here."""
+
+from __future__ import annotations
+
+import calendar
+from dataclasses import dataclass, field
+from datetime import date
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+
+from . import reference
+from .models import (
+    Country,
+    CountryGroup,
+    Deliverable,
+    Indicator,
+    Membership,
+    Milestone,
+    Organisation,
+    Partner,
+    Profile,
+    Project,
+    Workstream,
+)
+
+
+def add_months(start: date, months: int) -> date:
+    """The date `months` after `start`, clamped to the end of a shorter month."""
+    month_index = start.month - 1 + months
+    year, month = start.year + month_index // 12, month_index % 12 + 1
+    return date(year, month, min(start.day, calendar.monthrange(year, month)[1]))
+
+
+def project_month_end(project: Project, month: int) -> date:
+    """The last day of the project's n-th month (month 1 is the month the project starts in)."""
+    first = add_months(project.start_date.replace(day=1), month - 1)
+    return first.replace(day=calendar.monthrange(first.year, first.month)[1])
+
+
+PROJECT_FIELDS = ("name", "acronym", "full_title", "funding_programme", "start_date", "end_date", "description")
+
+
+@dataclass
+class LoadReport:
+    created: dict[str, int] = field(default_factory=dict)
+
+    def count(self, what: str, created: bool) -> None:
+        if created:
+            self.created[what] = self.created.get(what, 0) + 1
+
+    @property
+    def total(self) -> int:
+        return sum(self.created.values())
+
+
+@transaction.atomic
+def reference_data_load() -> LoadReport:
+    """Create whatever of the SELEC reference data is missing. Never overwrites: edits made in the admin stay."""
+    report = LoadReport()
+    countries = {}
+    for code, name in reference.COUNTRIES.items():
+        countries[code], created = Country.objects.get_or_create(code=code, defaults={"name": name})
+        report.count("countries", created)
+    for spec in reference.COUNTRY_GROUPS:
+        group, created = CountryGroup.objects.get_or_create(
+            key=spec["key"], defaults={"name": spec["name"], "description": spec["description"]}
+        )
+        report.count("country groups", created)
+        present = set(group.countries.values_list("code", flat=True))
+        missing = [countries[code] for code in spec["members"] if code not in present]
+        if missing:
+            group.countries.add(*missing)
+            report.created["group memberships"] = report.created.get("group memberships", 0) + len(missing)
+
+    organisations = {}
+    for name, acronym, kind, country_code in reference.ORGANISATIONS:
+        organisations[acronym], created = Organisation.objects.get_or_create(
+            name=name, defaults={"acronym": acronym, "kind": kind, "country": countries[country_code]}
+        )
+        report.count("organisations", created)
+
+    for spec in reference.PROJECTS:
+        project, created = Project.objects.get_or_create(
+            code=spec["code"],
+            defaults={
+                "status": spec.get("status", Project.Status.ACTIVE),
+                **{key: spec.get(key, "") for key in PROJECT_FIELDS},
+            },
+        )
+        report.count("projects", created)
+        for acronym, role in spec["partners"]:
+            _, created = Partner.objects.get_or_create(
+                project=project, organisation=organisations[acronym], defaults={"role": role}
+            )
+            report.count("partners", created)
+        for ws in spec["workstreams"]:
+            workstream, created = Workstream.objects.get_or_create(
+                project=project,
+                number=ws["number"],
+                defaults={
+                    "title": ws["title"],
+                    "lead": organisations[ws["lead"]],
+                    "start_date": add_months(project.start_date.replace(day=1), ws["months"][0] - 1),
+                    "end_date": project_month_end(project, ws["months"][1]),
+                },
+            )
+            report.count("workstreams", created)
+            for title, month in ws["milestones"]:
+                _, created = Milestone.objects.get_or_create(
+                    workstream=workstream, title=title, defaults={"due_date": project_month_end(project, month)}
+                )
+                report.count("milestones", created)
+            for title, month in ws["deliverables"]:
+                _, created = Deliverable.objects.get_or_create(
+                    workstream=workstream, title=title, defaults={"due_date": project_month_end(project, month)}
+                )
+                report.count("deliverables", created)
+        for order, (key, label, unit, target) in enumerate(spec["indicators"], start=1):
+            _, created = Indicator.objects.get_or_create(
+                project=project,
+                key=key,
+                defaults={"label": label, "unit": unit, "target": target, "metric": key, "order": order},
+            )
+            report.count("indicators", created)
+    return report
+
+
+def membership_set(*, user, project: Project, role: str) -> Membership:
+    """Give the user this role in the project (creating or changing the membership)."""
+    membership, _ = Membership.objects.update_or_create(user=user, project=project, defaults={"role": role})
+    return membership
+
+
+def profile_update(*, user, time_zone: str, organisation: Organisation | None = None) -> Profile:
+    profile, _ = Profile.objects.update_or_create(
+        user=user, defaults={"time_zone": time_zone, "organisation": organisation}
+    )
+    return profile
+
+
+def user_ensure(*, username: str, password: str, email: str = "", superuser: bool = False, **names):
+    """Create the account if it does not exist; an existing account is left as it is."""
+    User = get_user_model()
+    user = User.objects.filter(username=username).first()
+    if user is None:
+        create = User.objects.create_superuser if superuser else User.objects.create_user
+        user = create(username=username, password=password, email=email, **names)
+    return user

@@ -1,0 +1,11 @@
+from django.urls import path
+
+from . import views
+
+app_name = "projects"
+
+urlpatterns = [
+    path("", views.portfolio, name="portfolio"),
+    path("account/", views.account_settings, name="account-settings"),
+    path("projects/<str:code>/", views.project_detail, name="project-detail"),
+]

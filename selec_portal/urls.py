@@ -1,0 +1,16 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+
+from projects import views as project_views
+
+admin.site.site_header = "SELEC portal administration"
+admin.site.site_title = "SELEC portal"
+
+urlpatterns = [
+    path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("healthz", project_views.healthz, name="healthz"),
+    path("admin/", admin.site.urls),
+    path("", include("projects.urls")),
+]
