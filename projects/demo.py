@@ -48,7 +48,7 @@ seeders = SeederRegistry()
 
 def seed_core(*, activities: int, rng: random.Random, today: date) -> dict[str, int]:
     """Demo accounts with their memberships, and progress on the milestones and deliverables already due."""
-    from .models import Deliverable, Milestone, Project
+    from .models import Deliverable, Indicator, IndicatorTarget, Milestone, Project
     from .services import membership_set, profile_update, user_ensure
 
     projects = {p.code: p for p in Project.objects.all()}
@@ -87,4 +87,19 @@ def seed_core(*, activities: int, rng: random.Random, today: date) -> dict[str, 
         else:
             deliverable.status, deliverable.delivered_on = Deliverable.Status.PLANNED, None
     Deliverable.objects.bulk_update(deliverables, ["status", "delivered_on"])
-    return {"demo accounts": len(DEMO_ACCOUNTS), "milestones reached": reached, "deliverables approved": approved}
+
+    # Mid-term targets: half of each target by the middle of the project.
+    mid_targets = 0
+    for indicator in Indicator.objects.select_related("project"):
+        project = indicator.project
+        midpoint = project.start_date + (project.end_date - project.start_date) / 2
+        _, created = IndicatorTarget.objects.update_or_create(
+            indicator=indicator, due_date=midpoint, defaults={"target": indicator.target // 2}
+        )
+        mid_targets += created
+    return {
+        "demo accounts": len(DEMO_ACCOUNTS),
+        "milestones reached": reached,
+        "deliverables approved": approved,
+        "mid-term targets": mid_targets,
+    }

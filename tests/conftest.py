@@ -1,0 +1,125 @@
+"""The suite's shared world: the SELEC reference data and one set of users with every role.
+
+Users (all members of ATHENA2 unless said otherwise):
+- `admin`: a superuser;
+- `manager`, `staff`, `viewer`: the three project roles in ATHENA2;
+- `outsider`: staff of IMOBEX only, who must never see ATHENA2.
+
+With PORTAL_REQUIRE_SERVICES=1 (as `make test` sets) a missing PostgreSQL or Redis fails the run at once.
+"""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+from django.core.management import call_command
+
+from projects.models import Membership, Project
+from projects.services import membership_set, reference_data_load
+
+PASSWORD = "correct-horse-battery-staple"
+
+
+def _require_services() -> None:
+    from django.conf import settings
+
+    problems = []
+    engine = settings.DATABASES["default"]["ENGINE"]
+    if "postgresql" not in engine:
+        problems.append(f"DATABASE_URL must point at PostgreSQL (engine is {engine})")
+    if not settings.REDIS_URL:
+        problems.append("REDIS_URL is not set")
+    else:
+        import redis
+
+        try:
+            redis.Redis.from_url(settings.REDIS_URL, socket_connect_timeout=3).ping()
+        except redis.RedisError as exc:
+            problems.append(f"Redis at {settings.REDIS_URL} does not answer: {exc}")
+    if problems:
+        pytest.exit("Required services are missing: " + "; ".join(problems), returncode=3)
+
+
+def pytest_sessionstart(session):
+    if os.environ.get("PORTAL_REQUIRE_SERVICES") == "1":
+        _require_services()
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    with django_db_blocker.unblock():
+        reference_data_load()
+
+
+@pytest.fixture
+def selec(db) -> dict[str, Project]:
+    """The three projects by code (reloaded if a transactional test flushed them)."""
+    if not Project.objects.exists():
+        reference_data_load()
+    return {p.code: p for p in Project.objects.all()}
+
+
+@pytest.fixture
+def athena(selec) -> Project:
+    return selec["ATHENA2"]
+
+
+@pytest.fixture
+def imobex(selec) -> Project:
+    return selec["IMOBEX"]
+
+
+def make_user(django_user_model, username: str, **extra):
+    return django_user_model.objects.create_user(
+        username=username, password=PASSWORD, email=f"{username}@example.org", **extra
+    )
+
+
+@pytest.fixture
+def admin_user(django_user_model, selec):
+    return django_user_model.objects.create_superuser(username="admin", password=PASSWORD, email="admin@example.org")
+
+
+@pytest.fixture
+def manager(django_user_model, athena):
+    user = make_user(django_user_model, "manager", first_name="Mara", last_name="Manager")
+    membership_set(user=user, project=athena, role=Membership.Role.MANAGER)
+    return user
+
+
+@pytest.fixture
+def staff(django_user_model, athena):
+    user = make_user(django_user_model, "staff", first_name="Stefan", last_name="Staff")
+    membership_set(user=user, project=athena, role=Membership.Role.STAFF)
+    return user
+
+
+@pytest.fixture
+def viewer(django_user_model, athena):
+    user = make_user(django_user_model, "viewer")
+    membership_set(user=user, project=athena, role=Membership.Role.VIEWER)
+    return user
+
+
+@pytest.fixture
+def outsider(django_user_model, imobex):
+    user = make_user(django_user_model, "outsider")
+    membership_set(user=user, project=imobex, role=Membership.Role.STAFF)
+    return user
+
+
+@pytest.fixture
+def client_for(client):
+    """client_for(user) -> a test client logged in as that user."""
+
+    def login(user):
+        client.force_login(user)
+        return client
+
+    return login
+
+
+@pytest.fixture
+def demo_data(db):
+    call_command("seed_demo", activities=20, force=True, stdout=open(os.devnull, "w"))
