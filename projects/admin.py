@@ -2,6 +2,7 @@ from django import forms
 from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.db import models
 from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
 
@@ -16,6 +17,7 @@ from .models import (
     Milestone,
     Organisation,
     Partner,
+    Person,
     Profile,
     Project,
     Workstream,
@@ -54,6 +56,7 @@ class CountryAdmin(admin.ModelAdmin):
 @admin.register(Organisation)
 class OrganisationAdmin(admin.ModelAdmin):
     list_display = ["name", "acronym", "kind", "country"]
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     list_filter = ["kind", "country"]
     search_fields = ["name", "acronym"]
     list_select_related = ["country"]
@@ -199,6 +202,16 @@ class MembershipAdmin(admin.ModelAdmin):
     search_fields = ["user__username", "user__first_name", "user__last_name", "user__email", "project__code"]
     list_select_related = ["user", "project"]
     autocomplete_fields = ["user", "project"]
+
+
+@admin.register(Person)
+class PersonAdmin(admin.ModelAdmin):
+    list_display = ["name", "organisation", "country", "gender", "created_at"]
+    list_filter = ["country", "gender", "organisation__kind"]
+    search_fields = ["name", "email", "organisation__name", "organisation__acronym"]
+    list_select_related = ["organisation", "country"]
+    autocomplete_fields = ["organisation", "country"]
+    date_hierarchy = "created_at"
 
 
 @admin.register(Profile)

@@ -9,6 +9,10 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from django.db.models import QuerySet
 
 # compute(project_ids, until) -> {project_id: value}; `until` (inclusive) limits the records to those dated on or
 # before it, for "value at a date" (reports, burn-up charts); None means everything so far.
@@ -57,3 +61,52 @@ def count_by_project(queryset, project_field: str = "project_id") -> dict[int, i
 
     rows = queryset.order_by().values(project_field).annotate(n=Count("pk", distinct=True))
     return {row[project_field]: row["n"] for row in rows}
+
+
+# --- people ---------------------------------------------------------------------------------------------------------
+# Apps whose records involve people (joint activities, events) register a source: a function
+# (project_ids, until) -> queryset of rows with "project_id" and "person_id". The core counts distinct people
+# across every source, so an officer in five activities and a workshop counts once.
+PeopleSourceFn = Callable[[Sequence[int], date | None], "QuerySet"]
+
+
+class PeopleSourceRegistry:
+    def __init__(self) -> None:
+        self._sources: dict[str, PeopleSourceFn] = {}
+
+    def register(self, key: str, source: PeopleSourceFn) -> None:
+        self._sources[key] = source
+
+    def unregister(self, key: str) -> None:
+        self._sources.pop(key, None)
+
+    def keys(self) -> list[str]:
+        return sorted(self._sources)
+
+    def get(self, key: str) -> PeopleSourceFn:
+        return self._sources[key]
+
+
+people_sources = PeopleSourceRegistry()
+
+
+def distinct_people_by_project(
+    project_ids: Sequence[int], until: date | None = None, sources: Sequence[str] | None = None
+) -> dict[int, int]:
+    """{project_id: number of distinct people} over the registered people sources, in one query."""
+    from django.db import connection
+
+    keys = people_sources.keys() if sources is None else list(sources)
+    parts, params = [], []
+    for key in keys:
+        qs = people_sources.get(key)(project_ids, until).order_by().values("project_id", "person_id")
+        sql, part_params = qs.query.sql_with_params()
+        parts.append(f"SELECT project_id, person_id FROM ({sql}) AS src_{len(parts)}")
+        params.extend(part_params)
+    if not parts:
+        return {}
+    union = " UNION ".join(parts)
+    query = f"SELECT project_id, COUNT(DISTINCT person_id) FROM ({union}) AS people GROUP BY project_id"
+    with connection.cursor() as cursor:
+        cursor.execute(query, params)
+        return dict(cursor.fetchall())

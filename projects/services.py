@@ -19,6 +19,7 @@ from .models import (
     Milestone,
     Organisation,
     Partner,
+    Person,
     Profile,
     Project,
     Workstream,
@@ -147,3 +148,27 @@ def user_ensure(*, username: str, password: str, email: str = "", superuser: boo
         create = User.objects.create_superuser if superuser else User.objects.create_user
         user = create(username=username, password=password, email=email, **names)
     return user
+
+
+def person_find_or_create(
+    *, name: str, country: Country, organisation: Organisation | None = None, email: str = "", gender: str = ""
+) -> tuple[Person, bool]:
+    """The person with this name at this organisation and country, created if new (so people are counted once).
+
+    An existing person keeps their data; an e-mail or gender given now fills only what was empty.
+    """
+    name = " ".join(name.split())
+    person = Person.objects.matching(name=name, country=country, organisation=organisation).first()
+    if person is None:
+        person = Person(name=name, country=country, organisation=organisation, email=email, gender=gender)
+        person.full_clean()
+        person.save()
+        return person, True
+    changed = []
+    if email and not person.email:
+        person.email, changed = email, [*changed, "email"]
+    if gender and not person.gender:
+        person.gender, changed = gender, [*changed, "gender"]
+    if changed:
+        person.save(update_fields=changed)
+    return person, False

@@ -11,6 +11,7 @@ With PORTAL_REQUIRE_SERVICES=1 (as `make test` sets) a missing PostgreSQL or Red
 from __future__ import annotations
 
 import os
+from io import StringIO
 
 import pytest
 from django.core.management import call_command
@@ -122,4 +123,4 @@ def client_for(client):
 
 @pytest.fixture
 def demo_data(db):
-    call_command("seed_demo", activities=20, force=True, stdout=open(os.devnull, "w"))
+    call_command("seed_demo", activities=20, force=True, stdout=StringIO())

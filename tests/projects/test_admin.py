@@ -3,7 +3,7 @@ from django.contrib import admin
 from django.contrib.auth.models import Group
 from django.urls import reverse
 
-from projects.models import Deliverable, Indicator, Milestone, Project
+from projects.models import Country, Deliverable, Indicator, Milestone, Person, Project
 from tests.utils import count_queries, get_ok
 
 MODELS = [model for model in admin.site._registry if model._meta.app_label in ("projects", "auth")]
@@ -12,6 +12,8 @@ MODELS = [model for model in admin.site._registry if model._meta.app_label in ("
 def _an_instance(model):
     if model is Group and not Group.objects.exists():
         Group.objects.create(name="Auditors")
+    if model is Person and not Person.objects.exists():
+        Person.objects.create(name="Ana Popescu", country=Country.objects.get(code="RO"))
     return model._default_manager.order_by("pk").first()
 
 
