@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from .metrics import registry
 from .models import (
+    AuditEvent,
     Country,
     CountryGroup,
     Deliverable,
@@ -241,3 +242,23 @@ admin.site.unregister(User)
 @admin.register(User)
 class UserAdmin(BaseUserAdmin):
     inlines = [ProfileInline, UserMembershipInline]
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(admin.ModelAdmin):
+    """Read-only: the audit trail is written by the services, never edited."""
+
+    list_display = ["at", "user", "action", "object_type", "object_repr", "project"]
+    list_filter = ["action", "object_type", "project"]
+    search_fields = ["object_repr", "object_id", "user__username"]
+    list_select_related = ["user", "project"]
+    date_hierarchy = "at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -11,6 +11,7 @@ from django.db import transaction
 
 from . import reference
 from .models import (
+    AuditEvent,
     Country,
     CountryGroup,
     Deliverable,
@@ -172,3 +173,28 @@ def person_find_or_create(
     if changed:
         person.save(update_fields=changed)
     return person, False
+
+
+def audit_log(
+    *,
+    user,
+    action: str,
+    obj=None,
+    project: Project | None = None,
+    object_type: str = "",
+    details: dict | None = None,
+) -> AuditEvent:
+    """Record one event of the audit trail. Call it inside the transaction of the write it records."""
+    if obj is not None:
+        object_type = object_type or obj._meta.label
+        if project is None:
+            project = getattr(obj, "project", None) if not isinstance(obj, Project) else obj
+    return AuditEvent.objects.create(
+        user=user if user is not None and user.is_authenticated else None,
+        action=action,
+        project=project,
+        object_type=object_type,
+        object_id=str(obj.pk) if obj is not None and obj.pk is not None else "",
+        object_repr=str(obj)[:200] if obj is not None else "",
+        details=details or {},
+    )

@@ -73,6 +73,10 @@ INSTALLED_APPS = [
     "django_filters",
     "django_celery_beat",
     "projects",
+    "conferences",
+    "operations",
+    "imobex",
+    "reporting",
 ]
 
 MIDDLEWARE = [

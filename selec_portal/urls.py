@@ -13,4 +13,8 @@ urlpatterns = [
     path("healthz", project_views.healthz, name="healthz"),
     path("admin/", admin.site.urls),
     path("", include("projects.urls")),
+    path("", include("conferences.urls")),
+    path("", include("operations.urls")),
+    path("", include("imobex.urls")),
+    path("", include("reporting.urls")),
 ]

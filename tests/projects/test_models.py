@@ -102,3 +102,14 @@ def test_an_intermediate_target_cannot_exceed_the_final_one(athena):
 def test_workstream_numbers_are_unique_within_a_project(athena):
     with pytest.raises(IntegrityError):
         Workstream.objects.create(project=athena, number=1, title="Duplicate")
+
+
+def test_the_audit_trail_records_who_did_what_to_which_record(staff, athena):
+    from projects.models import AuditEvent
+    from projects.services import audit_log
+
+    indicator = athena.indicators.get(key="joint_patrols")
+    event = audit_log(user=staff, action=AuditEvent.Action.EXPORT, obj=indicator, details={"format": "csv"})
+    assert (event.user, event.project, event.object_type) == (staff, athena, "projects.Indicator")
+    assert event.object_id == str(indicator.pk)
+    assert list(AuditEvent.objects.for_user(staff)) == [event]
