@@ -7,11 +7,16 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from django.contrib.auth import get_user_model
+import logging
+
+from django.core.files.base import ContentFile
 from django.db import transaction
+from django.utils import timezone
 
 from . import reference
 from .models import (
     AuditEvent,
+    BackgroundJob,
     Country,
     CountryGroup,
     Deliverable,
@@ -198,3 +203,56 @@ def audit_log(
         object_repr=str(obj)[:200] if obj is not None else "",
         details=details or {},
     )
+
+
+logger = logging.getLogger(__name__)
+
+
+def job_start(*, user, project: Project, kind: str, title: str, params: dict | None = None) -> BackgroundJob:
+    """Queue a background job; its Celery task is sent once the surrounding transaction commits."""
+    from . import jobs, tasks
+
+    if jobs.handlers.get(kind) is None:
+        raise ValueError(f"no job handler registered for {kind!r}")
+    job = BackgroundJob.objects.create(kind=kind, title=title, project=project, user=user, params=params or {})
+    transaction.on_commit(lambda: tasks.job_run.delay(str(job.pk)))
+    return job
+
+
+def job_progress(*, job_id, percent: int, message: str = "") -> None:
+    BackgroundJob.objects.filter(pk=job_id).update(progress=max(0, min(100, percent)), message=message[:300])
+
+
+def job_execute(*, job_id) -> BackgroundJob | None:
+    """Claim a queued job (a conditional UPDATE: only one runner wins), run its handler, store the result."""
+    from . import jobs
+
+    claimed = BackgroundJob.objects.filter(pk=job_id, status=BackgroundJob.Status.QUEUED).update(
+        status=BackgroundJob.Status.RUNNING, started_at=timezone.now(), progress=0
+    )
+    if not claimed:
+        return None
+    job = BackgroundJob.objects.select_related("project", "user").get(pk=job_id)
+    handler = jobs.handlers.get(job.kind)
+    try:
+        if handler is None:
+            raise jobs.JobError(f"No handler for jobs of kind {job.kind}.")
+        result = handler(job, lambda percent, message="": job_progress(job_id=job.pk, percent=percent, message=message))
+    except jobs.JobError as exc:
+        return _job_finish(job, BackgroundJob.Status.FAILED, str(exc))
+    except Exception:
+        logger.exception("background job %s (%s) failed", job.pk, job.kind)
+        return _job_finish(job, BackgroundJob.Status.FAILED, "The job failed unexpectedly; the error was logged.")
+    if result is not None:
+        if result.content is not None:
+            job.result.save(result.filename, ContentFile(result.content), save=False)
+        job.result_data = result.data
+    return _job_finish(job, BackgroundJob.Status.SUCCEEDED, "")
+
+
+def _job_finish(job: BackgroundJob, status: str, message: str) -> BackgroundJob:
+    job.status, job.message, job.finished_at = status, message[:300], timezone.now()
+    if status == BackgroundJob.Status.SUCCEEDED:
+        job.progress = 100
+    job.save(update_fields=["status", "message", "finished_at", "progress", "result", "result_data"])
+    return job

@@ -1,0 +1,11 @@
+"""Celery tasks of the core. Tasks take ids, re-read the rows and call one service."""
+
+from celery import shared_task
+
+from . import services
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True, ignore_result=True)
+def job_run(job_id: str) -> None:
+    """Run a background job once: a second delivery finds it already claimed and does nothing."""
+    services.job_execute(job_id=job_id)
