@@ -621,9 +621,9 @@ class BackgroundJob(models.Model):
     def __str__(self) -> str:
         return f"{self.title} ({self.get_status_display()})"
 
+    def get_absolute_url(self) -> str:
+        return reverse("projects:job-detail", kwargs={"code": self.project.code, "pk": self.pk})
+
     @property
     def is_finished(self) -> bool:
         return self.status in (self.Status.SUCCEEDED, self.Status.FAILED)
-
-    def get_absolute_url(self) -> str:
-        return reverse("projects:job-detail", kwargs={"code": self.project.code, "pk": self.pk})

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import calendar
+import logging
 from dataclasses import dataclass, field
 from datetime import date
 
 from django.contrib.auth import get_user_model
-import logging
-
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
