@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from .metrics import registry
 from .models import (
     AuditEvent,
+    BackgroundJob,
     Country,
     CountryGroup,
     Deliverable,
@@ -262,3 +263,14 @@ class AuditEventAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(BackgroundJob)
+class BackgroundJobAdmin(admin.ModelAdmin):
+    list_display = ["title", "kind", "project", "user", "status", "progress", "created_at", "finished_at"]
+    list_filter = ["status", "kind", "project"]
+    search_fields = ["title", "kind", "user__username"]
+    list_select_related = ["project", "user"]
+    readonly_fields = ["id", "created_at", "started_at", "finished_at"]
+    autocomplete_fields = ["project", "user"]
+    date_hierarchy = "created_at"

@@ -3,8 +3,8 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.db import connection
-from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import redirect, render
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -15,8 +15,8 @@ from selec_portal.celery import app as celery_app
 from . import queries
 from .forms import ProfileForm
 from .middleware import SESSION_TIME_ZONE_KEY
-from .models import Profile
-from .services import profile_update
+from .models import AuditEvent, BackgroundJob, Profile
+from .services import audit_log, profile_update
 
 
 def portfolio(request: HttpRequest) -> HttpResponse:
@@ -32,6 +32,23 @@ def project_detail(request: HttpRequest, code: str) -> HttpResponse:
     context = queries.project_page_data(project)
     context.update(project=project, today=timezone.localdate(), elapsed=project.time_elapsed_percent())
     return render(request, "projects/project_detail.html", context)
+
+
+def job_detail(request: HttpRequest, code: str, pk) -> HttpResponse:
+    """A background job's progress; the page polls itself (htmx) until the job is finished."""
+    project = queries.project_for_user(request.user, code)
+    job = get_object_or_404(BackgroundJob.objects.filter(project=project).select_related("user"), pk=pk)
+    template = "projects/includes/job_status.html" if request.headers.get("HX-Request") else "projects/job_detail.html"
+    return render(request, template, {"project": project, "job": job})
+
+
+def job_download(request: HttpRequest, code: str, pk) -> FileResponse:
+    project = queries.project_for_user(request.user, code)
+    job = get_object_or_404(BackgroundJob.objects.filter(project=project), pk=pk)
+    if job.status != BackgroundJob.Status.SUCCEEDED or not job.result:
+        raise Http404(_("This job has no result to download."))
+    audit_log(user=request.user, action=AuditEvent.Action.EXPORT, obj=job, project=project)
+    return FileResponse(job.result.open("rb"), as_attachment=True, filename=job.result.name.rsplit("/", 1)[-1])
 
 
 def account_settings(request: HttpRequest) -> HttpResponse:

@@ -124,3 +124,12 @@ def client_for(client):
 @pytest.fixture
 def demo_data(db):
     call_command("seed_demo", activities=20, force=True, stdout=StringIO())
+
+
+@pytest.fixture
+def celery_worker_running(transactional_db):
+    """A real Celery worker consuming from the real Redis broker, in threads of this process."""
+    from tests.celery_utils import running_worker
+
+    with running_worker():
+        yield
