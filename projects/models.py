@@ -357,6 +357,71 @@ class Deliverable(models.Model):
         return self.overdue_on(timezone.localdate())
 
 
+class Task(models.Model):
+    """A piece of work in a workstream, owned by one member of the project and due by a date."""
+
+    class Status(models.TextChoices):
+        TODO = "todo", _("To do")
+        IN_PROGRESS = "in_progress", _("In progress")
+        BLOCKED = "blocked", _("Blocked")
+        DONE = "done", _("Done")
+
+    workstream = models.ForeignKey(
+        Workstream, on_delete=models.CASCADE, related_name="tasks", verbose_name=_("workstream")
+    )
+    title = models.CharField(_("title"), max_length=200)
+    description = models.TextField(_("description"), blank=True)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="owned_tasks",
+        verbose_name=_("owner"),
+        help_text=_("A member of the project."),
+    )
+    due_date = models.DateField(_("due date"))
+    status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.TODO)
+    completed_on = models.DateField(_("completed on"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    project_path = "workstream__project"
+    objects = ProjectScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["due_date", "pk"]
+        verbose_name = _("task")
+        verbose_name_plural = _("tasks")
+        indexes = [models.Index(fields=["workstream", "status", "due_date"])]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def clean(self) -> None:
+        if self.status == self.Status.DONE and not self.completed_on:
+            raise ValidationError({"completed_on": _("Give the date on which the task was completed.")})
+        if self.status != self.Status.DONE and self.completed_on:
+            raise ValidationError({"completed_on": _("Only a task that is done has a completion date.")})
+        _not_in_future(self.completed_on, "completed_on")
+        if self.owner_id and self.workstream_id:
+            owner = self.owner
+            is_member = Membership.objects.filter(user_id=self.owner_id, project_id=self.workstream.project_id)
+            if not owner.is_superuser and not is_member.exists():
+                raise ValidationError({"owner": _("The owner must be a member of the project.")})
+
+    @property
+    def is_done(self) -> bool:
+        return self.status == self.Status.DONE
+
+    def overdue_on(self, today: date) -> bool:
+        return not self.is_done and self.due_date < today
+
+    @property
+    def is_overdue(self) -> bool:
+        return self.overdue_on(timezone.localdate())
+
+
 class Indicator(models.Model):
     """A project target, whose achieved value is computed by a registered metric from the portal's records."""
 
