@@ -29,7 +29,7 @@ check-migrations: install
 	$(PY) manage.py makemigrations --check --dry-run
 
 pytest: install
-	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) PORTAL_REQUIRE_SERVICES=1 \
+	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) PORTAL_REQUIRE_SERVICES=1 DATABASE_CONN_MAX_AGE=0 \
 		$(VENV)/bin/pytest $(PYTEST_ARGS)
 
 test: lint check-migrations pytest

@@ -3,7 +3,7 @@ from django.contrib import admin
 from django.contrib.auth.models import Group
 from django.urls import reverse
 
-from projects.models import AuditEvent, Country, Deliverable, Indicator, Milestone, Person, Project
+from projects.models import AuditEvent, BackgroundJob, Country, Deliverable, Indicator, Milestone, Person, Project
 from projects.services import audit_log
 from tests.utils import count_queries, get_ok
 
@@ -15,6 +15,8 @@ def _an_instance(model):
         Group.objects.create(name="Auditors")
     if model is AuditEvent and not AuditEvent.objects.exists():
         audit_log(user=None, action="view", obj=Project.objects.first())
+    if model is BackgroundJob and not BackgroundJob.objects.exists():
+        BackgroundJob.objects.create(kind="report", title="A report", project=Project.objects.first())
     if model is Person and not Person.objects.exists():
         Person.objects.create(name="Ana Popescu", country=Country.objects.get(code="RO"))
     return model._default_manager.order_by("pk").first()
