@@ -1,0 +1,419 @@
+"""ATHENA 2 joint activities: what was done together, by whom, where, how it went, and who vouched for it.
+
+Only what the project needs to evaluate its joint activities and count toward its targets: no case data, no
+suspects, no operational intelligence. Officers are `projects.models.Person` rows (a pseudonymous reference or a
+name), so an officer in five activities is one person.
+
+The rules of an activity's life (dates, status transitions, validation, the lock on validated records) live on
+`JointActivity` and in `operations.services`, where the pages, the admin and any task reach the same rules.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import FileExtensionValidator, MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from projects.models import Country, Organisation, Person, Project, ProjectScopedQuerySet
+
+# The projects whose pages show joint activities.
+OPERATIONS_PROJECTS = ("ATHENA2",)
+
+
+class ActivityType(models.TextChoices):
+    CROSS_BORDER_OBSERVATION = "cross_border_observation", _("Cross-border observation")
+    JOINT_OPERATION = "joint_operation", _("Joint operation")
+    JOINT_INVESTIGATION = "joint_investigation", _("Joint investigation")
+    JOINT_PATROL = "joint_patrol", _("Joint patrol")
+    BILATERAL_MEETING = "bilateral_meeting", _("Bilateral meeting")
+
+
+class ActivityStatus(models.TextChoices):
+    PLANNED = "planned", _("Planned")
+    ONGOING = "ongoing", _("Ongoing")
+    COMPLETED = "completed", _("Completed")
+    EVALUATED = "evaluated", _("Evaluated")
+
+
+class ValidationState(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    SUBMITTED = "submitted", _("Submitted")
+    VALIDATED = "validated", _("Validated")
+    RETURNED = "returned", _("Returned")
+
+
+class MeetingPurpose(models.TextChoices):
+    PLAN = "plan", _("Planning")
+    COORDINATE = "coordinate", _("Coordinating")
+    EVALUATE = "evaluate", _("Evaluating")
+
+
+class OfficerRole(models.TextChoices):
+    SPOC = "spoc", _("SPOC")
+    FIELD_OFFICER = "field_officer", _("Field officer")
+    TEAM_LEADER = "team_leader", _("Team leader")
+    LIAISON_OFFICER = "liaison_officer", _("Liaison officer")
+    ANALYST = "analyst", _("Analyst")
+    COORDINATOR = "coordinator", _("Coordinator")
+    OTHER = "other", _("Other")
+
+
+# The life of an activity: each status may move only to the next one.
+STATUS_TRANSITIONS: dict[str, str] = {
+    ActivityStatus.PLANNED: ActivityStatus.ONGOING,
+    ActivityStatus.ONGOING: ActivityStatus.COMPLETED,
+    ActivityStatus.COMPLETED: ActivityStatus.EVALUATED,
+}
+DONE_STATUSES = (ActivityStatus.COMPLETED, ActivityStatus.EVALUATED)
+CROSS_BORDER_TYPES = (ActivityType.CROSS_BORDER_OBSERVATION,)
+
+
+class JointActivity(models.Model):
+    """A joint activity of police forces (observation, operation, investigation, patrol) or a bilateral meeting.
+
+    Only validated activities that are completed or evaluated count toward the project's targets. `version`
+    grows with every save, so that a save based on an older version is refused instead of overwriting.
+    """
+
+    project = models.ForeignKey(
+        Project, on_delete=models.CASCADE, related_name="joint_activities", verbose_name=_("project")
+    )
+    type = models.CharField(_("type"), max_length=30, choices=ActivityType.choices)
+    title = models.CharField(_("title"), max_length=200)
+    reference = models.CharField(
+        _("reference"), max_length=40, blank=True, help_text=_("The activity's reference, unique in the project.")
+    )
+    lead_country = models.ForeignKey(
+        Country, on_delete=models.PROTECT, related_name="led_joint_activities", verbose_name=_("lead country")
+    )
+    lead_agency = models.ForeignKey(
+        Organisation,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="led_joint_activities",
+        verbose_name=_("lead agency"),
+    )
+    participating_agencies = models.ManyToManyField(
+        Organisation, blank=True, related_name="joint_activities", verbose_name=_("participating agencies")
+    )
+    start_date = models.DateField(_("start date"))
+    end_date = models.DateField(_("end date"), null=True, blank=True)
+    status = models.CharField(_("status"), max_length=10, choices=ActivityStatus.choices, default="planned")
+    validation_state = models.CharField(
+        _("validation"), max_length=10, choices=ValidationState.choices, default=ValidationState.DRAFT
+    )
+    validation_comment = models.TextField(_("validation comment"), blank=True)
+    validated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("validated by"),
+    )
+    validated_at = models.DateTimeField(_("validated at"), null=True, blank=True)
+    summary = models.TextField(
+        _("summary"),
+        max_length=2000,
+        blank=True,
+        help_text=_("A short, non-operational summary: no case details, suspects or intelligence."),
+    )
+    related_activity = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="meetings",
+        verbose_name=_("related joint activity"),
+        help_text=_("For a bilateral meeting: the joint activity it plans, coordinates or evaluates."),
+    )
+    meeting_purpose = models.CharField(_("meeting purpose"), max_length=12, choices=MeetingPurpose.choices, blank=True)
+    version = models.PositiveIntegerField(_("version"), default=0, editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("logged by"),
+    )
+    created_at = models.DateTimeField(_("logged at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("changed at"), auto_now=True)
+
+    project_path = "project"
+    objects = ProjectScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-start_date", "-pk"]
+        verbose_name = _("joint activity")
+        verbose_name_plural = _("joint activities")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(end_date__isnull=True) | Q(end_date__gte=models.F("start_date")),
+                name="activity_end_after_start",
+            ),
+            models.UniqueConstraint(
+                fields=["project", "reference"], condition=~Q(reference=""), name="activity_unique_reference"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["project", "type", "validation_state", "status"]),
+            models.Index(fields=["project", "start_date"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.reference} {self.title}" if self.reference else self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("operations:activity-detail", kwargs={"code": self.project.code, "pk": self.pk})
+
+    def clean(self) -> None:
+        errors: dict[str, str] = {}
+        today = timezone.localdate()
+        if self.start_date and self.end_date and self.end_date < self.start_date:
+            errors["end_date"] = _("The end date cannot be before the start date.")
+        if self.status in DONE_STATUSES:
+            if not self.end_date:
+                errors.setdefault("end_date", _("A completed activity needs its end date."))
+            elif self.end_date > today:
+                errors.setdefault("end_date", _("An activity cannot be completed with an end date in the future."))
+        if self.status == ActivityStatus.ONGOING and self.start_date and self.start_date > today:
+            errors["start_date"] = _("An activity that starts in the future cannot be ongoing yet.")
+        if self.type != ActivityType.BILATERAL_MEETING and (self.related_activity_id or self.meeting_purpose):
+            errors["related_activity"] = _("Only a bilateral meeting is linked to the joint activity it serves.")
+        elif self.type == ActivityType.BILATERAL_MEETING:
+            if self.related_activity_id and not self.meeting_purpose:
+                errors["meeting_purpose"] = _("Say whether the meeting plans, coordinates or evaluates it.")
+            if self.related_activity_id and self.related_activity_id == self.pk:
+                errors["related_activity"] = _("A meeting cannot serve itself.")
+            elif self.related_activity_id and self.project_id:
+                related = self.related_activity
+                if related.project_id != self.project_id:
+                    errors["related_activity"] = _("Choose an activity of the same project.")
+                elif related.type == ActivityType.BILATERAL_MEETING:
+                    errors["related_activity"] = _("Choose a joint activity, not another meeting.")
+        if self.reference and self.project_id:
+            clash = JointActivity.objects.filter(project_id=self.project_id, reference__iexact=self.reference)
+            if clash.exclude(pk=self.pk).exists():
+                errors["reference"] = _("Another activity of this project already has this reference.")
+        if errors:
+            raise ValidationError(errors)
+
+    @staticmethod
+    def check_places(activity_type: str, places: list[tuple[str, Country]]) -> None:
+        """The places of an activity: at least one; a cross-border activity spans at least two countries."""
+        if not places:
+            raise ValidationError(_("Give at least one place (city and country)."))
+        if activity_type in CROSS_BORDER_TYPES and len({country.pk for _city, country in places}) < 2:
+            raise ValidationError(_("A cross-border activity takes place in at least two countries."))
+
+    @property
+    def is_validated(self) -> bool:
+        return self.validation_state == ValidationState.VALIDATED
+
+    @property
+    def next_status(self) -> str | None:
+        return STATUS_TRANSITIONS.get(self.status)
+
+    @property
+    def counts_toward_targets(self) -> bool:
+        return self.is_validated and self.status in DONE_STATUSES
+
+
+class ActivityPlace(models.Model):
+    """A city where an activity took place; a cross-border activity has several."""
+
+    activity = models.ForeignKey(JointActivity, on_delete=models.CASCADE, related_name="places")
+    city = models.CharField(_("city"), max_length=100)
+    country = models.ForeignKey(Country, on_delete=models.PROTECT, related_name="+", verbose_name=_("country"))
+
+    project_path = "activity__project"
+    objects = ProjectScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["activity", "pk"]
+        verbose_name = _("place")
+        verbose_name_plural = _("places")
+
+    def __str__(self) -> str:
+        return f"{self.city} ({self.country})"
+
+
+class ActivityCountry(models.Model):
+    """A country taking part in an activity, with the number of officers it deployed."""
+
+    activity = models.ForeignKey(JointActivity, on_delete=models.CASCADE, related_name="countries")
+    country = models.ForeignKey(Country, on_delete=models.PROTECT, related_name="+", verbose_name=_("country"))
+    officers_deployed = models.PositiveIntegerField(_("officers deployed"), default=0)
+
+    project_path = "activity__project"
+    objects = ProjectScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["activity", "country__name"]
+        verbose_name = _("participating country")
+        verbose_name_plural = _("participating countries")
+        constraints = [models.UniqueConstraint(fields=["activity", "country"], name="activity_country_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.country}: {self.officers_deployed}"
+
+
+class ActivityOfficer(models.Model):
+    """An officer's part in an activity. The officer is a `Person`, so the same officer is counted once."""
+
+    activity = models.ForeignKey(JointActivity, on_delete=models.CASCADE, related_name="officers")
+    person = models.ForeignKey(
+        Person, on_delete=models.PROTECT, related_name="activity_roles", verbose_name=_("officer")
+    )
+    role = models.CharField(_("role"), max_length=20, choices=OfficerRole.choices)
+
+    project_path = "activity__project"
+    objects = ProjectScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["activity", "person__name"]
+        verbose_name = _("officer involved")
+        verbose_name_plural = _("officers involved")
+        constraints = [models.UniqueConstraint(fields=["activity", "person"], name="activity_officer_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.person} ({self.get_role_display()})"
+
+
+def attachment_upload_to(instance: ActivityAttachment, filename: str) -> str:
+    # A random folder: file names are never guessable, and files are served only through an access-checked view.
+    return f"operations/{instance.activity.project_id}/{uuid.uuid4().hex}/{os.path.basename(filename)}"
+
+
+ATTACHMENT_EXTENSIONS = ["pdf", "doc", "docx", "odt", "xls", "xlsx", "ods", "txt", "png", "jpg", "jpeg"]
+ATTACHMENT_MAX_BYTES = 20 * 1024 * 1024
+
+
+class ActivityAttachment(models.Model):
+    """An agenda, minutes or evaluation report of an activity (never served from a public URL)."""
+
+    class Kind(models.TextChoices):
+        AGENDA = "agenda", _("Agenda")
+        MINUTES = "minutes", _("Minutes")
+        EVALUATION_REPORT = "evaluation_report", _("Evaluation report")
+        OTHER = "other", _("Other")
+
+    activity = models.ForeignKey(JointActivity, on_delete=models.CASCADE, related_name="attachments")
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    file = models.FileField(
+        _("file"),
+        upload_to=attachment_upload_to,
+        max_length=300,
+        validators=[FileExtensionValidator(ATTACHMENT_EXTENSIONS)],
+    )
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
+
+    project_path = "activity__project"
+    objects = ProjectScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["activity", "kind", "pk"]
+        verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.filename}"
+
+    @property
+    def filename(self) -> str:
+        return os.path.basename(self.file.name)
+
+    def clean(self) -> None:
+        if self.file and getattr(self.file, "size", 0) > ATTACHMENT_MAX_BYTES:
+            raise ValidationError({"file": _("The file is larger than 20 MB.")})
+
+
+class Evaluation(models.Model):
+    """One participating country's contribution to the coordinated evaluation of a completed activity."""
+
+    class Objectives(models.TextChoices):
+        MET = "met", _("Met")
+        PARTLY = "partly", _("Partly met")
+        NOT_MET = "not_met", _("Not met")
+
+    activity = models.ForeignKey(JointActivity, on_delete=models.CASCADE, related_name="evaluations")
+    country = models.ForeignKey(
+        Country, on_delete=models.PROTECT, related_name="+", verbose_name=_("contributing country")
+    )
+    objectives_met = models.CharField(_("objectives met"), max_length=10, choices=Objectives.choices)
+    what_worked = models.TextField(_("what worked"), blank=True)
+    problems = models.TextField(_("problems"), blank=True)
+    lessons = models.TextField(_("lessons learned"), blank=True)
+    recommendations = models.TextField(_("recommendations"), blank=True)
+    rating = models.PositiveSmallIntegerField(
+        _("rating"), validators=[MinValueValidator(1), MaxValueValidator(5)], help_text=_("1 (poor) to 5 (excellent)")
+    )
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True)
+    created_at = models.DateTimeField(_("written at"), auto_now_add=True)
+
+    project_path = "activity__project"
+    objects = ProjectScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["activity", "country__name"]
+        verbose_name = _("evaluation")
+        verbose_name_plural = _("evaluations")
+        constraints = [
+            models.UniqueConstraint(fields=["activity", "country"], name="evaluation_one_per_country"),
+            models.CheckConstraint(condition=Q(rating__gte=1, rating__lte=5), name="evaluation_rating_1_to_5"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.country}: {self.rating}/5"
+
+    def clean(self) -> None:
+        if not self.activity_id:
+            return
+        activity = self.activity
+        if activity.status not in DONE_STATUSES:
+            raise ValidationError(_("Only a completed activity can be evaluated."))
+        if self.country_id:
+            taking_part = {activity.lead_country_id, *activity.countries.values_list("country_id", flat=True)}
+            if self.country_id not in taking_part:
+                raise ValidationError({"country": _("Only a country that took part can evaluate the activity.")})
+            clash = Evaluation.objects.filter(activity_id=self.activity_id, country_id=self.country_id)
+            if clash.exclude(pk=self.pk).exists():
+                raise ValidationError({"country": _("This country has already evaluated the activity.")})
+
+
+class Spoc(models.Model):
+    """A single point of operational contact (SPOC) of a country's agency, in the project's directory."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="spocs", verbose_name=_("project"))
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="spoc_entries", verbose_name=_("SPOC"))
+    country = models.ForeignKey(Country, on_delete=models.PROTECT, related_name="+", verbose_name=_("country"))
+    agency = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+", verbose_name=_("agency"))
+    area = models.CharField(
+        _("area of competence"), max_length=200, blank=True, help_text=_("For example: drugs, firearms, THB.")
+    )
+    active = models.BooleanField(_("active"), default=True)
+
+    project_path = "project"
+    objects = ProjectScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["project", "country__name", "agency__name", "person__name"]
+        verbose_name = _("SPOC")
+        verbose_name_plural = _("SPOC directory")
+        constraints = [models.UniqueConstraint(fields=["project", "person", "agency"], name="spoc_unique_entry")]
+
+    def __str__(self) -> str:
+        return f"{self.person} – {self.agency}"

@@ -1,0 +1,293 @@
+"""Writes of joint activities. Pages, the admin and tasks all come through here, so the rules are the same.
+
+Each service runs in one transaction (nothing is saved half-way), checks who may act through the portal's one
+access rule (`Project.objects.for_user`), and records what it did in the audit trail.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from projects.access import Action
+from projects.models import AuditEvent, Country, Organisation, Project
+from projects.services import audit_log, person_find_or_create
+
+from .models import (
+    STATUS_TRANSITIONS,
+    ActivityAttachment,
+    ActivityOfficer,
+    ActivityStatus,
+    Evaluation,
+    JointActivity,
+    Spoc,
+    ValidationState,
+)
+
+
+class StaleActivityError(ValidationError):
+    """The activity was changed by someone else since the form was opened."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            _(
+                "Someone else changed this activity while you were editing it. Your changes were not saved: "
+                "reload the page to see the current version, then make your changes again."
+            ),
+            code="stale",
+        )
+
+
+def user_may(user, project_id: int, action: Action) -> bool:
+    """Whether the user's role in the project allows the action (the portal's one access rule)."""
+    return Project.objects.for_user(user, action).filter(pk=project_id).exists()
+
+
+def _require(user, project_id: int, action: Action) -> None:
+    if not user_may(user, project_id, action):
+        raise PermissionDenied
+
+
+def activity_check_editable(*, activity: JointActivity, user) -> None:
+    """A user may change an activity if they may edit the project's records; a validated one needs a manager."""
+    _require(user, activity.project_id, Action.EDIT)
+    if activity.is_validated and not user_may(user, activity.project_id, Action.VALIDATE):
+        raise PermissionDenied(_("This activity is validated: only a manager can change it or reopen it."))
+
+
+def _lock(activity: JointActivity, expected_version: int | None) -> JointActivity:
+    """Lock the stored row and refuse the write if it changed since `expected_version` was read."""
+    current = JointActivity.objects.select_for_update().get(pk=activity.pk)
+    if expected_version is not None and current.version != expected_version:
+        raise StaleActivityError()
+    return current
+
+
+@dataclass(frozen=True)
+class OfficerEntry:
+    """An officer as typed in a form: found or created as a `Person`, so each officer is one person."""
+
+    name: str
+    country: Country
+    organisation: Organisation | None
+    role: str
+
+
+def _officers_replace(activity: JointActivity, officers: Iterable[OfficerEntry]) -> None:
+    wanted: dict[int, str] = {}
+    for entry in officers:
+        person, _created = person_find_or_create(
+            name=entry.name, country=entry.country, organisation=entry.organisation
+        )
+        if person.pk in wanted:
+            raise ValidationError(_("%(name)s is listed twice.") % {"name": person.name}, code="duplicate_officer")
+        wanted[person.pk] = entry.role
+    existing = {o.person_id: o for o in ActivityOfficer.objects.filter(activity=activity)}
+    ActivityOfficer.objects.filter(activity=activity).exclude(person_id__in=list(wanted)).delete()
+    for person_id, role in wanted.items():
+        row = existing.get(person_id)
+        if row is None:
+            ActivityOfficer.objects.create(activity=activity, person_id=person_id, role=role)
+        elif row.role != role:
+            row.role = role
+            row.save(update_fields=["role"])
+
+
+@transaction.atomic
+def activity_save(
+    *,
+    activity: JointActivity,
+    user,
+    expected_version: int | None = None,
+    officers: Iterable[OfficerEntry] | None = None,
+    save_related: Callable[[JointActivity], None] | None = None,
+    changed: Iterable[str] = (),
+) -> JointActivity:
+    """Create or change an activity with its places, countries and officers, all or nothing.
+
+    A new activity starts as a draft in the status chosen; afterwards the status and validation move only
+    through the transition services. A change refuses a stale `expected_version` and respects the lock.
+    """
+    creating = activity.pk is None
+    if creating:
+        _require(user, activity.project_id, Action.EDIT)
+        activity.validation_state = ValidationState.DRAFT
+        activity.version = 1
+        activity.created_by = user if user.is_authenticated else None
+    else:
+        current = _lock(activity, expected_version)
+        activity_check_editable(activity=current, user=user)
+        if activity.status != current.status or activity.validation_state != current.validation_state:
+            raise ValidationError(_("The status and the validation change only through their buttons."))
+        activity.version = current.version + 1
+    activity.full_clean()
+    activity.save()
+    if save_related is not None:
+        save_related(activity)
+    if officers is not None:
+        _officers_replace(activity, officers)
+    audit_log(
+        user=user,
+        action=AuditEvent.Action.CREATE if creating else AuditEvent.Action.CHANGE,
+        obj=activity,
+        details={"version": activity.version, **({"fields": sorted(changed)} if changed else {})},
+    )
+    return activity
+
+
+def _transition(activity: JointActivity, user, action: str, details: dict) -> JointActivity:
+    activity.version += 1
+    activity.full_clean()
+    activity.save()
+    audit_log(user=user, action=AuditEvent.Action.TRANSITION, obj=activity, details={"action": action, **details})
+    return activity
+
+
+@transaction.atomic
+def activity_advance(*, activity: JointActivity, user, expected_version: int | None = None) -> JointActivity:
+    """Move an activity to its next status: planned → ongoing → completed → evaluated."""
+    activity = _lock(activity, expected_version)
+    activity_check_editable(activity=activity, user=user)
+    target = STATUS_TRANSITIONS.get(activity.status)
+    if target is None:
+        raise ValidationError(_("An evaluated activity has no further status."))
+    if target == ActivityStatus.EVALUATED and not activity.evaluations.exists():
+        raise ValidationError(_("Add at least one country's evaluation before marking the activity evaluated."))
+    before = activity.status
+    activity.status = target
+    return _transition(activity, user, "status", {"from": before, "to": target})
+
+
+@transaction.atomic
+def activity_submit(*, activity: JointActivity, user, expected_version: int | None = None) -> JointActivity:
+    """Staff submit a draft (or a returned activity) for a manager's validation."""
+    activity = _lock(activity, expected_version)
+    _require(user, activity.project_id, Action.EDIT)
+    if activity.validation_state not in (ValidationState.DRAFT, ValidationState.RETURNED):
+        raise ValidationError(_("Only a draft or a returned activity can be submitted."))
+    activity.validation_state = ValidationState.SUBMITTED
+    return _transition(activity, user, "submit", {"to": ValidationState.SUBMITTED})
+
+
+@transaction.atomic
+def activity_validate(*, activity: JointActivity, user, expected_version: int | None = None) -> JointActivity:
+    """A manager approves a submitted activity; from now on it counts toward the targets (once completed)."""
+    activity = _lock(activity, expected_version)
+    _require(user, activity.project_id, Action.VALIDATE)
+    if activity.validation_state != ValidationState.SUBMITTED:
+        raise ValidationError(_("Only a submitted activity can be validated."))
+    activity.validation_state = ValidationState.VALIDATED
+    activity.validation_comment = ""
+    activity.validated_by, activity.validated_at = user, timezone.now()
+    return _transition(activity, user, "validate", {"to": ValidationState.VALIDATED})
+
+
+@transaction.atomic
+def activity_return(
+    *, activity: JointActivity, user, comment: str, expected_version: int | None = None
+) -> JointActivity:
+    """A manager sends a submitted activity back to its authors, saying why."""
+    activity = _lock(activity, expected_version)
+    _require(user, activity.project_id, Action.VALIDATE)
+    comment = comment.strip()
+    if not comment:
+        raise ValidationError({"comment": _("Say what needs to change.")})
+    if activity.validation_state != ValidationState.SUBMITTED:
+        raise ValidationError(_("Only a submitted activity can be sent back."))
+    activity.validation_state = ValidationState.RETURNED
+    activity.validation_comment = comment
+    return _transition(activity, user, "return", {"to": ValidationState.RETURNED, "comment": comment})
+
+
+@transaction.atomic
+def activity_reopen(
+    *, activity: JointActivity, user, comment: str, expected_version: int | None = None
+) -> JointActivity:
+    """A manager reopens a validated activity for changes; it stops counting until validated again."""
+    activity = _lock(activity, expected_version)
+    _require(user, activity.project_id, Action.VALIDATE)
+    comment = comment.strip()
+    if not comment:
+        raise ValidationError({"comment": _("Say why the activity is reopened.")})
+    if activity.validation_state != ValidationState.VALIDATED:
+        raise ValidationError(_("Only a validated activity can be reopened."))
+    activity.validation_state = ValidationState.RETURNED
+    activity.validation_comment = comment
+    activity.validated_by, activity.validated_at = None, None
+    return _transition(activity, user, "reopen", {"to": ValidationState.RETURNED, "comment": comment})
+
+
+TRANSITIONS = {
+    "advance": activity_advance,
+    "submit": activity_submit,
+    "validate": activity_validate,
+    "return": activity_return,
+    "reopen": activity_reopen,
+}
+
+
+@transaction.atomic
+def evaluation_save(*, evaluation: Evaluation, user) -> Evaluation:
+    """Record (or change) one country's evaluation of a completed activity."""
+    activity = JointActivity.objects.select_for_update().get(pk=evaluation.activity_id)
+    _require(user, activity.project_id, Action.EDIT)
+    creating = evaluation.pk is None
+    if creating:
+        evaluation.author = user if user.is_authenticated else None
+    evaluation.full_clean()
+    evaluation.save()
+    audit_log(
+        user=user,
+        action=AuditEvent.Action.CHANGE,
+        obj=activity,
+        details={"evaluation": "added" if creating else "changed", "country": evaluation.country.code},
+    )
+    return evaluation
+
+
+@transaction.atomic
+def attachment_add(*, activity: JointActivity, user, kind: str, file) -> ActivityAttachment:
+    """Attach an agenda, minutes or evaluation report to an activity."""
+    activity = JointActivity.objects.select_for_update().get(pk=activity.pk)
+    activity_check_editable(activity=activity, user=user)
+    attachment = ActivityAttachment(activity=activity, kind=kind, file=file, uploaded_by=user)
+    attachment.full_clean()
+    attachment.save()
+    audit_log(
+        user=user,
+        action=AuditEvent.Action.CHANGE,
+        obj=activity,
+        details={"attachment": "added", "kind": kind, "file": attachment.filename},
+    )
+    return attachment
+
+
+def attachment_log_download(*, attachment: ActivityAttachment, user) -> None:
+    """Disclosure of a document is logged (Directive 2016/680, Art. 25)."""
+    audit_log(
+        user=user,
+        action=AuditEvent.Action.EXPORT,
+        obj=attachment.activity,
+        details={"attachment": "downloaded", "file": attachment.filename},
+    )
+
+
+@transaction.atomic
+def spoc_add(
+    *, project: Project, user, name: str, country: Country, agency: Organisation, area: str = "", email: str = ""
+) -> Spoc:
+    """Add a SPOC to the project's directory (the SPOC is a `Person`, found or created)."""
+    _require(user, project.pk, Action.EDIT)
+    person, _created = person_find_or_create(name=name, country=country, organisation=agency, email=email)
+    if Spoc.objects.filter(project=project, person=person, agency=agency).exists():
+        raise ValidationError({"name": _("This SPOC is already in the directory.")})
+    spoc = Spoc(project=project, person=person, country=country, agency=agency, area=area)
+    spoc.full_clean()
+    spoc.save()
+    audit_log(user=user, action=AuditEvent.Action.CREATE, obj=spoc, project=project)
+    return spoc

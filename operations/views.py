@@ -1,0 +1,268 @@
+"""Pages of the joint activities. Each view checks access, calls a query or a service, and renders."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from projects.access import Action
+from projects.models import Project
+from projects.queries import project_for_user
+
+from . import queries, services
+from .filters import ActivityFilter
+from .forms import (
+    ActivityForm,
+    AttachmentForm,
+    CountryFormSet,
+    EvaluationForm,
+    OfficerFormSet,
+    PlaceFormSet,
+    SpocForm,
+    TransitionForm,
+    officer_initial,
+    shared_choices,
+)
+from .models import OPERATIONS_PROJECTS, ActivityAttachment, JointActivity, Spoc
+
+PAGE_SIZE = 25
+
+
+def _project(request: HttpRequest, code: str, action: Action = Action.VIEW) -> Project:
+    if code not in OPERATIONS_PROJECTS:
+        raise Http404
+    return project_for_user(request.user, code, action)
+
+
+def _activity(project: Project, pk: int) -> JointActivity:
+    return get_object_or_404(JointActivity.objects.filter(project=project).select_related("project"), pk=pk)
+
+
+def _add_errors(form, error: ValidationError) -> None:
+    """Put a service's ValidationError next to the fields it names (elsewhere: at the top of the form)."""
+    if hasattr(error, "error_dict"):
+        for field, errors in error.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(NON_FIELD_ERRORS, error)
+
+
+@require_GET
+def activity_list(request: HttpRequest, code: str) -> HttpResponse:
+    project = _project(request, code)
+    filterset = ActivityFilter(request.GET or None, queryset=queries.activity_list(project))
+    page = Paginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    may_log = project.allows(Action.EDIT)
+    context = {"project": project, "project_tab": "activities", "filter": filterset, "page": page, "may_log": may_log}
+    return render(request, "operations/activity_list.html", context)
+
+
+def _detail_context(project: Project, activity: JointActivity, **extra) -> dict:
+    return {
+        "project": project,
+        "project_tab": "activities",
+        "activity": activity,
+        "history": list(queries.activity_history(activity)),
+        "actions": queries.activity_actions(activity, project),
+        "may_edit": project.allows(Action.EDIT) and (project.allows(Action.VALIDATE) or not activity.is_validated),
+        "may_evaluate": project.allows(Action.EDIT) and activity.status in ("completed", "evaluated"),
+        "attachment_form": AttachmentForm(),
+        **extra,
+    }
+
+
+@require_GET
+def activity_detail(request: HttpRequest, code: str, pk: int) -> HttpResponse:
+    project = _project(request, code)
+    try:
+        activity = queries.activity_detail(project, pk)
+    except JointActivity.DoesNotExist:
+        raise Http404 from None
+    return render(request, "operations/activity_detail.html", _detail_context(project, activity))
+
+
+def _activity_form(request: HttpRequest, project: Project, activity: JointActivity | None) -> HttpResponse:
+    """The create and edit page: the activity, its places, countries and officers, saved together or not at all."""
+    data = request.POST if request.method == "POST" else None
+    choices = shared_choices()
+    form = ActivityForm(data, instance=activity, project=project, choices=choices)
+    if activity is not None:
+        form.fields["version"].required = True
+    parent = activity or JointActivity(project=project)
+    places = PlaceFormSet(data, instance=parent, prefix="places", choices=choices)
+    countries = CountryFormSet(data, instance=parent, prefix="countries", choices=choices)
+    officers = OfficerFormSet(
+        data,
+        prefix="officers",
+        initial=officer_initial(activity) if activity is not None and data is None else None,
+        form_kwargs={"choices": choices},
+    )
+    if data is not None:
+        form_ok = form.is_valid()
+        places.activity_type = form.cleaned_data.get("type")
+        formsets_ok = all([places.is_valid(), countries.is_valid(), officers.is_valid()])
+        if form_ok and formsets_ok:
+            saved = form.save(commit=False)
+
+            def save_related(saved_activity: JointActivity) -> None:
+                form.save_m2m()
+                for formset in (places, countries):
+                    formset.instance = saved_activity
+                    formset.save()
+
+            try:
+                saved = services.activity_save(
+                    activity=saved,
+                    user=request.user,
+                    expected_version=form.cleaned_data.get("version"),
+                    officers=officers.entries(),
+                    save_related=save_related,
+                    changed=form.changed_data,
+                )
+            except ValidationError as error:
+                if getattr(error, "code", None) == "duplicate_officer":
+                    officers._non_form_errors = officers.error_class(error.messages)
+                else:
+                    _add_errors(form, error)
+            else:
+                messages.success(request, _("The activity was saved."))
+                return redirect("operations:activity-detail", code=project.code, pk=saved.pk)
+        messages.error(request, _("Nothing was saved: please correct the errors shown below."))
+    context = {
+        "project": project,
+        "project_tab": "activities",
+        "activity": activity,
+        "form": form,
+        "places": places,
+        "countries": countries,
+        "officers": officers,
+    }
+    return render(request, "operations/activity_form.html", context)
+
+
+def activity_create(request: HttpRequest, code: str) -> HttpResponse:
+    project = _project(request, code, Action.EDIT)
+    return _activity_form(request, project, None)
+
+
+def activity_edit(request: HttpRequest, code: str, pk: int) -> HttpResponse:
+    project = _project(request, code, Action.EDIT)
+    activity = _activity(project, pk)
+    if activity.is_validated and not project.allows(Action.VALIDATE):
+        messages.error(request, _("This activity is validated: only a manager can change it or reopen it."))
+        return redirect("operations:activity-detail", code=project.code, pk=activity.pk)
+    return _activity_form(request, project, activity)
+
+
+@require_POST
+def activity_transition(request: HttpRequest, code: str, pk: str, action: str) -> HttpResponse:
+    project = _project(request, code)
+    activity = _activity(project, pk)
+    service = services.TRANSITIONS.get(action)
+    if service is None:
+        raise Http404
+    form = TransitionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("The request was incomplete; reload the page and try again."))
+        return redirect("operations:activity-detail", code=project.code, pk=activity.pk)
+    kwargs = {"activity": activity, "user": request.user, "expected_version": form.cleaned_data["version"]}
+    if action in ("return", "reopen"):
+        kwargs["comment"] = form.cleaned_data["comment"]
+    try:
+        service(**kwargs)
+    except PermissionDenied:
+        raise
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
+    else:
+        messages.success(request, _("Done: the activity is now %(state)s.") % {"state": _describe(activity)})
+    return redirect("operations:activity-detail", code=project.code, pk=activity.pk)
+
+
+def _describe(activity: JointActivity) -> str:
+    return f"{activity.get_status_display().lower()}, {activity.get_validation_state_display().lower()}"
+
+
+def evaluation_create(request: HttpRequest, code: str, pk: int) -> HttpResponse:
+    project = _project(request, code, Action.EDIT)
+    activity = _activity(project, pk)
+    form = EvaluationForm(request.POST or None, activity=activity)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.evaluation_save(evaluation=form.save(commit=False), user=request.user)
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(request, _("The evaluation was saved."))
+            return redirect("operations:activity-detail", code=project.code, pk=activity.pk)
+    context = {"project": project, "project_tab": "activities", "activity": activity, "form": form}
+    return render(request, "operations/evaluation_form.html", context)
+
+
+@require_POST
+def attachment_add(request: HttpRequest, code: str, pk: int) -> HttpResponse:
+    project = _project(request, code, Action.EDIT)
+    activity = _activity(project, pk)
+    form = AttachmentForm(request.POST, request.FILES)
+    if form.is_valid():
+        try:
+            services.attachment_add(
+                activity=activity, user=request.user, kind=form.cleaned_data["kind"], file=form.cleaned_data["file"]
+            )
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(request, _("The file was attached."))
+            return redirect("operations:activity-detail", code=project.code, pk=activity.pk)
+    activity = queries.activity_detail(project, pk)
+    context = _detail_context(project, activity, attachment_form=form)
+    return render(request, "operations/activity_detail.html", context, status=400)
+
+
+@require_GET
+def attachment_download(request: HttpRequest, code: str, pk: int, attachment_pk: int) -> FileResponse:
+    """Files are served only here, after the access check, never from a public media URL."""
+    project = _project(request, code)
+    attachment = get_object_or_404(
+        ActivityAttachment.objects.filter(activity__project=project, activity_id=pk).select_related("activity"),
+        pk=attachment_pk,
+    )
+    try:
+        handle = attachment.file.open("rb")
+    except FileNotFoundError:
+        raise Http404 from None
+    services.attachment_log_download(attachment=attachment, user=request.user)
+    return FileResponse(handle, as_attachment=True, filename=attachment.filename)
+
+
+def spoc_directory(request: HttpRequest, code: str) -> HttpResponse:
+    project = _project(request, code)
+    form = None
+    if project.allows(Action.EDIT):
+        form = SpocForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                services.spoc_add(project=project, user=request.user, **form.cleaned_data)
+            except ValidationError as error:
+                _add_errors(form, error)
+            else:
+                messages.success(request, _("The SPOC was added to the directory."))
+                return redirect("operations:spoc-directory", code=project.code)
+    elif request.method == "POST":
+        raise PermissionDenied
+    spocs = Spoc.objects.filter(project=project).select_related("person", "country", "agency")
+    context = {"project": project, "project_tab": "spocs", "spocs": spocs, "form": form}
+    return render(request, "operations/spoc_directory.html", context)
+
+
+@require_GET
+def numbers(request: HttpRequest, code: str) -> HttpResponse:
+    project = _project(request, code, Action.MANAGE)
+    context = {"project": project, "project_tab": "numbers", **queries.numbers(project)}
+    return render(request, "operations/numbers.html", context)
