@@ -22,6 +22,7 @@ from .models import (
     Person,
     Profile,
     Project,
+    Task,
     Workstream,
 )
 
@@ -139,6 +140,13 @@ class DeliverableInline(admin.TabularInline):
     extra = 0
 
 
+class TaskInline(admin.TabularInline):
+    model = Task
+    extra = 0
+    fields = ["title", "owner", "due_date", "status", "completed_on"]
+    autocomplete_fields = ["owner"]
+
+
 @admin.register(Workstream)
 class WorkstreamAdmin(admin.ModelAdmin):
     list_display = ["__str__", "project", "lead", "start_date", "end_date"]
@@ -146,7 +154,7 @@ class WorkstreamAdmin(admin.ModelAdmin):
     search_fields = ["title", "project__code"]
     list_select_related = ["project", "lead"]
     autocomplete_fields = ["project", "lead"]
-    inlines = [MilestoneInline, DeliverableInline]
+    inlines = [TaskInline, MilestoneInline, DeliverableInline]
 
 
 @admin.register(Milestone)
@@ -166,6 +174,21 @@ class MilestoneAdmin(admin.ModelAdmin):
 @admin.register(Deliverable)
 class DeliverableAdmin(MilestoneAdmin):
     list_display = ["title", "workstream", "project", "due_date", "status", "delivered_on"]
+
+
+@admin.register(Task)
+class TaskAdmin(admin.ModelAdmin):
+    list_display = ["title", "workstream", "project", "owner", "due_date", "status", "completed_on"]
+    list_filter = ["status", "workstream__project"]
+    search_fields = ["title", "description", "workstream__title", "owner__username", "owner__last_name"]
+    list_select_related = ["workstream__project", "owner"]
+    autocomplete_fields = ["workstream", "owner"]
+    date_hierarchy = "due_date"
+    readonly_fields = ["created_at", "updated_at"]
+
+    @admin.display(description=_("project"), ordering="workstream__project__code")
+    def project(self, obj):
+        return obj.workstream.project
 
 
 class IndicatorTargetInline(admin.TabularInline):

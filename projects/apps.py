@@ -8,6 +8,7 @@ class ProjectsConfig(AppConfig):
 
     def ready(self) -> None:
         from . import demo, metrics, queries, signals  # noqa: F401
+        from .navigation import project_sections
 
         metrics.registry.register(
             "deliverables_done",
@@ -22,3 +23,4 @@ class ProjectsConfig(AppConfig):
             app_label=self.label,
         )
         demo.seeders.register(self.label, demo.seed_core, order=0)
+        project_sections.register("timeline", label=_("Timeline"), url_name="projects:timeline", order=90)

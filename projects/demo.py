@@ -10,7 +10,7 @@ from __future__ import annotations
 import random
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 from django.conf import settings
 
@@ -88,6 +88,8 @@ def seed_core(*, activities: int, rng: random.Random, today: date) -> dict[str, 
             deliverable.status, deliverable.delivered_on = Deliverable.Status.PLANNED, None
     Deliverable.objects.bulk_update(deliverables, ["status", "delivered_on"])
 
+    tasks = _seed_tasks(rng=rng, today=today)
+
     # Mid-term targets: half of each target by the middle of the project.
     mid_targets = 0
     for indicator in Indicator.objects.select_related("project"):
@@ -102,4 +104,45 @@ def seed_core(*, activities: int, rng: random.Random, today: date) -> dict[str, 
         "milestones reached": reached,
         "deliverables approved": approved,
         "mid-term targets": mid_targets,
+        "tasks": tasks,
     }
+
+
+DEMO_TASKS = [
+    # title, month of the workstream it is due in (from its start), owner (demo account)
+    ("Agree the work plan with the partners", 1, "demo-manager"),
+    ("Collect the partners' contributions", 3, "demo-staff"),
+    ("Review the draft with the lead partner", 5, "demo-manager"),
+]
+
+
+def _seed_tasks(*, rng: random.Random, today: date) -> int:
+    """A few tasks in every workstream, owned by demo accounts that are members of the project."""
+    from django.contrib.auth import get_user_model
+
+    from .models import Membership, Task, Workstream
+    from .services import add_months
+
+    Task.objects.all().delete()
+    users = {u.username: u for u in get_user_model().objects.filter(username__in=["demo-manager", "demo-staff"])}
+    members = set(Membership.objects.filter(user__in=users.values()).values_list("user__username", "project_id"))
+    tasks = []
+    for ws in Workstream.objects.select_related("project").order_by("project__code", "number"):
+        start = ws.start_date or ws.project.start_date
+        for title, month, owner in DEMO_TASKS:
+            due = add_months(start, month) - timedelta(days=1)
+            owner = owner if (owner, ws.project_id) in members else "demo-manager"
+            done = due < today and rng.random() < 0.75
+            status = Task.Status.DONE if done else rng.choice([Task.Status.TODO, Task.Status.IN_PROGRESS])
+            tasks.append(
+                Task(
+                    workstream=ws,
+                    title=title,
+                    owner=users.get(owner),
+                    due_date=due,
+                    status=status,
+                    completed_on=due if done else None,
+                )
+            )
+    Task.objects.bulk_create(tasks)
+    return len(tasks)

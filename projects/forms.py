@@ -1,9 +1,12 @@
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Submit
 from django import forms
+from django.core.exceptions import ValidationError
+from django.core.validators import FileExtensionValidator
 from django.utils.translation import gettext_lazy as _
 
-from .models import Profile
+from .models import Deliverable, Milestone, Profile, Task
+from .queries import project_members
 
 
 class ProfileForm(forms.ModelForm):
@@ -14,5 +17,80 @@ class ProfileForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["organisation"].queryset = self.fields["organisation"].queryset.select_related("country")
+        self.helper = FormHelper()
+        self.helper.add_input(Submit("save", _("Save")))
+
+
+# --- workstreams ------------------------------------------------------------------------------------------------------
+
+DOCUMENT_EXTENSIONS = ["pdf", "doc", "docx", "odt", "xls", "xlsx", "ods", "ppt", "pptx", "odp", "txt", "csv", "zip"]
+DOCUMENT_EXTENSIONS += ["png", "jpg", "jpeg"]
+MAX_DOCUMENT_BYTES = 25 * 1024 * 1024
+
+
+def validate_document(upload) -> None:
+    """An evidence file or project document: a known office, PDF, image or archive type, at most 25 MB."""
+    FileExtensionValidator(DOCUMENT_EXTENSIONS)(upload)
+    if upload.size > MAX_DOCUMENT_BYTES:
+        raise ValidationError(_("The file is larger than 25 MB."))
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%Y-%m-%d", **kwargs)
+
+
+class TaskForm(forms.ModelForm):
+    class Meta:
+        model = Task
+        fields = ["title", "description", "owner", "due_date", "status"]
+        widgets = {"due_date": DateInput(), "description": forms.Textarea(attrs={"rows": 3})}
+
+    def __init__(self, *args, project, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["owner"].queryset = project_members(project)
+        self.fields["owner"].label_from_instance = lambda user: user.get_full_name() or user.username
+        self.helper = FormHelper()
+        self.helper.add_input(Submit("save", _("Save")))
+
+
+class MilestoneStatusForm(forms.ModelForm):
+    class Meta:
+        model = Milestone
+        fields = ["status", "reached_on"]
+        widgets = {"reached_on": DateInput()}
+        help_texts = {"reached_on": _("Only for a reached milestone.")}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.add_input(Submit("save", _("Save")))
+
+
+class DeliverableStatusForm(forms.ModelForm):
+    """The status of a deliverable and its evidence file; `approve` says whether the user may approve it."""
+
+    evidence = forms.FileField(
+        label=_("evidence file"),
+        required=False,
+        validators=[validate_document],
+        help_text=_("PDF, office document, image or ZIP, up to 25 MB. Replaces the current file."),
+    )
+
+    class Meta:
+        model = Deliverable
+        fields = ["status", "delivered_on"]
+        widgets = {"delivered_on": DateInput()}
+        help_texts = {"delivered_on": _("Only for a submitted or approved deliverable.")}
+
+    def __init__(self, *args, approve: bool, **kwargs):
+        super().__init__(*args, **kwargs)
+        approved = Deliverable.Status.APPROVED
+        if not approve and self.instance.status != approved:
+            self.fields["status"].choices = [c for c in self.fields["status"].choices if c[0] != approved]
+        elif not approve:  # an approved deliverable stays approved unless a manager withdraws the approval
+            self.fields["status"].disabled = True
         self.helper = FormHelper()
         self.helper.add_input(Submit("save", _("Save")))

@@ -399,10 +399,11 @@ class Task(models.Model):
         return self.title
 
     def clean(self) -> None:
+        # The completion date follows the status: set when the task is done, cleared when it is reopened.
         if self.status == self.Status.DONE and not self.completed_on:
-            raise ValidationError({"completed_on": _("Give the date on which the task was completed.")})
-        if self.status != self.Status.DONE and self.completed_on:
-            raise ValidationError({"completed_on": _("Only a task that is done has a completion date.")})
+            self.completed_on = timezone.localdate()
+        elif self.status != self.Status.DONE:
+            self.completed_on = None
         _not_in_future(self.completed_on, "completed_on")
         if self.owner_id and self.workstream_id:
             owner = self.owner

@@ -9,14 +9,15 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
+from django.contrib.auth import get_user_model
 from django.db.models import Prefetch, QuerySet
 from django.shortcuts import get_object_or_404
 
 from .access import Action
 from .metrics import count_by_project, registry
-from .models import Deliverable, Indicator, Milestone, Partner, Project, Workstream
+from .models import Deliverable, Indicator, Milestone, Partner, Project, Task, Workstream
 
 # --- access ------------------------------------------------------------------------------------------------------
 
@@ -169,3 +170,194 @@ def milestones_reached(project_ids: Sequence[int], until: date | None) -> dict[i
     if until is not None:
         qs = qs.filter(reached_on__lte=until)
     return count_by_project(qs, "workstream__project_id")
+
+
+# --- workstreams and the timeline ------------------------------------------------------------------------------------
+# "Late" is decided by the models' `overdue_on(today)` (not done and past the due date); every function here takes
+# `today`, so that pages pass the local date and tests pass a fixed one.
+
+
+@dataclass(frozen=True)
+class WorkItem:
+    """A milestone, deliverable or task as the timeline shows it, with whether it is late on the given day."""
+
+    kind: str  # "milestone", "deliverable" or "task"
+    obj: Milestone | Deliverable | Task
+    late: bool
+
+    @property
+    def title(self) -> str:
+        return self.obj.title
+
+    @property
+    def due_date(self) -> date:
+        return self.obj.due_date
+
+    @property
+    def done(self) -> bool:
+        if self.kind == "milestone":
+            return self.obj.status == Milestone.Status.REACHED
+        return self.obj.is_done
+
+
+def _items(workstream: Workstream, today: date, *, tasks: bool = True) -> list[WorkItem]:
+    """The workstream's items from its prefetched milestones, deliverables (and tasks), by due date."""
+    items = [WorkItem("milestone", m, m.overdue_on(today)) for m in workstream.milestones.all()]
+    items += [WorkItem("deliverable", d, d.overdue_on(today)) for d in workstream.deliverables.all()]
+    if tasks:
+        items += [WorkItem("task", t, t.overdue_on(today)) for t in workstream.tasks.all()]
+    return sorted(items, key=lambda item: (item.due_date, item.kind, item.obj.pk))
+
+
+@dataclass(frozen=True)
+class WorkstreamProgress:
+    """How far a workstream has come: the share of its tasks, milestones and deliverables that are done."""
+
+    workstream: Workstream
+    items: list[WorkItem]
+
+    @property
+    def total(self) -> int:
+        return len(self.items)
+
+    @property
+    def done(self) -> int:
+        return sum(1 for item in self.items if item.done)
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.done / self.total) if self.total else 0
+
+    @property
+    def late(self) -> list[WorkItem]:
+        return [item for item in self.items if item.late]
+
+
+def _workstreams_with_items(project: Project) -> QuerySet[Workstream]:
+    return (
+        Workstream.objects.filter(project=project)
+        .select_related("lead")
+        .prefetch_related(
+            Prefetch("milestones", queryset=Milestone.objects.order_by("due_date", "pk")),
+            Prefetch("deliverables", queryset=Deliverable.objects.order_by("due_date", "pk")),
+            Prefetch("tasks", queryset=Task.objects.select_related("owner").order_by("due_date", "pk")),
+        )
+        .order_by("number")
+    )
+
+
+def workstream_page_data(project: Project, number: int, today: date) -> dict:
+    """The workstream page: the workstream, its tasks, milestones, deliverables and progress (4 queries)."""
+    workstream = get_object_or_404(_workstreams_with_items(project), number=number)
+    progress = WorkstreamProgress(workstream, _items(workstream, today))
+    by_kind: dict[str, list[WorkItem]] = defaultdict(list)
+    for item in progress.items:
+        by_kind[item.kind].append(item)
+    return {
+        "workstream": workstream,
+        "progress": progress,
+        "tasks": by_kind["task"],
+        "milestones": by_kind["milestone"],
+        "deliverables": by_kind["deliverable"],
+    }
+
+
+def project_members(project: Project) -> QuerySet:
+    """The users who are members of the project (who may own its tasks)."""
+    return get_user_model().objects.filter(memberships__project=project).order_by("first_name", "last_name", "username")
+
+
+@dataclass(frozen=True)
+class TimelineMonth:
+    number: int  # 1 is the month the project starts in
+    first_day: date
+    last_day: date
+    current: bool
+
+    def contains(self, day: date) -> bool:
+        return self.first_day <= day <= self.last_day
+
+
+@dataclass(frozen=True)
+class TimelineCell:
+    month: TimelineMonth
+    active: bool  # the workstream runs in this month
+    items: list[WorkItem]
+
+    @property
+    def late(self) -> bool:
+        return any(item.late for item in self.items)
+
+
+@dataclass(frozen=True)
+class TimelineRow:
+    workstream: Workstream
+    cells: list[TimelineCell]
+    progress: WorkstreamProgress
+
+
+@dataclass(frozen=True)
+class Timeline:
+    today: date
+    months: list[TimelineMonth]
+    rows: list[TimelineRow]
+    late: list[WorkItem]  # everything late in the project (milestones, deliverables and tasks), by due date
+
+    @property
+    def years(self) -> list[tuple[int, int]]:
+        """(year, number of months) for the header above the month columns."""
+        spans: list[tuple[int, int]] = []
+        for month in self.months:
+            year = month.first_day.year
+            if spans and spans[-1][0] == year:
+                spans[-1] = (year, spans[-1][1] + 1)
+            else:
+                spans.append((year, 1))
+        return spans
+
+
+def project_months(project: Project, today: date) -> list[TimelineMonth]:
+    """The project's months, from the month it starts in to the month it ends in."""
+    import calendar
+
+    months, number = [], 1
+    first = project.start_date.replace(day=1)
+    while first <= project.end_date:
+        last = first.replace(day=calendar.monthrange(first.year, first.month)[1])
+        months.append(TimelineMonth(number, first, last, first <= today <= last))
+        first, number = last + timedelta(days=1), number + 1
+    return months
+
+
+def _month_index(months: list[TimelineMonth], day: date) -> int:
+    """The column a date falls in; dates outside the project fall in its first or last month."""
+    if day < months[0].first_day:
+        return 0
+    for index, month in enumerate(months):
+        if month.contains(day):
+            return index
+    return len(months) - 1
+
+
+def project_timeline(project: Project, today: date) -> Timeline:
+    """The project's months with its workstreams, their milestones and deliverables, and what is late on `today`.
+
+    Four queries (workstreams, milestones, deliverables, tasks), whatever the amount of data.
+    """
+    months = project_months(project, today)
+    rows, late = [], []
+    for workstream in _workstreams_with_items(project):
+        items = _items(workstream, today)
+        late += [item for item in items if item.late]
+        by_month: dict[int, list[WorkItem]] = defaultdict(list)
+        for item in items:
+            if item.kind != "task":  # tasks are on the workstream page; the timeline shows the milestones
+                by_month[_month_index(months, item.due_date)].append(item)
+        start, end = workstream.start_date or project.start_date, workstream.end_date or project.end_date
+        cells = [
+            TimelineCell(month, month.first_day <= end and month.last_day >= start, by_month.get(index, []))
+            for index, month in enumerate(months)
+        ]
+        rows.append(TimelineRow(workstream, cells, WorkstreamProgress(workstream, items)))
+    late.sort(key=lambda item: (item.due_date, item.kind, item.obj.pk))
+    return Timeline(today=today, months=months, rows=rows, late=late)

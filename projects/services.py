@@ -8,11 +8,14 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from . import reference
+from .access import Action
 from .models import (
     AuditEvent,
     BackgroundJob,
@@ -27,6 +30,7 @@ from .models import (
     Person,
     Profile,
     Project,
+    Task,
     Workstream,
 )
 
@@ -255,3 +259,112 @@ def _job_finish(job: BackgroundJob, status: str, message: str) -> BackgroundJob:
         job.progress = 100
     job.save(update_fields=["status", "message", "finished_at", "progress", "result", "result_data"])
     return job
+
+
+# --- workstreams: tasks, milestones and deliverables ------------------------------------------------------------------
+
+
+def require_action(*, user, project: Project, action: Action) -> None:
+    """Refuse (PermissionDenied) unless the user may perform the action in the project: the one access rule."""
+    if not Project.objects.for_user(user, action).filter(pk=project.pk).exists():
+        raise PermissionDenied
+
+
+def _changes(obj, fields: dict) -> dict:
+    """Apply the fields to the object and return {field: [old, new]} for those that changed (for the audit trail)."""
+    changed = {}
+    for name, value in fields.items():
+        old = getattr(obj, name)
+        if old != value:
+            changed[name] = [_plain(old), _plain(value)]
+            setattr(obj, name, value)
+    return changed
+
+
+def _plain(value):
+    if isinstance(value, date):
+        return value.isoformat()
+    if hasattr(value, "pk"):
+        return value.pk
+    return value if value is None or isinstance(value, bool | int | float) else str(value)
+
+
+TASK_FIELDS = ("title", "description", "owner", "due_date", "status")
+
+
+@transaction.atomic
+def task_create(
+    *,
+    user,
+    workstream: Workstream,
+    title: str,
+    due_date: date,
+    owner=None,
+    description: str = "",
+    status: str = Task.Status.TODO,
+) -> Task:
+    """Add a task to a workstream (staff and managers)."""
+    require_action(user=user, project=workstream.project, action=Action.EDIT)
+    task = Task(
+        workstream=workstream, title=title, description=description, owner=owner, due_date=due_date, status=status
+    )
+    task.full_clean()
+    task.save()
+    audit_log(user=user, action=AuditEvent.Action.CREATE, obj=task, project=workstream.project)
+    return task
+
+
+@transaction.atomic
+def task_update(*, user, task: Task, **fields) -> Task:
+    """Change a task's title, description, owner, due date or status (staff and managers)."""
+    unknown = set(fields) - set(TASK_FIELDS)
+    if unknown:
+        raise TypeError(f"task_update() got unexpected fields {sorted(unknown)}")
+    project = task.workstream.project
+    require_action(user=user, project=project, action=Action.EDIT)
+    changed = _changes(task, fields)
+    task.full_clean()
+    task.save()
+    if changed:
+        audit_log(user=user, action=AuditEvent.Action.CHANGE, obj=task, project=project, details=changed)
+    return task
+
+
+@transaction.atomic
+def milestone_set_status(*, user, milestone: Milestone, status: str, reached_on: date | None = None) -> Milestone:
+    """Mark a milestone reached (with the date), missed or pending again (staff and managers)."""
+    project = milestone.workstream.project
+    require_action(user=user, project=project, action=Action.EDIT)
+    changed = _changes(milestone, {"status": status, "reached_on": reached_on})
+    milestone.full_clean()
+    milestone.save(update_fields=["status", "reached_on"])
+    if changed:
+        audit_log(user=user, action=AuditEvent.Action.TRANSITION, obj=milestone, project=project, details=changed)
+    return milestone
+
+
+@transaction.atomic
+def deliverable_set_status(
+    *, user, deliverable: Deliverable, status: str, delivered_on: date | None = None, evidence=None
+) -> Deliverable:
+    """Move a deliverable along planned, in progress, submitted; approving (or un-approving) it is a manager's call.
+
+    `evidence` is an uploaded file that replaces the current one; it is only ever served through the
+    access-checked download view, never from a public address.
+    """
+    project = deliverable.workstream.project
+    require_action(user=user, project=project, action=Action.EDIT)
+    approving = Deliverable.Status.APPROVED in (status, deliverable.status) and status != deliverable.status
+    if approving and not Project.objects.for_user(user, Action.VALIDATE).filter(pk=project.pk).exists():
+        raise ValidationError(
+            {"status": _("Only a manager of the project may approve a deliverable or withdraw an approval.")}
+        )
+    changed = _changes(deliverable, {"status": status, "delivered_on": delivered_on})
+    deliverable.full_clean()
+    if evidence is not None:  # stored only once the record is known to be valid
+        deliverable.evidence.save(evidence.name.rsplit("/", 1)[-1], evidence, save=False)
+        changed["evidence"] = deliverable.evidence.name
+    deliverable.save(update_fields=["status", "delivered_on", "evidence"])
+    if changed:
+        audit_log(user=user, action=AuditEvent.Action.TRANSITION, obj=deliverable, project=project, details=changed)
+    return deliverable

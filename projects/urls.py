@@ -10,4 +10,13 @@ urlpatterns = [
     path("projects/<str:code>/", views.project_detail, name="project-detail"),
     path("projects/<str:code>/jobs/<uuid:pk>/", views.job_detail, name="job-detail"),
     path("projects/<str:code>/jobs/<uuid:pk>/download/", views.job_download, name="job-download"),
+    path("projects/<str:code>/timeline/", views.timeline, name="timeline"),
+    path("projects/<str:code>/workstreams/<int:number>/", views.workstream_detail, name="workstream-detail"),
+    path("projects/<str:code>/workstreams/<int:number>/tasks/add/", views.task_add, name="task-add"),
+    path("projects/<str:code>/tasks/<int:pk>/edit/", views.task_edit, name="task-edit"),
+    path("projects/<str:code>/milestones/<int:pk>/status/", views.milestone_status, name="milestone-status"),
+    path("projects/<str:code>/deliverables/<int:pk>/status/", views.deliverable_status, name="deliverable-status"),
+    path(
+        "projects/<str:code>/deliverables/<int:pk>/evidence/", views.deliverable_evidence, name="deliverable-evidence"
+    ),
 ]

@@ -1,7 +1,11 @@
 """Core pages: the portfolio, a project, the user's settings, and the health check."""
 
+import copy
+from functools import partial
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
+from django.core.exceptions import ValidationError
 from django.db import connection
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -12,11 +16,18 @@ from django.views.decorators.http import require_GET
 
 from selec_portal.celery import app as celery_app
 
-from . import queries
-from .forms import ProfileForm
+from . import queries, services
+from .access import Action
+from .forms import DeliverableStatusForm, MilestoneStatusForm, ProfileForm, TaskForm
 from .middleware import SESSION_TIME_ZONE_KEY
-from .models import AuditEvent, BackgroundJob, Profile
+from .models import AuditEvent, BackgroundJob, Deliverable, Milestone, Profile, Task, Workstream
 from .services import audit_log, profile_update
+
+
+# Other apps add to the portfolio without the core importing them: each function appended here in their
+# AppConfig.ready() gets (request, projects, rows, today), may add keys to the rows, and returns extra context
+# (the reporting app adds each project's status and what is due or overdue).
+portfolio_extensions: list = []
 
 
 def portfolio(request: HttpRequest) -> HttpResponse:
@@ -24,7 +35,10 @@ def portfolio(request: HttpRequest) -> HttpResponse:
     progress = queries.indicator_progress(projects)
     today = timezone.localdate()
     rows = [{"project": p, "indicators": progress[p.pk], "elapsed": p.time_elapsed_percent(today)} for p in projects]
-    return render(request, "projects/portfolio.html", {"rows": rows, "today": today})
+    context = {"rows": rows, "today": today}
+    for extend in portfolio_extensions:
+        context.update(extend(request, projects, rows, today))
+    return render(request, "projects/portfolio.html", context)
 
 
 def project_detail(request: HttpRequest, code: str) -> HttpResponse:
@@ -88,3 +102,110 @@ def healthz(request: HttpRequest) -> JsonResponse:
             checks[name] = f"error: {exc.__class__.__name__}"
     healthy = all(value == "ok" for value in checks.values())
     return JsonResponse({"status": "ok" if healthy else "unavailable", **checks}, status=200 if healthy else 503)
+
+
+# --- workstreams and the timeline ------------------------------------------------------------------------------------
+
+
+def timeline(request: HttpRequest, code: str) -> HttpResponse:
+    project = queries.project_for_user(request.user, code)
+    data = queries.project_timeline(project, today=timezone.localdate())
+    return render(request, "projects/timeline.html", {"project": project, "project_tab": "timeline", "timeline": data})
+
+
+def workstream_detail(request: HttpRequest, code: str, number: int) -> HttpResponse:
+    project = queries.project_for_user(request.user, code)
+    context = queries.workstream_page_data(project, number, today=timezone.localdate())
+    context.update(project=project, project_tab="timeline", can_edit=project.allows(Action.EDIT))
+    return render(request, "projects/workstream_detail.html", context)
+
+
+def _save(form, request: HttpRequest, success: str, write):
+    """Run the service; a rule it enforces comes back as a message next to the field, never as a 500."""
+    try:
+        obj = write(**form.cleaned_data)
+    except ValidationError as exc:
+        form.add_error(None, exc)
+        return None
+    messages.success(request, success)
+    return obj
+
+
+def task_add(request: HttpRequest, code: str, number: int) -> HttpResponse:
+    project = queries.project_for_user(request.user, code, Action.EDIT)
+    workstream = get_object_or_404(Workstream.objects.filter(project=project), number=number)
+    form = TaskForm(request.POST or None, project=project, instance=Task(workstream=workstream))
+    if request.method == "POST" and form.is_valid():
+        if _save(
+            form,
+            request,
+            _("The task was added."),
+            partial(services.task_create, user=request.user, workstream=workstream),
+        ):
+            return redirect("projects:workstream-detail", code=project.code, number=workstream.number)
+    context = {"project": project, "project_tab": "timeline", "workstream": workstream, "form": form}
+    return render(request, "projects/workstream_form.html", context | {"heading": _("New task")})
+
+
+def task_edit(request: HttpRequest, code: str, pk: int) -> HttpResponse:
+    project = queries.project_for_user(request.user, code, Action.EDIT)
+    tasks = Task.objects.filter(workstream__project=project).select_related("workstream__project")
+    task = get_object_or_404(tasks, pk=pk)
+    form = TaskForm(request.POST or None, project=project, instance=copy.copy(task))
+    if request.method == "POST" and form.is_valid():
+        if _save(form, request, _("The task was saved."), partial(services.task_update, user=request.user, task=task)):
+            return redirect("projects:workstream-detail", code=project.code, number=task.workstream.number)
+    context = {"project": project, "project_tab": "timeline", "workstream": task.workstream, "form": form}
+    return render(request, "projects/workstream_form.html", context | {"heading": task.title})
+
+
+def milestone_status(request: HttpRequest, code: str, pk: int) -> HttpResponse:
+    project = queries.project_for_user(request.user, code, Action.EDIT)
+    milestone = get_object_or_404(
+        Milestone.objects.filter(workstream__project=project).select_related("workstream__project"), pk=pk
+    )
+    form = MilestoneStatusForm(request.POST or None, instance=copy.copy(milestone))
+    if request.method == "POST" and form.is_valid():
+        if _save(
+            form,
+            request,
+            _("The milestone was updated."),
+            partial(services.milestone_set_status, user=request.user, milestone=milestone),
+        ):
+            return redirect("projects:workstream-detail", code=project.code, number=milestone.workstream.number)
+    context = {"project": project, "project_tab": "timeline", "workstream": milestone.workstream, "form": form}
+    return render(request, "projects/workstream_form.html", context | {"heading": milestone.title})
+
+
+def deliverable_status(request: HttpRequest, code: str, pk: int) -> HttpResponse:
+    project = queries.project_for_user(request.user, code, Action.EDIT)
+    deliverable = get_object_or_404(
+        Deliverable.objects.filter(workstream__project=project).select_related("workstream__project"), pk=pk
+    )
+    form = DeliverableStatusForm(
+        request.POST or None,
+        request.FILES or None,
+        instance=copy.copy(deliverable),
+        approve=project.allows(Action.VALIDATE),
+    )
+    if request.method == "POST" and form.is_valid():
+        if _save(
+            form,
+            request,
+            _("The deliverable was updated."),
+            partial(services.deliverable_set_status, user=request.user, deliverable=deliverable),
+        ):
+            return redirect("projects:workstream-detail", code=project.code, number=deliverable.workstream.number)
+    context = {"project": project, "project_tab": "timeline", "workstream": deliverable.workstream, "form": form}
+    return render(request, "projects/workstream_form.html", context | {"heading": deliverable.title})
+
+
+def deliverable_evidence(request: HttpRequest, code: str, pk: int) -> FileResponse:
+    """The evidence file of a deliverable, for members of its project only (there is no public address)."""
+    project = queries.project_for_user(request.user, code)
+    deliverable = get_object_or_404(Deliverable.objects.filter(workstream__project=project), pk=pk)
+    if not deliverable.evidence or not deliverable.evidence.storage.exists(deliverable.evidence.name):
+        raise Http404(_("This deliverable has no evidence file."))
+    audit_log(user=request.user, action=AuditEvent.Action.VIEW, obj=deliverable, project=project)
+    filename = deliverable.evidence.name.rsplit("/", 1)[-1]
+    return FileResponse(deliverable.evidence.open("rb"), as_attachment=True, filename=filename)
