@@ -17,8 +17,6 @@ def _an_instance(model):
         audit_log(user=None, action="view", obj=Project.objects.first())
     if model is BackgroundJob and not BackgroundJob.objects.exists():
         BackgroundJob.objects.create(kind="report", title="A report", project=Project.objects.first())
-    if model is BackgroundJob and not BackgroundJob.objects.exists():
-        BackgroundJob.objects.create(kind="report", title="Progress report", project=Project.objects.first())
     if model is Person and not Person.objects.exists():
         Person.objects.create(name="Ana Popescu", country=Country.objects.get(code="RO"))
     return model._default_manager.order_by("pk").first()
