@@ -1,0 +1,45 @@
+"""List filters (django-filter) of the events list and the best-practices library."""
+
+from __future__ import annotations
+
+import django_filters
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from projects.models import Country
+
+from .models import BestPractice, Event
+
+
+class EventFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(label=_("Search"), method="search")
+    kind = django_filters.ChoiceFilter(label=_("Kind"), choices=Event.Kind.choices)
+    status = django_filters.ChoiceFilter(label=_("Status"), choices=Event.Status.choices)
+    year = django_filters.NumberFilter(label=_("Year"), field_name="start_date", lookup_expr="year")
+
+    class Meta:
+        model = Event
+        fields = ["q", "kind", "status", "year"]
+
+    def search(self, queryset, name, value):
+        return queryset.filter(Q(title__icontains=value) | Q(theme__icontains=value) | Q(city__icontains=value))
+
+
+class BestPracticeFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(label=_("Search"), method="search")
+    crime_area = django_filters.ChoiceFilter(label=_("Crime area"), choices=BestPractice.CrimeArea.choices)
+    country = django_filters.ModelChoiceFilter(label=_("Country"), queryset=Country.objects.all())
+
+    class Meta:
+        model = BestPractice
+        fields = ["q", "crime_area", "country"]
+
+    def search(self, queryset, name, value):
+        for word in value.split():
+            queryset = queryset.filter(
+                Q(title__icontains=word)
+                | Q(summary__icontains=word)
+                | Q(event__title__icontains=word)
+                | Q(session__title__icontains=word)
+            )
+        return queryset

@@ -1,0 +1,359 @@
+"""Events with participants: the DTP-TOC conference series, ATHENA 2 workshops and trainings, the IMOBEX expert
+workshop and field lab. One `Event` model serves every project; its kind says what it is.
+
+People are the core's `projects.models.Person`, so the same person at several events is one person and is
+counted once. The business rules (registration limits, status transitions, check-in) live in `services.py`.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, timedelta
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Exists, F, OuterRef, Q
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from projects.models import Country, Organisation, Person, Project, ProjectScopedQuerySet
+
+
+class EventQuerySet(ProjectScopedQuerySet):
+    def held(self, until: date | None = None) -> EventQuerySet:
+        """Events that took place (only these count toward the indicators), ended on or before `until`."""
+        qs = self.filter(status=Event.Status.HELD)
+        return qs if until is None else qs.filter(end_date__lte=until)
+
+
+class Event(models.Model):
+    """A conference, workshop, training course, field lab or meeting of a project, with its participants."""
+
+    class Kind(models.TextChoices):
+        CONFERENCE = "conference", _("Conference")
+        WORKSHOP = "workshop", _("Workshop")
+        TRAINING = "training", _("Training course")
+        FIELD_LAB = "field_lab", _("Field lab")
+        MEETING = "meeting", _("Meeting")
+
+    class Status(models.TextChoices):
+        PLANNED = "planned", _("Planned")
+        OPEN = "open", _("Open for registration")
+        HELD = "held", _("Held")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    # Which status may follow which; `services.event_transition` enforces it (a held event is final).
+    TRANSITIONS: dict[str, tuple[str, ...]] = {
+        Status.PLANNED: (Status.OPEN, Status.HELD, Status.CANCELLED),
+        Status.OPEN: (Status.PLANNED, Status.HELD, Status.CANCELLED),
+        Status.HELD: (),
+        Status.CANCELLED: (Status.PLANNED,),
+    }
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="events", verbose_name=_("project"))
+    kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices)
+    title = models.CharField(_("title"), max_length=200)
+    edition = models.PositiveSmallIntegerField(
+        _("edition"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1)],
+        help_text=_("For a series of conferences: 1 for the first year's, 2 for the second's, ..."),
+    )
+    theme = models.CharField(_("theme"), max_length=200, blank=True, help_text=_("The crime area the event is about."))
+    description = models.TextField(_("description"), blank=True)
+    start_date = models.DateField(_("first day"))
+    end_date = models.DateField(_("last day"))
+    online = models.BooleanField(_("online"), default=False)
+    venue = models.CharField(_("venue"), max_length=200, blank=True)
+    city = models.CharField(_("city"), max_length=100, blank=True)
+    country = models.ForeignKey(
+        Country, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("country")
+    )
+    capacity = models.PositiveIntegerField(
+        _("capacity"),
+        null=True,
+        blank=True,
+        help_text=_("Places for delegates and trainees; empty for no limit. Speakers and organisers do not count."),
+    )
+    registration_deadline = models.DateField(_("registration deadline"), null=True, blank=True)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PLANNED)
+    training_provider = models.ForeignKey(
+        Organisation,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="trainings_provided",
+        verbose_name=_("training provider"),
+        help_text=_("For training courses: who delivers the training (for example CEPOL)."),
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    project_path = "project"
+    objects = EventQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-start_date", "title"]
+        verbose_name = _("event")
+        verbose_name_plural = _("events")
+        constraints = [
+            models.CheckConstraint(condition=Q(end_date__gte=F("start_date")), name="event_end_after_start"),
+            models.UniqueConstraint(
+                fields=["project", "kind", "edition"],
+                condition=Q(edition__isnull=False),
+                name="event_unique_edition",
+            ),
+        ]
+        indexes = [models.Index(fields=["project", "status", "kind"])]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("conferences:event-detail", kwargs={"code": self.project.code, "pk": self.pk})
+
+    def clean(self) -> None:
+        errors = {}
+        if self.start_date and self.end_date and self.end_date < self.start_date:
+            errors["end_date"] = _("The last day cannot be before the first day.")
+        if self.registration_deadline and self.end_date and self.registration_deadline > self.end_date:
+            errors["registration_deadline"] = _("The registration deadline cannot be after the event.")
+        if not self.online and not (self.city and self.country_id):
+            errors["city"] = _("Give the city and country of the venue, or mark the event as online.")
+        if self.training_provider_id and self.kind != self.Kind.TRAINING:
+            errors["training_provider"] = _("Only a training course has a training provider.")
+        if self.edition and self.kind != self.Kind.CONFERENCE:
+            errors["edition"] = _("Only conferences of a series have an edition.")
+        if errors:
+            raise ValidationError(errors)
+
+    @property
+    def days(self) -> list[date]:
+        return [self.start_date + timedelta(days=n) for n in range((self.end_date - self.start_date).days + 1)]
+
+    @property
+    def is_multi_day(self) -> bool:
+        return self.end_date > self.start_date
+
+    @property
+    def place(self) -> str:
+        if self.online:
+            return str(_("Online"))
+        return ", ".join(str(part) for part in (self.city, self.country) if part)
+
+    def allowed_transitions(self) -> list[tuple[str, str]]:
+        return [(value, self.Status(value).label) for value in self.TRANSITIONS[self.status]]
+
+
+class Session(models.Model):
+    """A slot of an event's agenda: a talk, a panel, a practical exercise."""
+
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="sessions", verbose_name=_("event"))
+    day = models.DateField(_("day"))
+    starts_at = models.TimeField(_("starts"))
+    ends_at = models.TimeField(_("ends"))
+    title = models.CharField(_("title"), max_length=200)
+    description = models.TextField(_("description"), blank=True)
+    speakers = models.CharField(_("speakers"), max_length=300, blank=True, help_text=_("Names, separated by commas."))
+    moderators = models.CharField(_("moderators"), max_length=200, blank=True)
+    room = models.CharField(_("room"), max_length=100, blank=True)
+
+    project_path = "event__project"
+    objects = ProjectScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["day", "starts_at", "pk"]
+        verbose_name = _("agenda session")
+        verbose_name_plural = _("agenda sessions")
+        constraints = [models.CheckConstraint(condition=Q(ends_at__gt=F("starts_at")), name="session_ends_after_start")]
+
+    def __str__(self) -> str:
+        return f"{self.day:%d %b} {self.starts_at:%H:%M} {self.title}"
+
+    def clean(self) -> None:
+        errors = {}
+        if self.starts_at and self.ends_at and self.ends_at <= self.starts_at:
+            errors["ends_at"] = _("A session ends after it starts.")
+        if self.day and self.event_id and not (self.event.start_date <= self.day <= self.event.end_date):
+            errors["day"] = _("The day must be one of the event's days (%(start)s to %(end)s).") % {
+                "start": self.event.start_date,
+                "end": self.event.end_date,
+            }
+        if errors:
+            raise ValidationError(errors)
+
+
+class RegistrationQuerySet(ProjectScopedQuerySet):
+    def with_attended(self) -> RegistrationQuerySet:
+        """Annotate `attended`: checked in on at least one day."""
+        present = Attendance.objects.filter(registration=OuterRef("pk"), present=True)
+        return self.annotate(attended=Exists(present))
+
+    def attended(self) -> RegistrationQuerySet:
+        return self.filter(Exists(Attendance.objects.filter(registration=OuterRef("pk"), present=True)))
+
+
+class Registration(models.Model):
+    """A person registered for an event, in a role. One registration per person and event."""
+
+    class Role(models.TextChoices):
+        DELEGATE = "delegate", _("Delegate")
+        SPEAKER = "speaker", _("Speaker")
+        TRAINER = "trainer", _("Trainer")
+        TRAINEE = "trainee", _("Trainee")
+        ORGANISER = "organiser", _("Organiser")
+
+    # The roles that take a place: capacity and the registration deadline apply to them only.
+    PARTICIPANT_ROLES = (Role.DELEGATE, Role.TRAINEE)
+
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="registrations", verbose_name=_("event"))
+    person = models.ForeignKey(
+        Person, on_delete=models.PROTECT, related_name="event_registrations", verbose_name=_("person")
+    )
+    role = models.CharField(_("role"), max_length=10, choices=Role.choices, default=Role.DELEGATE)
+    registered_at = models.DateTimeField(_("registered"), auto_now_add=True)
+    registered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("registered by"),
+    )
+    # The personal link of the feedback survey (participants have no account).
+    feedback_token = models.UUIDField(_("feedback link"), default=uuid.uuid4, unique=True, editable=False)
+    feedback_reminded_at = models.DateTimeField(_("feedback reminder sent"), null=True, blank=True)
+
+    project_path = "event__project"
+    objects = RegistrationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["event", "person__name"]
+        verbose_name = _("registration")
+        verbose_name_plural = _("registrations")
+        constraints = [models.UniqueConstraint(fields=["event", "person"], name="registration_unique_person")]
+
+    def __str__(self) -> str:
+        return f"{self.person} – {self.event}"
+
+    @property
+    def takes_a_place(self) -> bool:
+        return self.role in self.PARTICIPANT_ROLES
+
+
+class Attendance(models.Model):
+    """Whether a registered person was there on one day of the event (checked in, or marked a no-show)."""
+
+    registration = models.ForeignKey(
+        Registration, on_delete=models.CASCADE, related_name="attendance", verbose_name=_("registration")
+    )
+    day = models.DateField(_("day"))
+    present = models.BooleanField(_("present"), default=True)
+    recorded_at = models.DateTimeField(_("recorded"), auto_now=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("recorded by"),
+    )
+
+    project_path = "registration__event__project"
+    objects = ProjectScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["day", "registration"]
+        verbose_name = _("attendance")
+        verbose_name_plural = _("attendance")
+        constraints = [models.UniqueConstraint(fields=["registration", "day"], name="attendance_unique_day")]
+
+    def __str__(self) -> str:
+        state = _("present") if self.present else _("no-show")
+        return f"{self.registration.person} {self.day:%Y-%m-%d}: {state}"
+
+
+class BestPractice(models.Model):
+    """A practice, tool or lesson presented at an event: the library the conference series builds."""
+
+    class CrimeArea(models.TextChoices):
+        FINANCIAL = "financial", _("Financial crime")
+        CYBER = "cyber", _("Computer crime")
+        DRUGS = "drugs", _("Drug trafficking")
+        THB = "thb", _("Trafficking in human beings")
+        MIGRATION = "migration", _("Illegal migration")
+        PROPERTY = "property", _("Property crime by itinerant groups")
+        OTHER = "other", _("Other")
+
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="best_practices", verbose_name=_("event"))
+    session = models.ForeignKey(
+        Session,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="best_practices",
+        verbose_name=_("session"),
+    )
+    title = models.CharField(_("title"), max_length=200)
+    summary = models.TextField(_("summary"))
+    country = models.ForeignKey(
+        Country, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("country")
+    )
+    crime_area = models.CharField(_("crime area"), max_length=12, choices=CrimeArea.choices)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    project_path = "event__project"
+    objects = ProjectScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-event__start_date", "title"]
+        verbose_name = _("best practice")
+        verbose_name_plural = _("best practices")
+
+    def __str__(self) -> str:
+        return self.title
+
+    def clean(self) -> None:
+        if self.session_id and self.event_id and self.session.event_id != self.event_id:
+            raise ValidationError({"session": _("Choose a session of this event.")})
+
+
+RATING = [MinValueValidator(1), MaxValueValidator(5)]
+
+
+class FeedbackResponse(models.Model):
+    """An attendee's answer to the survey after the event: ratings from 1 (poor) to 5 (excellent)."""
+
+    registration = models.OneToOneField(
+        Registration, on_delete=models.CASCADE, related_name="feedback", verbose_name=_("registration")
+    )
+    overall = models.PositiveSmallIntegerField(_("overall"), validators=RATING)
+    content = models.PositiveSmallIntegerField(_("content and speakers"), validators=RATING)
+    organisation = models.PositiveSmallIntegerField(_("organisation"), validators=RATING)
+    usefulness = models.PositiveSmallIntegerField(_("usefulness for my work"), validators=RATING)
+    comments = models.TextField(_("comments"), blank=True)
+    submitted_at = models.DateTimeField(_("submitted"), auto_now_add=True)
+
+    project_path = "registration__event__project"
+    objects = ProjectScopedQuerySet.as_manager()
+
+    RATINGS = ("overall", "content", "organisation", "usefulness")
+
+    class Meta:
+        ordering = ["-submitted_at"]
+        verbose_name = _("feedback response")
+        verbose_name_plural = _("feedback responses")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(overall__range=(1, 5))
+                & Q(content__range=(1, 5))
+                & Q(organisation__range=(1, 5))
+                & Q(usefulness__range=(1, 5)),
+                name="feedback_ratings_1_to_5",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.registration}: {self.overall}/5"

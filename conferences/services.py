@@ -1,0 +1,366 @@
+"""Writes of the conferences app: every rule about events, registrations, attendance and feedback is here, so the
+pages, the admin's actions, the import job and the seeder's checks all apply the same rule.
+
+Each service runs in a transaction and records what it did in the audit trail. A refused write raises
+`ValidationError` with the message on the form field it concerns.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import date
+
+from django.conf import settings
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.core.mail import EmailMessage, get_connection
+from django.db import IntegrityError, transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+
+from projects.models import AuditEvent, Country, Organisation
+from projects.services import audit_log, person_find_or_create
+
+from .models import Attendance, BestPractice, Event, FeedbackResponse, Registration, Session
+
+# --- events -------------------------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def event_save(*, user, event: Event) -> Event:
+    """Create or change an event (not its status: see `event_transition`)."""
+    creating = event.pk is None
+    event.full_clean()
+    event.save()
+    audit_log(user=user, action=AuditEvent.Action.CREATE if creating else AuditEvent.Action.CHANGE, obj=event)
+    return event
+
+
+@transaction.atomic
+def event_transition(*, user, event: Event, status: str, today: date | None = None) -> Event:
+    """Move the event to another status, if the transition is allowed (see `Event.TRANSITIONS`).
+
+    An event can be marked held only once it has started; a held event is final, since it counts toward the
+    project's indicators.
+    """
+    today = today or timezone.localdate()
+    event = Event.objects.select_for_update().get(pk=event.pk)
+    if status not in Event.TRANSITIONS.get(event.status, ()):
+        raise ValidationError(
+            {
+                "status": _("An event that is %(current)s cannot become %(new)s.")
+                % {
+                    "current": event.get_status_display().lower(),
+                    "new": Event.Status(status).label.lower() if status in Event.Status.values else status,
+                }
+            }
+        )
+    if status == Event.Status.HELD and event.start_date > today:
+        raise ValidationError(
+            {
+                "status": _("The event starts on %(day)s: it cannot be marked held before then.")
+                % {"day": event.start_date}
+            }
+        )
+    previous, event.status = event.status, status
+    event.save(update_fields=["status"])
+    audit_log(user=user, action=AuditEvent.Action.TRANSITION, obj=event, details={"from": previous, "to": status})
+    return event
+
+
+# --- agenda and best practices -------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def session_save(*, user, session: Session) -> Session:
+    creating = session.pk is None
+    session.full_clean()
+    session.save()
+    action = AuditEvent.Action.CREATE if creating else AuditEvent.Action.CHANGE
+    audit_log(user=user, action=action, obj=session, project=session.event.project)
+    return session
+
+
+@transaction.atomic
+def session_delete(*, user, session: Session) -> None:
+    audit_log(user=user, action=AuditEvent.Action.DELETE, obj=session, project=session.event.project)
+    session.delete()
+
+
+@transaction.atomic
+def best_practice_save(*, user, practice: BestPractice) -> BestPractice:
+    creating = practice.pk is None
+    practice.full_clean()
+    practice.save()
+    action = AuditEvent.Action.CREATE if creating else AuditEvent.Action.CHANGE
+    audit_log(user=user, action=action, obj=practice, project=practice.event.project)
+    return practice
+
+
+# --- registrations -------------------------------------------------------------------------------------------------
+
+
+def registration_problems(*, event: Event, role: str, places_taken: int, today: date) -> dict[str, str]:
+    """Why a registration in this role would be refused now ({field: message}); empty when it is allowed.
+
+    `places_taken` is the number of registrations that already take a place (delegates and trainees).
+    """
+    if event.status in (Event.Status.CANCELLED, Event.Status.HELD):
+        return {NON_FIELD_ERRORS: _("This event is %(status)s: nobody can register any more.")
+                % {"status": event.get_status_display().lower()}}  # fmt: skip
+    if role not in Registration.PARTICIPANT_ROLES:
+        return {}
+    if event.registration_deadline and today > event.registration_deadline:
+        return {
+            "role": _("Registration closed on %(day)s. Only speakers, trainers and organisers can still be added.")
+            % {"day": date_format(event.registration_deadline, "j F Y")}
+        }
+    if event.capacity is not None and places_taken >= event.capacity:
+        return {
+            "role": _(
+                "The event is full: all %(capacity)s places for delegates and trainees are taken. "
+                "Speakers, trainers and organisers can still be added."
+            )
+            % {"capacity": event.capacity}
+        }
+    return {}
+
+
+def places_taken(event: Event) -> int:
+    return Registration.objects.filter(event=event, role__in=Registration.PARTICIPANT_ROLES).count()
+
+
+@transaction.atomic
+def registration_create(
+    *,
+    user,
+    event: Event,
+    name: str,
+    country: Country,
+    organisation: Organisation | None = None,
+    email: str = "",
+    gender: str = "",
+    role: str = Registration.Role.DELEGATE,
+    today: date | None = None,
+) -> Registration:
+    """Register a person (found again if already known, see `person_find_or_create`) for the event.
+
+    Refused: registrations for a cancelled or held event; delegates and trainees after the deadline or beyond
+    the capacity; the same person twice.
+    """
+    today = today or timezone.localdate()
+    event = Event.objects.select_for_update().select_related("project").get(pk=event.pk)  # serialises the count
+    problems = registration_problems(event=event, role=role, places_taken=places_taken(event), today=today)
+    if problems:
+        raise ValidationError(problems)
+    person, _created = person_find_or_create(
+        name=name, country=country, organisation=organisation, email=email, gender=gender
+    )
+    existing = Registration.objects.filter(event=event, person=person).first()
+    if existing is not None:
+        raise ValidationError(
+            {
+                "name": _("%(name)s is already registered for this event (as %(role)s).")
+                % {"name": person.name, "role": existing.get_role_display().lower()}
+            }
+        )
+    try:
+        with transaction.atomic():
+            registration = Registration.objects.create(event=event, person=person, role=role, registered_by=user)
+    except IntegrityError:  # registered by someone else a moment ago
+        raise ValidationError(
+            {"name": _("%(name)s is already registered for this event.") % {"name": person.name}}
+        ) from None
+    audit_log(user=user, action=AuditEvent.Action.CREATE, obj=registration, project=event.project)
+    return registration
+
+
+@transaction.atomic
+def registration_delete(*, user, registration: Registration) -> None:
+    """Withdraw a registration (with its attendance and feedback)."""
+    audit_log(user=user, action=AuditEvent.Action.DELETE, obj=registration, project=registration.event.project)
+    registration.delete()
+
+
+@transaction.atomic
+def participants_import(
+    *,
+    user,
+    event: Event,
+    rows: Sequence[dict],
+    today: date | None = None,
+    progress: Callable[[int, str], None] | None = None,
+) -> list[Registration]:
+    """Register every row of a checked participant list, or none of them.
+
+    The rows are checked again here (the event may have filled up since the preview): any problem raises
+    `ValidationError` listing the rows, and the transaction is rolled back, so nothing is imported half-way.
+    """
+    from .imports import check_rows
+
+    today = today or timezone.localdate()
+    event = Event.objects.select_for_update().select_related("project").get(pk=event.pk)
+    report = check_rows(event=event, rows=rows, today=today)
+    if report.rejected:
+        raise ValidationError([f"{_('Row')} {row.number}: {row.reason}" for row in report.rejected])
+    organisations: dict[str, Organisation] = {}
+    registrations = []
+    total = len(report.accepted) or 1
+    for done, row in enumerate(report.accepted, start=1):
+        organisation = row.organisation
+        if organisation is None and row.new_organisation:
+            key = row.new_organisation["name"].lower()
+            if key not in organisations:
+                organisations[key], _created = Organisation.objects.get_or_create(
+                    name=row.new_organisation["name"],
+                    defaults={"kind": row.new_organisation["kind"], "country": row.country},
+                )
+            organisation = organisations[key]
+        person, _created = person_find_or_create(
+            name=row.name, country=row.country, organisation=organisation, email=row.email, gender=row.gender
+        )
+        registrations.append(Registration(event=event, person=person, role=row.role, registered_by=user))
+        if progress and done % 50 == 0:
+            progress(
+                10 + 80 * done // total,
+                _("Saving: %(done)s of %(total)s participants") % {"done": done, "total": total},
+            )
+    Registration.objects.bulk_create(registrations)
+    audit_log(
+        user=user,
+        action=AuditEvent.Action.IMPORT,
+        obj=event,
+        object_type=Registration._meta.label,
+        details={"event": event.pk, "registrations": len(registrations)},
+    )
+    return registrations
+
+
+# --- attendance ----------------------------------------------------------------------------------------------------
+
+
+def _check_attendance_day(event: Event, day: date, today: date) -> None:
+    if event.status == Event.Status.CANCELLED:
+        raise ValidationError({"day": _("This event was cancelled.")})
+    if not (event.start_date <= day <= event.end_date):
+        raise ValidationError({"day": _("%(day)s is not a day of this event.") % {"day": day}})
+    if day > today:
+        raise ValidationError({"day": _("People can be checked in from the day itself (%(day)s).") % {"day": day}})
+
+
+@transaction.atomic
+def attendance_record(
+    *, user, registration: Registration, day: date, present: bool = True, today: date | None = None
+) -> Attendance:
+    """Check a person in on a day of the event (present), or mark them a no-show (not present)."""
+    event = registration.event
+    _check_attendance_day(event, day, today or timezone.localdate())
+    attendance, _created = Attendance.objects.update_or_create(
+        registration=registration, day=day, defaults={"present": present, "recorded_by": user}
+    )
+    audit_log(
+        user=user,
+        action=AuditEvent.Action.CHANGE,
+        obj=attendance,
+        project=event.project,
+        details={"day": day.isoformat(), "present": present},
+    )
+    return attendance
+
+
+@transaction.atomic
+def attendance_undo(*, user, registration: Registration, day: date) -> None:
+    """Forget what was recorded for this person on this day (a check-in made by mistake)."""
+    deleted, _detail = Attendance.objects.filter(registration=registration, day=day).delete()
+    if deleted:
+        audit_log(
+            user=user,
+            action=AuditEvent.Action.DELETE,
+            obj=registration,
+            object_type=Attendance._meta.label,
+            project=registration.event.project,
+            details={"day": day.isoformat()},
+        )
+
+
+@transaction.atomic
+def attendance_mark_no_shows(*, user, event: Event, day: date, today: date | None = None) -> int:
+    """Mark everyone not checked in on this day as a no-show; returns how many were marked."""
+    _check_attendance_day(event, day, today or timezone.localdate())
+    missing = Registration.objects.filter(event=event).exclude(attendance__day=day)
+    created = Attendance.objects.bulk_create(
+        [
+            Attendance(registration_id=pk, day=day, present=False, recorded_by=user)
+            for pk in missing.values_list("pk", flat=True)
+        ],
+        ignore_conflicts=True,
+    )
+    audit_log(
+        user=user,
+        action=AuditEvent.Action.CHANGE,
+        obj=event,
+        object_type=Attendance._meta.label,
+        details={"day": day.isoformat(), "no_shows": len(created)},
+    )
+    return len(created)
+
+
+# --- feedback -----------------------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def feedback_submit(*, registration: Registration, answers: dict) -> FeedbackResponse:
+    """Store an attendee's answers to the survey (once; participants answer through their personal link)."""
+    registration = Registration.objects.select_for_update().select_related("event__project").get(pk=registration.pk)
+    if registration.event.status != Event.Status.HELD:
+        raise ValidationError(_("The survey opens once the event has been held."))
+    if not Attendance.objects.filter(registration=registration, present=True).exists():
+        raise ValidationError(_("Only people who attended the event can answer the survey."))
+    if FeedbackResponse.objects.filter(registration=registration).exists():
+        raise ValidationError(_("You have already answered this survey. Thank you!"))
+    response = FeedbackResponse(registration=registration, **answers)
+    response.full_clean()
+    response.save()
+    audit_log(user=None, action=AuditEvent.Action.CREATE, obj=response, project=registration.event.project)
+    return response
+
+
+def feedback_url(registration: Registration) -> str:
+    path = reverse("conferences:feedback-survey", kwargs={"token": registration.feedback_token})
+    return settings.PORTAL_BASE_URL.rstrip("/") + path
+
+
+@transaction.atomic
+def feedback_remind(*, user, event: Event) -> int:
+    """E-mail the survey link to every attendee who has not answered yet and has an e-mail address.
+
+    Returns the number of reminders sent.
+    """
+    from .queries import feedback_missing
+
+    if event.status != Event.Status.HELD:
+        raise ValidationError(_("Reminders can be sent once the event has been held."))
+    pending = [r for r in feedback_missing(event) if r.person.email]
+    messages = [
+        EmailMessage(
+            subject=_("Your feedback on %(event)s") % {"event": event.title},
+            body=render_to_string(
+                "conferences/email/feedback_reminder.txt",
+                {"registration": registration, "event": event, "url": feedback_url(registration)},
+            ),
+            to=[registration.person.email],
+        )
+        for registration in pending
+    ]
+    sent = get_connection().send_messages(messages) if messages else 0
+    Registration.objects.filter(pk__in=[r.pk for r in pending]).update(feedback_reminded_at=timezone.now())
+    audit_log(
+        user=user,
+        action=AuditEvent.Action.CHANGE,
+        obj=event,
+        object_type=FeedbackResponse._meta.label,
+        details={"reminders": sent or 0},
+    )
+    return sent or 0

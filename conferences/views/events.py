@@ -1,0 +1,143 @@
+"""Events: list, plan and edit, status, agenda, printable programme, best practices."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from projects.access import Action
+from projects.queries import project_for_user
+
+from .. import queries, services
+from ..filters import EventFilter
+from ..forms import BestPracticeForm, EventForm, SessionForm, TransitionForm
+from ..models import BestPractice, Event, Session
+from .common import add_errors, project_and_event
+
+TAB = "events"
+
+
+def event_list(request: HttpRequest, code: str) -> HttpResponse:
+    project = project_for_user(request.user, code)
+    events = EventFilter(request.GET or None, queryset=queries.events_of_project(project))
+    return render(
+        request,
+        "conferences/event_list.html",
+        {"project": project, "project_tab": TAB, "filter": events, "events": events.qs},
+    )
+
+
+def event_create(request: HttpRequest, code: str) -> HttpResponse:
+    project = project_for_user(request.user, code, Action.EDIT)
+    form = EventForm(request.POST or None, instance=Event(project=project))
+    if request.method == "POST" and form.is_valid():
+        try:
+            event = services.event_save(user=request.user, event=form.save(commit=False))
+        except ValidationError as exc:
+            add_errors(form, exc)
+        else:
+            messages.success(request, _("The event was created."))
+            return redirect(event)
+    return render(
+        request,
+        "conferences/form.html",
+        {"project": project, "project_tab": TAB, "form": form, "heading": _("Plan an event")},
+    )
+
+
+def event_edit(request: HttpRequest, code: str, pk: int) -> HttpResponse:
+    project, event = project_and_event(request, code, pk, Action.EDIT)
+    form = EventForm(request.POST or None, instance=event)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.event_save(user=request.user, event=form.save(commit=False))
+        except ValidationError as exc:
+            add_errors(form, exc)
+        else:
+            messages.success(request, _("The event was saved."))
+            return redirect(event)
+    return render(
+        request,
+        "conferences/form.html",
+        {"project": project, "project_tab": TAB, "form": form, "event": event, "heading": _("Edit the event")},
+    )
+
+
+def event_detail(request: HttpRequest, code: str, pk: int) -> HttpResponse:
+    project, event = project_and_event(request, code, pk, counts=True)
+    context = queries.event_detail_data(event)
+    context.update(project=project, project_tab=TAB, event=event, transition_form=TransitionForm(event=event))
+    return render(request, "conferences/event_detail.html", context)
+
+
+@require_POST
+def event_transition(request: HttpRequest, code: str, pk: int) -> HttpResponse:
+    project, event = project_and_event(request, code, pk, Action.EDIT)
+    form = TransitionForm(request.POST, event=event)
+    if form.is_valid():
+        try:
+            services.event_transition(user=request.user, event=event, status=form.cleaned_data["status"])
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(request, _("The event is now %(status)s.") % {"status": event.get_status_display()})
+    else:
+        messages.error(request, _("This change of status is not possible."))
+    return redirect(event)
+
+
+def session_edit(request: HttpRequest, code: str, pk: int, session_pk: int | None = None) -> HttpResponse:
+    project, event = project_and_event(request, code, pk, Action.EDIT)
+    session = get_object_or_404(Session, event=event, pk=session_pk) if session_pk else Session(event=event)
+    form = SessionForm(request.POST or None, instance=session)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.session_save(user=request.user, session=form.save(commit=False))
+        except ValidationError as exc:
+            add_errors(form, exc)
+        else:
+            messages.success(request, _("The agenda was saved."))
+            return redirect(event.get_absolute_url() + "#agenda")
+    heading = _("Edit the session") if session.pk else _("Add a session to the agenda")
+    return render(
+        request,
+        "conferences/form.html",
+        {"project": project, "project_tab": TAB, "form": form, "event": event, "heading": heading},
+    )
+
+
+@require_POST
+def session_delete(request: HttpRequest, code: str, pk: int, session_pk: int) -> HttpResponse:
+    project, event = project_and_event(request, code, pk, Action.EDIT)
+    services.session_delete(user=request.user, session=get_object_or_404(Session, event=event, pk=session_pk))
+    messages.success(request, _("The session was removed from the agenda."))
+    return redirect(event.get_absolute_url() + "#agenda")
+
+
+def event_programme(request: HttpRequest, code: str, pk: int) -> HttpResponse:
+    """The agenda as a page to print (no navigation; A4 print styles)."""
+    project, event = project_and_event(request, code, pk)
+    sessions = Session.objects.filter(event=event)
+    return render(request, "conferences/programme.html", {"project": project, "event": event, "sessions": sessions})
+
+
+def practice_create(request: HttpRequest, code: str, pk: int) -> HttpResponse:
+    project, event = project_and_event(request, code, pk, Action.EDIT)
+    form = BestPracticeForm(request.POST or None, instance=BestPractice(event=event))
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.best_practice_save(user=request.user, practice=form.save(commit=False))
+        except ValidationError as exc:
+            add_errors(form, exc)
+        else:
+            messages.success(request, _("The practice was added to the library."))
+            return redirect(event.get_absolute_url() + "#practices")
+    return render(
+        request,
+        "conferences/form.html",
+        {"project": project, "project_tab": TAB, "form": form, "event": event, "heading": _("Record a best practice")},
+    )
