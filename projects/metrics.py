@@ -7,7 +7,7 @@ many projects at once, so that a page showing every indicator runs a fixed numbe
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import TYPE_CHECKING
 
@@ -17,6 +17,10 @@ if TYPE_CHECKING:
 # compute(project_ids, until) -> {project_id: value}; `until` (inclusive) limits the records to those dated on or
 # before it, for "value at a date" (reports, burn-up charts); None means everything so far.
 ComputeFn = Callable[[Sequence[int], date | None], Mapping[int, int]]
+# monthly(project_ids) -> {project_id: {first day of a month: increase of the value in that month}}, in one query,
+# so that the sum over the months up to m equals compute(ids, until=end of m) (burn-up charts). Optional: without
+# it, a series is computed by calling compute once per month.
+MonthlyFn = Callable[[Sequence[int]], Mapping[int, Mapping[date, int]]]
 
 
 @dataclass(frozen=True)
@@ -25,17 +29,28 @@ class Metric:
     label: str
     compute: ComputeFn
     app_label: str = ""
+    monthly: MonthlyFn | None = None
 
 
 class MetricRegistry:
     def __init__(self) -> None:
         self._metrics: dict[str, Metric] = {}
 
-    def register(self, key: str, *, label: str, compute: ComputeFn, app_label: str = "") -> Metric:
+    def register(
+        self, key: str, *, label: str, compute: ComputeFn, app_label: str = "", monthly: MonthlyFn | None = None
+    ) -> Metric:
         existing = self._metrics.get(key)
         if existing is not None and existing.compute is not compute:
             raise ValueError(f"metric {key!r} is already registered by {existing.app_label or 'another app'}")
-        metric = Metric(key=key, label=label, compute=compute, app_label=app_label)
+        if existing is not None and monthly is None:
+            monthly = existing.monthly
+        metric = Metric(key=key, label=label, compute=compute, app_label=app_label, monthly=monthly)
+        self._metrics[key] = metric
+        return metric
+
+    def set_monthly(self, key: str, monthly: MonthlyFn) -> Metric:
+        """Give a registered metric its monthly series (for metrics registered without one)."""
+        metric = replace(self._metrics[key], monthly=monthly)
         self._metrics[key] = metric
         return metric
 
@@ -61,6 +76,26 @@ def count_by_project(queryset, project_field: str = "project_id") -> dict[int, i
 
     rows = queryset.order_by().values(project_field).annotate(n=Count("pk", distinct=True))
     return {row[project_field]: row["n"] for row in rows}
+
+
+def count_by_project_month(queryset, date_field: str, project_field: str = "project_id") -> dict[int, dict[date, int]]:
+    """{project_id: {first day of month: number of rows dated in it}} in one GROUP BY query (for `monthly`)."""
+    from django.db.models import Count
+    from django.db.models.functions import TruncMonth
+
+    rows = (
+        queryset.order_by()
+        .exclude(**{f"{date_field}__isnull": True})
+        .annotate(month=TruncMonth(date_field))
+        .values(project_field, "month")
+        .annotate(n=Count("pk", distinct=True))
+    )
+    result: dict[int, dict[date, int]] = {}
+    for row in rows:
+        month = row["month"]
+        month = month.date() if hasattr(month, "date") else month
+        result.setdefault(row[project_field], {})[month] = row["n"]
+    return result
 
 
 # --- people ---------------------------------------------------------------------------------------------------------

@@ -1,5 +1,15 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "reporting"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("projects/<str:code>/dashboard/", views.dashboard, name="dashboard"),
+    path("projects/<str:code>/dashboard/export.<str:fmt>", views.dashboard_export, name="dashboard-export"),
+    path("projects/<str:code>/reports/", views.report_list, name="report-list"),
+    path("projects/<str:code>/reports/<int:pk>/", views.report_detail, name="report-detail"),
+    path("projects/<str:code>/reports/<int:pk>/generate/<str:fmt>/", views.report_generate, name="report-generate"),
+    path("notifications/", views.notification_list, name="notifications"),
+    path("notifications/settings/", views.notification_settings, name="notification-settings"),
+]

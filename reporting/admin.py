@@ -1,0 +1,52 @@
+from django.contrib import admin
+
+from .models import Notification, NotificationPreference, ProgressReport, ReminderDelivery, ReportingPeriod
+
+
+class ProgressReportInline(admin.StackedInline):
+    model = ProgressReport
+    extra = 0
+    fields = ["narrative", "updated_by", "updated_at"]
+    readonly_fields = ["updated_by", "updated_at"]
+
+
+@admin.register(ReportingPeriod)
+class ReportingPeriodAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "project", "kind", "start", "end", "due_date", "submitted_on"]
+    list_filter = ["project", "kind"]
+    search_fields = ["title", "project__code"]
+    date_hierarchy = "due_date"
+    inlines = [ProgressReportInline]
+    list_select_related = ["project"]
+
+
+@admin.register(ReminderDelivery)
+class ReminderDeliveryAdmin(admin.ModelAdmin):
+    """The record of what was sent; read-only, since its rows are what keeps reminders from going out twice."""
+
+    list_display = ["created_at", "kind", "recipient", "project", "occasion", "status", "attempts", "sent_at"]
+    list_filter = ["status", "kind", "project"]
+    search_fields = ["subject", "recipient__username", "recipient__email"]
+    list_select_related = ["recipient", "project"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Notification)
+class NotificationAdmin(admin.ModelAdmin):
+    list_display = ["created_at", "recipient", "kind", "title", "read_at"]
+    list_filter = ["kind"]
+    search_fields = ["title", "recipient__username"]
+    list_select_related = ["recipient"]
+    raw_id_fields = ["delivery"]
+
+
+@admin.register(NotificationPreference)
+class NotificationPreferenceAdmin(admin.ModelAdmin):
+    list_display = ["user", "kind", "enabled"]
+    list_filter = ["kind", "enabled"]
+    search_fields = ["user__username"]

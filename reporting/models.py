@@ -1,0 +1,187 @@
+"""Reporting periods and progress reports, and the reminders the portal sends (what was sent, to whom, once)."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import F, Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from projects.models import Project, ProjectScopedQuerySet
+
+
+class ReportingPeriod(models.Model):
+    """A period the project reports on to its funder, with the date the report is due."""
+
+    class Kind(models.TextChoices):
+        CONTENT = "content", _("Content report")
+        FINANCIAL = "financial", _("Financial report")
+        FINAL = "final", _("Final report")
+
+    project = models.ForeignKey(
+        Project, on_delete=models.CASCADE, related_name="reporting_periods", verbose_name=_("project")
+    )
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.CONTENT)
+    title = models.CharField(_("title"), max_length=120, blank=True, help_text=_("For example: Interim report 1."))
+    start = models.DateField(_("start"))
+    end = models.DateField(_("end"))
+    due_date = models.DateField(_("report due"))
+    submitted_on = models.DateField(
+        _("submitted on"), null=True, blank=True, help_text=_("When the report went to the funder.")
+    )
+
+    project_path = "project"
+    objects = ProjectScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["project", "start", "kind"]
+        verbose_name = _("reporting period")
+        verbose_name_plural = _("reporting periods")
+        constraints = [
+            models.CheckConstraint(condition=Q(end__gte=F("start")), name="reporting_period_end_after_start"),
+            models.UniqueConstraint(fields=["project", "kind", "start", "end"], name="reporting_period_unique"),
+        ]
+        indexes = [models.Index(fields=["project", "due_date"])]
+
+    def __str__(self) -> str:
+        name = self.title or self.get_kind_display()
+        return f"{name} {self.start:%d %b %Y} – {self.end:%d %b %Y}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("reporting:report-detail", kwargs={"code": self.project.code, "pk": self.pk})
+
+    def clean(self) -> None:
+        if self.start and self.end and self.end < self.start:
+            raise ValidationError({"end": _("The end cannot be before the start.")})
+        if self.end and self.due_date and self.due_date < self.end:
+            raise ValidationError({"due_date": _("A report cannot be due before the period ends.")})
+
+    @property
+    def is_submitted(self) -> bool:
+        return self.submitted_on is not None
+
+
+class ProgressReport(models.Model):
+    """The narrative a project's managers write for a reporting period; the numbers are computed when rendered."""
+
+    period = models.OneToOneField(
+        ReportingPeriod, on_delete=models.CASCADE, related_name="report", verbose_name=_("reporting period")
+    )
+    narrative = models.TextField(_("narrative"), blank=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, verbose_name=_("updated by")
+    )
+
+    project_path = "period__project"
+    objects = ProjectScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("progress report")
+        verbose_name_plural = _("progress reports")
+
+    def __str__(self) -> str:
+        return str(self.period)
+
+
+class NotificationPreference(models.Model):
+    """A user's choice for one kind of reminder; without a row the kind's default applies."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notification_preferences"
+    )
+    kind = models.CharField(_("kind"), max_length=60)
+    enabled = models.BooleanField(_("receive"), default=True)
+
+    class Meta:
+        verbose_name = _("notification preference")
+        verbose_name_plural = _("notification preferences")
+        constraints = [models.UniqueConstraint(fields=["user", "kind"], name="notification_preference_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.user}: {self.kind} {'on' if self.enabled else 'off'}"
+
+
+class ReminderDelivery(models.Model):
+    """The record of one reminder to one person: its unique key claims the work, so it goes out once.
+
+    A dispatcher inserts the row (a second dispatcher hits the unique constraint and does nothing); the sender
+    moves it from PENDING to SENDING with a conditional UPDATE (only one sender wins), then to SENT.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        SENDING = "sending", _("Sending")
+        SENT = "sent", _("Sent")
+        FAILED = "failed", _("Failed")
+
+    kind = models.CharField(_("kind"), max_length=60)
+    object_type = models.CharField(_("record type"), max_length=100)
+    object_id = models.CharField(_("record id"), max_length=64)
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reminder_deliveries"
+    )
+    occasion = models.DateField(_("occasion"), help_text=_("The due date (or other date) the reminder is about."))
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="+", verbose_name=_("project"))
+    subject = models.CharField(_("subject"), max_length=200)
+    body = models.TextField(_("body"), blank=True)
+    url = models.CharField(_("link"), max_length=300, blank=True)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    error = models.CharField(_("last error"), max_length=300, blank=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+
+    project_path = "project"
+    objects = ProjectScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("reminder sent")
+        verbose_name_plural = _("reminders sent")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kind", "object_type", "object_id", "recipient", "occasion"], name="reminder_sent_once"
+            )
+        ]
+        indexes = [models.Index(fields=["status", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.kind} → {self.recipient}: {self.subject}"
+
+
+class NotificationQuerySet(models.QuerySet):
+    def unread(self) -> NotificationQuerySet:
+        return self.filter(read_at__isnull=True)
+
+
+class Notification(models.Model):
+    """A reminder as the portal's notification list shows it to its recipient."""
+
+    delivery = models.OneToOneField(
+        ReminderDelivery, on_delete=models.CASCADE, related_name="notification", null=True, blank=True
+    )
+    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
+    project = models.ForeignKey(
+        Project, on_delete=models.CASCADE, null=True, blank=True, related_name="+", verbose_name=_("project")
+    )
+    kind = models.CharField(_("kind"), max_length=60)
+    title = models.CharField(_("title"), max_length=200)
+    body = models.TextField(_("text"), blank=True)
+    url = models.CharField(_("link"), max_length=300, blank=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    read_at = models.DateTimeField(_("read"), null=True, blank=True)
+
+    objects = NotificationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        indexes = [models.Index(fields=["recipient", "read_at", "-created_at"])]
+
+    def __str__(self) -> str:
+        return self.title

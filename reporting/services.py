@@ -1,0 +1,275 @@
+"""Writes of the reporting app: narratives, report generation, preferences, and sending reminders exactly once."""
+
+from __future__ import annotations
+
+import logging
+import smtplib
+from collections import defaultdict
+from datetime import date, timedelta
+
+from django.conf import settings
+from django.core.mail import EmailMessage
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from projects.models import AuditEvent, BackgroundJob, Membership, Project
+from projects.services import job_start
+
+from .models import Notification, NotificationPreference, ProgressReport, ReminderDelivery, ReportingPeriod
+from .registry import Reminder, reminder_kinds
+
+logger = logging.getLogger(__name__)
+
+REPORT_JOB = "progress_report"
+REPORT_FORMATS = ("pdf", "xlsx", "csv")
+MONTHLY_REPORT = "monthly_report"
+
+
+class TransientDeliveryError(Exception):
+    """Sending failed for a reason that may go away (the mail server is down); the task retries."""
+
+
+def audit_log(**kwargs):
+    from projects.services import audit_log as core_audit_log
+
+    return core_audit_log(**kwargs)
+
+
+# --- progress reports -----------------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def report_narrative_save(*, user, period: ReportingPeriod, narrative: str) -> ProgressReport:
+    """Save the narrative managers write for a reporting period."""
+    report, created = ProgressReport.objects.get_or_create(period=period)
+    report.narrative, report.updated_by = narrative, user
+    report.save()
+    audit_log(
+        user=user,
+        action=AuditEvent.Action.CREATE if created else AuditEvent.Action.CHANGE,
+        obj=report,
+        project=period.project,
+    )
+    return report
+
+
+@transaction.atomic
+def report_generate(*, user, period: ReportingPeriod, fmt: str) -> BackgroundJob:
+    """Queue the rendering of a period's progress report in one format; the job page shows its progress."""
+    if fmt not in REPORT_FORMATS:
+        raise ValueError(f"unknown report format {fmt!r}")
+    job = job_start(
+        user=user,
+        project=period.project,
+        kind=REPORT_JOB,
+        title=_("Progress report %(period)s (%(format)s)") % {"period": period, "format": fmt.upper()},
+        params={"period_id": period.pk, "format": fmt},
+    )
+    audit_log(user=user, action=AuditEvent.Action.EXPORT, obj=period, details={"format": fmt, "job": str(job.pk)})
+    return job
+
+
+@transaction.atomic
+def period_submitted(*, user, period: ReportingPeriod, on: date) -> ReportingPeriod:
+    period.submitted_on = on
+    period.save(update_fields=["submitted_on"])
+    audit_log(user=user, action=AuditEvent.Action.TRANSITION, obj=period, details={"submitted_on": on.isoformat()})
+    return period
+
+
+# --- preferences and notifications ----------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def preferences_save(*, user, enabled: dict[str, bool]) -> None:
+    """Store which reminder kinds the user receives (unknown kinds are ignored)."""
+    for kind in reminder_kinds.all():
+        if kind.key in enabled:
+            NotificationPreference.objects.update_or_create(
+                user=user, kind=kind.key, defaults={"enabled": bool(enabled[kind.key])}
+            )
+
+
+def notifications_mark_read(*, user, ids: list[int] | None = None) -> int:
+    qs = Notification.objects.filter(recipient=user).unread()
+    if ids is not None:
+        qs = qs.filter(pk__in=ids)
+    return qs.update(read_at=timezone.now())
+
+
+# --- reminders: dispatch (who gets what), then send (once) ----------------------------------------------------------
+
+
+def _recipients(reminders: list[Reminder]) -> dict[int, dict[str, list]]:
+    """{project_id: {role: [users]}} for the projects of these reminders (one query)."""
+    from django.contrib.auth import get_user_model
+
+    project_ids = {r.project_id for r in reminders}
+    members: dict[int, dict[str, list]] = defaultdict(lambda: defaultdict(list))
+    for membership in Membership.objects.filter(project_id__in=project_ids, user__is_active=True).select_related(
+        "user"
+    ):
+        members[membership.project_id][membership.role].append(membership.user)
+    explicit = {uid for r in reminders if r.user_ids for uid in r.user_ids}
+    if explicit:
+        users = get_user_model().objects.filter(pk__in=explicit, is_active=True)
+        members[0]["explicit"] = list(users)
+    return members
+
+
+def reminders_dispatch(*, today: date | None = None, kinds: list[str] | None = None) -> list[int]:
+    """Record the reminders due today (once each) and return the ids of the deliveries to send.
+
+    Safe to run twice and concurrently: a delivery's unique key (kind, record, recipient, occasion) lets only the
+    first run create it. Deliveries still pending after 10 minutes (their task was lost) are returned again.
+    """
+    from .queries import wants
+
+    today = today or timezone.localdate()
+    created_ids: list[int] = []
+    for kind in reminder_kinds.all():
+        if kind.collect is None or (kinds is not None and kind.key not in kinds):
+            continue
+        reminders = list(kind.collect(today))
+        if not reminders:
+            continue
+        members = _recipients(reminders)
+        for reminder in reminders:
+            if reminder.user_ids is not None:
+                users = [u for u in members[0]["explicit"] if u.pk in reminder.user_ids]
+            else:
+                users = [u for role in reminder.roles for u in members[reminder.project_id].get(role, [])]
+            allowed = wants([u.pk for u in users], kind.key)
+            for user in users:
+                if user.pk in allowed:
+                    delivery = delivery_record(kind=kind.key, reminder=reminder, recipient=user)
+                    if delivery is not None:
+                        created_ids.append(delivery.pk)
+    stale = ReminderDelivery.objects.filter(
+        status=ReminderDelivery.Status.PENDING, created_at__lt=timezone.now() - timedelta(minutes=10)
+    ).values_list("pk", flat=True)
+    return created_ids + [pk for pk in stale if pk not in created_ids]
+
+
+def delivery_record(*, kind: str, reminder: Reminder, recipient) -> ReminderDelivery | None:
+    """Create the delivery and its notification, or None when this reminder was already recorded."""
+    try:
+        with transaction.atomic():
+            delivery = ReminderDelivery.objects.create(
+                kind=kind,
+                object_type=reminder.object_type,
+                object_id=str(reminder.object_id),
+                recipient=recipient,
+                occasion=reminder.occasion,
+                project_id=reminder.project_id,
+                subject=reminder.subject[:200],
+                body=reminder.body,
+                url=reminder.url[:300],
+            )
+            Notification.objects.create(
+                delivery=delivery,
+                recipient=recipient,
+                project_id=reminder.project_id,
+                kind=kind,
+                title=reminder.subject[:200],
+                body=reminder.body,
+                url=reminder.url[:300],
+            )
+    except IntegrityError:
+        return None
+    return delivery
+
+
+def _is_transient(exc: BaseException) -> bool:
+    if isinstance(exc, smtplib.SMTPResponseException):
+        return 400 <= exc.smtp_code < 500
+    return isinstance(exc, smtplib.SMTPServerDisconnected | smtplib.SMTPConnectError | ConnectionError | TimeoutError)
+
+
+def delivery_send(*, delivery_id: int) -> bool:
+    """Send one recorded reminder by e-mail, at most once: a conditional UPDATE lets one sender claim it.
+
+    Returns whether this call sent it. A transient failure puts the delivery back to pending and raises
+    TransientDeliveryError (the task retries with backoff); any other failure marks it failed.
+    """
+    claimed = ReminderDelivery.objects.filter(pk=delivery_id, status=ReminderDelivery.Status.PENDING).update(
+        status=ReminderDelivery.Status.SENDING, attempts=F("attempts") + 1
+    )
+    if not claimed:
+        return False
+    delivery = ReminderDelivery.objects.select_related("recipient", "project").get(pk=delivery_id)
+    try:
+        message = _email_for(delivery)
+        message.send()
+    except Exception as exc:
+        transient = _is_transient(exc)
+        status = ReminderDelivery.Status.PENDING if transient else ReminderDelivery.Status.FAILED
+        ReminderDelivery.objects.filter(pk=delivery_id).update(status=status, error=repr(exc)[:300])
+        if transient:
+            raise TransientDeliveryError(str(exc)) from exc
+        logger.exception("reminder %s could not be sent", delivery_id)
+        return False
+    ReminderDelivery.objects.filter(pk=delivery_id).update(
+        status=ReminderDelivery.Status.SENT, sent_at=timezone.now(), error=""
+    )
+    return True
+
+
+def _email_for(delivery: ReminderDelivery) -> EmailMessage:
+    link = settings.PORTAL_BASE_URL.rstrip("/") + delivery.url if delivery.url.startswith("/") else delivery.url
+    body = delivery.body + (f"\n\n{link}" if link else "")
+    body += "\n\n" + _("You receive this because of your role in %(project)s. Choose your reminders at %(url)s.") % {
+        "project": delivery.project.code,
+        "url": settings.PORTAL_BASE_URL.rstrip("/") + "/notifications/settings/",
+    }
+    message = EmailMessage(
+        subject=f"[SELEC {delivery.project.code}] {delivery.subject}", body=body, to=[delivery.recipient.email]
+    )
+    if delivery.kind == MONTHLY_REPORT:
+        from .reports import monthly_report_pdf
+
+        filename, content = monthly_report_pdf(project=delivery.project, month=delivery.occasion)
+        message.attach(filename, content, "application/pdf")
+    return message
+
+
+# --- the monthly progress report ------------------------------------------------------------------------------------
+
+
+def monthly_reports_dispatch(*, today: date | None = None) -> list[int]:
+    """Record this month's progress report for each running project's managers (once per project, month, manager).
+
+    The report covers the previous calendar month; `occasion` is its first day.
+    """
+    from .queries import wants
+
+    today = today or timezone.localdate()
+    month = (today.replace(day=1) - timedelta(days=1)).replace(day=1)
+    projects = list(Project.objects.filter(status=Project.Status.ACTIVE, start_date__lte=today, end_date__gte=month))
+    managers: dict[int, list] = defaultdict(list)
+    for membership in Membership.objects.filter(
+        project__in=projects, role=Membership.Role.MANAGER, user__is_active=True
+    ).select_related("user"):
+        managers[membership.project_id].append(membership.user)
+    created = []
+    for project in projects:
+        users = managers[project.pk]
+        allowed = wants([u.pk for u in users], MONTHLY_REPORT)
+        reminder = Reminder(
+            project_id=project.pk,
+            object_type="projects.Project",
+            object_id=project.pk,
+            occasion=month,
+            subject=_("Monthly progress report %(month)s") % {"month": month.strftime("%B %Y")},
+            body=_("The progress report of %(project)s for %(month)s is attached. The dashboard is always current:")
+            % {"project": project.name, "month": month.strftime("%B %Y")},
+            url=f"/projects/{project.code}/dashboard/",
+        )
+        for user in users:
+            if user.pk in allowed:
+                delivery = delivery_record(kind=MONTHLY_REPORT, reminder=reminder, recipient=user)
+                if delivery is not None:
+                    created.append(delivery.pk)
+    return created
