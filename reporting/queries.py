@@ -38,7 +38,7 @@ from .registry import TimelineItem, breakdowns, reminder_kinds, timeline_sources
 DUE_SOON_DAYS = 30
 LATE_GAP = 25
 AT_RISK_GAP = 10
-MAX_SERIES_MONTHS = 60  # a series computed month by month (no `monthly`) samples at most this many months
+MAX_SERIES_MONTHS = 24  # a metric without `monthly` is computed at most this many times per series (months sampled)
 
 
 class Status(models.TextChoices):
