@@ -185,14 +185,18 @@ class Session(models.Model):
             raise ValidationError(errors)
 
 
+def attended_condition() -> Exists:
+    """True for a registration whose person was checked in on at least one day (usable in `Count(filter=)`)."""
+    return Exists(Attendance.objects.filter(registration=OuterRef("pk"), present=True))
+
+
 class RegistrationQuerySet(ProjectScopedQuerySet):
     def with_attended(self) -> RegistrationQuerySet:
         """Annotate `attended`: checked in on at least one day."""
-        present = Attendance.objects.filter(registration=OuterRef("pk"), present=True)
-        return self.annotate(attended=Exists(present))
+        return self.annotate(attended=attended_condition())
 
     def attended(self) -> RegistrationQuerySet:
-        return self.filter(Exists(Attendance.objects.filter(registration=OuterRef("pk"), present=True)))
+        return self.filter(attended_condition())
 
 
 class Registration(models.Model):

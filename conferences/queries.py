@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from projects.metrics import count_by_project
 from projects.models import Organisation, Person, Project
 
-from .models import Attendance, BestPractice, Event, FeedbackResponse, Registration, Session
+from .models import Attendance, BestPractice, Event, FeedbackResponse, Registration, Session, attended_condition
 
 # --- lists and pages -------------------------------------------------------------------------------------------------
 
@@ -121,7 +121,7 @@ def _breakdown(registrations: QuerySet, field: str, labels: dict | None = None) 
     rows = (
         registrations.order_by()
         .values(field)
-        .annotate(registered=Count("pk"), attended=Count("pk", filter=Q(attended=True)))
+        .annotate(registered=Count("pk"), attended=Count("pk", filter=Q(attended_condition())))
         .order_by("-registered", field)
     )
     return [
@@ -136,11 +136,11 @@ def _breakdown(registrations: QuerySet, field: str, labels: dict | None = None) 
 
 def event_statistics(event: Event) -> dict:
     """Registered vs capacity, attendance and feedback of one event, with breakdowns (six queries)."""
-    registrations = Registration.objects.filter(event=event).with_attended()
+    registrations = Registration.objects.filter(event=event)
     totals = registrations.aggregate(
         registered=Count("pk"),
         places_taken=Count("pk", filter=Q(role__in=Registration.PARTICIPANT_ROLES)),
-        attended=Count("pk", filter=Q(attended=True)),
+        attended=Count("pk", filter=Q(attended_condition())),
     )
     feedback = FeedbackResponse.objects.filter(registration__event=event).aggregate(
         responses=Count("pk"), **{name: Avg(name) for name in FeedbackResponse.RATINGS}
@@ -168,24 +168,22 @@ def series_comparison(project: Project) -> list[dict]:
         .order_by("edition", "start_date")
     )
     ids = [e.pk for e in events]
-    registrations = Registration.objects.filter(event_id__in=ids).with_attended()
+    registrations = Registration.objects.filter(event_id__in=ids)
+    attended = Q(attended_condition())
     totals = {
         row["event_id"]: row
         for row in registrations.order_by()
         .values("event_id")
         .annotate(
             registered=Count("pk"),
-            attended=Count("pk", filter=Q(attended=True)),
-            countries=Count("person__country", filter=Q(attended=True), distinct=True),
-            organisations=Count("person__organisation", filter=Q(attended=True), distinct=True),
+            attended=Count("pk", filter=attended),
+            countries=Count("person__country", filter=attended, distinct=True),
+            organisations=Count("person__organisation", filter=attended, distinct=True),
         )
     }
     sectors: dict[int, dict[str, int]] = {pk: {} for pk in ids}
     for row in (
-        registrations.filter(attended=True)
-        .order_by()
-        .values("event_id", "person__organisation__kind")
-        .annotate(n=Count("pk"))
+        registrations.attended().order_by().values("event_id", "person__organisation__kind").annotate(n=Count("pk"))
     ):
         sectors[row["event_id"]][row["person__organisation__kind"] or ""] = row["n"]
     feedback = {

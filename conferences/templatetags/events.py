@@ -20,3 +20,11 @@ def rating(value) -> str:
 @register.filter
 def get_item(mapping, key):
     return mapping.get(key)
+
+
+@register.filter
+def short_name(organisation) -> str:
+    """An organisation's acronym, else its name; empty when there is none."""
+    if organisation is None:
+        return ""
+    return organisation.acronym or organisation.name
