@@ -23,7 +23,6 @@ from .middleware import SESSION_TIME_ZONE_KEY
 from .models import AuditEvent, BackgroundJob, Deliverable, Milestone, Profile, Task, Workstream
 from .services import audit_log, profile_update
 
-
 # Other apps add to the portfolio without the core importing them: each function appended here in their
 # AppConfig.ready() gets (request, projects, rows, today), may add keys to the rows, and returns extra context
 # (the reporting app adds each project's status and what is due or overdue).
