@@ -33,7 +33,7 @@ def events_of_project(project: Project) -> QuerySet[Event]:
     )
     return (
         Event.objects.filter(project=project)
-        .select_related("country", "training_provider")
+        .select_related("project", "country", "training_provider")
         .annotate(
             registered=Count("registrations", distinct=True),
             places_taken=Count(
@@ -51,7 +51,7 @@ def event_for_page(project: Project, pk: int) -> Event:
 
 
 def event_detail_data(event: Event) -> dict:
-    sessions = list(Session.objects.filter(event=event).prefetch_related("best_practices"))
+    sessions = list(Session.objects.filter(event=event))
     practices = list(BestPractice.objects.filter(event=event).select_related("country", "session"))
     return {"sessions": sessions, "best_practices": practices}
 
@@ -164,7 +164,7 @@ def series_comparison(project: Project) -> list[dict]:
     events = list(
         Event.objects.filter(project=project, kind=Event.Kind.CONFERENCE)
         .exclude(status=Event.Status.CANCELLED)
-        .select_related("country")
+        .select_related("project", "country")
         .order_by("edition", "start_date")
     )
     ids = [e.pk for e in events]
