@@ -158,7 +158,7 @@ class OfficerForm(SharedChoicesMixin, forms.Form):
     )
     country = forms.ModelChoiceField(label=_("Country"), queryset=Country.objects.all())
     organisation = forms.ModelChoiceField(label=_("Agency"), queryset=Organisation.objects.all(), required=False)
-    role = forms.ChoiceField(label=_("Role"), choices=OfficerRole.choices)
+    role = forms.ChoiceField(label=_("Role"), choices=[("", "---------"), *OfficerRole.choices])
 
     def __init__(self, *args, choices: dict[str, list] | None = None, **kwargs):
         super().__init__(*args, **kwargs)

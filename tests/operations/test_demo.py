@@ -1,0 +1,42 @@
+"""The demo joint activities: every type and state, deterministic, replaced on a rerun."""
+
+from io import StringIO
+
+from django.core.management import call_command
+from django.db.models import Count
+
+from operations.models import ActivityOfficer, Evaluation, JointActivity
+from projects.models import Person
+
+
+def snapshot() -> list[tuple]:
+    return list(
+        JointActivity.objects.order_by("reference").values_list(
+            "reference", "type", "status", "validation_state", "start_date", "end_date", "lead_country__code"
+        )
+    )
+
+
+def test_seed_demo_creates_activities_of_every_type_and_state_and_is_repeatable(db):
+    call_command("seed_demo", activities=60, force=True, stdout=StringIO())
+    first = snapshot()
+    assert len(first) == 60
+    assert {row[1] for row in first} == {
+        "cross_border_observation",
+        "joint_operation",
+        "joint_investigation",
+        "joint_patrol",
+        "bilateral_meeting",
+    }
+    assert {row[2] for row in first} == {"planned", "ongoing", "completed", "evaluated"}
+    assert {row[3] for row in first} == {"draft", "submitted", "validated", "returned"}
+    assert Evaluation.objects.exists() and ActivityOfficer.objects.exists()
+    people = Person.objects.count()
+    for activity in JointActivity.objects.all():
+        activity.full_clean()  # every demo record obeys the rules
+    # Officers recur across activities, as real officers do.
+    assert ActivityOfficer.objects.values("person").annotate(n=Count("pk")).filter(n__gt=1).exists()
+
+    call_command("seed_demo", activities=60, force=True, stdout=StringIO())
+    assert snapshot() == first
+    assert Person.objects.count() == people
