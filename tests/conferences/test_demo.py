@@ -1,0 +1,41 @@
+import random
+
+from django.utils import timezone
+
+from conferences.demo import seed
+from conferences.models import Attendance, Event, FeedbackResponse, Registration
+from projects.metrics import registry
+from projects.models import Project
+
+
+def _snapshot():
+    return (
+        sorted(Event.objects.values_list("title", "status", "start_date")),
+        sorted(Registration.objects.values_list("event__title", "person__email", "role")),
+        Attendance.objects.filter(present=True).count(),
+        sorted(FeedbackResponse.objects.values_list("registration__person__email", "overall")),
+    )
+
+
+def test_the_seeder_is_deterministic_and_can_run_again(selec):
+    today = timezone.localdate()
+    first = seed(activities=20, rng=random.Random("conferences:20"), today=today)
+    snapshot = _snapshot()
+    again = seed(activities=20, rng=random.Random("conferences:20"), today=today)
+    assert first == again
+    assert _snapshot() == snapshot
+    assert Event.objects.count() == 15
+
+
+def test_the_seeded_events_count_toward_the_indicators(selec):
+    from datetime import date
+
+    seed(activities=20, rng=random.Random("conferences:20"), today=date(2026, 11, 28))
+    ids = {p.code: p.pk for p in Project.objects.all()}
+    assert registry.get("conferences_held").compute(list(ids.values()), None) == {ids["DTP-TOC"]: 2}
+    assert registry.get("thematic_workshops").compute([ids["ATHENA2"]], None) == {ids["ATHENA2"]: 5}
+    assert registry.get("expert_workshops").compute([ids["IMOBEX"]], None) == {ids["IMOBEX"]: 1}
+    assert registry.get("field_labs").compute([ids["IMOBEX"]], None) == {ids["IMOBEX"]: 1}
+    utrecht = Event.objects.get(project__code="IMOBEX", kind="workshop")
+    assert (utrecht.city, utrecht.start_date, utrecht.end_date) == ("Utrecht", date(2022, 7, 6), date(2022, 7, 7))
+    assert registry.get("officers_trained").compute([ids["ATHENA2"]], None)[ids["ATHENA2"]] > 20
