@@ -1,0 +1,87 @@
+"""The IMOBEX app as a whole: its metrics, demo data and admin."""
+
+import random
+from datetime import date
+
+import pytest
+from django.contrib import admin
+from django.urls import reverse
+
+from imobex import demo
+from imobex.models import CountryCoverage, Finding, RoadMapVersion
+from projects.metrics import registry
+from projects.queries import indicator_progress
+from tests.utils import count_queries, get_ok
+
+MODELS = [model for model in admin.site._registry if model._meta.app_label == "imobex"]
+
+
+def test_the_app_registers_its_two_metrics():
+    assert registry.get("countries_covered").app_label == "imobex"
+    assert registry.get("road_maps").app_label == "imobex"
+
+
+def test_every_model_of_the_app_is_in_the_admin():
+    from django.apps import apps
+
+    assert len(MODELS) == 7
+    assert [m for m in apps.get_app_config("imobex").get_models() if m not in admin.site._registry] == []
+
+
+def _snapshot(project):
+    return (
+        list(
+            CountryCoverage.objects.filter(project=project)
+            .order_by("country__code")
+            .values_list("state", "validated_on")
+        ),
+        list(Finding.objects.filter(project=project).order_by("pk").values_list("crime_type", "source", "reliability")),
+        list(RoadMapVersion.objects.order_by("number").values_list("number", "status")),
+    )
+
+
+def test_the_seeder_is_deterministic_and_idempotent(imobex):
+    args = {"activities": 200, "rng": None, "today": date(2023, 6, 1)}
+    first = demo.seed(**(args | {"rng": random.Random("imobex:200")}))
+    snapshot = _snapshot(imobex)
+    second = demo.seed(**(args | {"rng": random.Random("imobex:200")}))
+    assert first == second
+    assert first["findings"] == 20 and first["road-map versions"] == 2
+    assert CountryCoverage.objects.filter(project=imobex).count() == 34
+    assert _snapshot(imobex) == snapshot
+
+
+def test_the_seeded_records_feed_the_indicators(imobex, imobex_demo):
+    values = {p.key: p.achieved for p in indicator_progress([imobex])[imobex.pk]}
+    assert values["countries_covered"] == imobex_demo["countries covered"] > 0
+    assert values["road_maps"] == 1
+
+
+def test_the_seeder_scales_with_bulk_inserts(imobex):
+    queries = count_queries(lambda: demo.seed(activities=20_000, rng=random.Random("x"), today=date(2023, 6, 1)))
+    assert Finding.objects.filter(project=imobex).count() == 2000
+    assert queries < 150  # the same whatever N: bulk inserts, never one query per finding
+
+
+@pytest.mark.parametrize("model", MODELS, ids=lambda m: m._meta.label)
+def test_admin_pages_of_every_model_open(client_for, admin_user, imobex_demo, model):
+    client = client_for(admin_user)
+    opts = model._meta
+    changelist = reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist")
+    get_ok(client, changelist)
+    get_ok(client, changelist + "?q=a")
+    get_ok(client, reverse(f"admin:{opts.app_label}_{opts.model_name}_add"))
+    instance = model._default_manager.order_by("pk").first()
+    assert instance is not None, f"no {opts.label} to open"
+    get_ok(client, reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[instance.pk]))
+
+
+@pytest.mark.parametrize("model", MODELS, ids=lambda m: m._meta.label)
+def test_admin_changelists_do_not_slow_down_as_tables_grow(client_for, admin_user, imobex, model):
+    client = client_for(admin_user)
+    url = reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_changelist")
+    demo.seed(activities=20, rng=random.Random("a"), today=date(2023, 6, 1))
+    client.get(url)
+    small = count_queries(lambda: get_ok(client, url))
+    demo.seed(activities=400, rng=random.Random("b"), today=date(2023, 6, 1))
+    assert count_queries(lambda: get_ok(client, url)) == small
