@@ -135,6 +135,19 @@ def numbers(project: Project) -> dict:
         {**row, "label": role_labels.get(row["role"], row["role"])}
         for row in officers.values("role").annotate(people=Count("person", distinct=True)).order_by("-people", "role")
     ]
+    # Country x role: one GROUP BY, pivoted into rows of a table (a person may hold several roles).
+    cells = officers.values("role", country=F("person__country__name")).annotate(people=Count("person", distinct=True))
+    roles = [role for role in OfficerRole if any(cell["role"] == role for cell in cells)]
+    matrix: dict[str, dict[str, int]] = {}
+    for cell in cells:
+        matrix.setdefault(cell["country"], {})[cell["role"]] = cell["people"]
+    by_country_and_role = {
+        "roles": [{"key": role.value, "label": role.label} for role in roles],
+        "rows": [
+            {"country": country, "cells": [matrix[country].get(role, 0) for role in roles]}
+            for country in sorted(matrix)
+        ],
+    }
     deployed = list(
         ActivityCountry.objects.filter(activity__in=counted)
         .values(country_name=F("country__name"))
@@ -161,6 +174,7 @@ def numbers(project: Project) -> dict:
         "indicators": indicator_progress([project])[project.pk],
         "officers_by_country": by_country,
         "officers_by_role": by_role,
+        "officers_by_country_and_role": by_country_and_role,
         "deployed_by_country": deployed,
         "pipeline": pipeline,
     }

@@ -174,9 +174,7 @@ def activity_transition(request: HttpRequest, code: str, pk: str, action: str) -
     if action in ("return", "reopen"):
         kwargs["comment"] = form.cleaned_data["comment"]
     try:
-        service(**kwargs)
-    except PermissionDenied:
-        raise
+        activity = service(**kwargs)
     except ValidationError as error:
         for message in error.messages:
             messages.error(request, message)

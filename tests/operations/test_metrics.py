@@ -128,6 +128,9 @@ def test_the_numbers_page_shows_officers_by_country_and_role(client_for, manager
     assert {row["country"]: row["people"] for row in context["officers_by_country"]} == {"Romania": 1, "Bulgaria": 1}
     # Ana Pop was a field officer and a SPOC: she counts once in each role.
     assert {row["role"]: row["people"] for row in context["officers_by_role"]} == {"field_officer": 1, "spoc": 2}
+    matrix = context["officers_by_country_and_role"]
+    assert [role["key"] for role in matrix["roles"]] == ["spoc", "field_officer"]
+    assert matrix["rows"] == [{"country": "Bulgaria", "cells": [1, 0]}, {"country": "Romania", "cells": [1, 1]}]
     achieved = {item.key: item.achieved for item in context["indicators"]}
     assert achieved["joint_patrols"] == 2
     assert 'data-testid="achieved-joint_patrols">2<' in response.content.decode()

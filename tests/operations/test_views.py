@@ -220,7 +220,8 @@ def test_the_validation_round_trip_through_the_buttons(client_for, staff, manage
     assert JointActivity.objects.get(pk=activity.pk).validation_state == "returned"
     staff_client = client_for(staff)
     staff_client.post(transition(activity, "submit"), {"version": 3})
-    client_for(manager).post(transition(activity, "validate"), {"version": 4})
+    response = client_for(manager).post(transition(activity, "validate"), {"version": 4}, follow=True)
+    assert "the activity is now completed, validated" in response.content.decode()
     stored = JointActivity.objects.get(pk=activity.pk)
     assert stored.validation_state == "validated"
     history = get_ok(client_for(manager), detail(activity)).content.decode()
