@@ -8,12 +8,13 @@ class ReportingConfig(AppConfig):
 
     def ready(self) -> None:
         from projects.access import Action
+        from projects.demo import seeders
         from projects.jobs import handlers
         from projects.metrics import registry
         from projects.navigation import project_sections
         from projects.views import portfolio_extensions
 
-        from . import cache, queries, reminders, reports, services
+        from . import cache, demo, queries, reminders, reports, services
         from .registry import breakdowns, timeline_sources
 
         project_sections.register(
@@ -54,3 +55,4 @@ class ReportingConfig(AppConfig):
         reminders.register_core_kinds()
         handlers.register(services.REPORT_JOB, reports.progress_report_job)
         cache.connect()
+        seeders.register(self.label, demo.seed, order=90)  # last: its cache bump covers the others' bulk writes

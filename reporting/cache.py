@@ -6,7 +6,7 @@ saving request sees fresh numbers) and again when the transaction commits (so a 
 between the save and the commit, from the old data, is dropped too).
 
 Bulk writes (`bulk_create`, `QuerySet.update`) send no signals: code that uses them on project data calls
-`bump()` itself (the demo seeders run before any dashboard is cached, and `seed_demo` ends with a bump).
+`bump()` itself (the reporting app's demo seeder runs last and bumps, for every seeder's bulk writes).
 """
 
 from __future__ import annotations
