@@ -8,9 +8,11 @@ from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from projects.access import Action
+from projects.exports import Column, export_response
 from projects.models import Project
 from projects.queries import project_for_user
 
@@ -31,6 +33,19 @@ from .forms import (
 from .models import OPERATIONS_PROJECTS, ActivityAttachment, JointActivity, Spoc
 
 PAGE_SIZE = 25
+EXPORT_COLUMNS = [
+    Column(_lazy("Reference"), "reference"),
+    Column(_lazy("Title"), "title"),
+    Column(_lazy("Type"), "get_type_display"),
+    Column(_lazy("Lead country"), "lead_country__name"),
+    Column(_lazy("Lead agency"), "lead_agency__name"),
+    Column(_lazy("Places"), lambda a: "; ".join(f"{p.city} ({p.country.code})" for p in a.places.all())),
+    Column(_lazy("Start date"), "start_date"),
+    Column(_lazy("End date"), "end_date"),
+    Column(_lazy("Status"), "get_status_display"),
+    Column(_lazy("Validation"), "get_validation_state_display"),
+    Column(_lazy("Officers recorded"), "officer_count"),
+]
 
 
 def _project(request: HttpRequest, code: str, action: Action = Action.VIEW) -> Project:
@@ -56,6 +71,11 @@ def _add_errors(form, error: ValidationError) -> None:
 def activity_list(request: HttpRequest, code: str) -> HttpResponse:
     project = _project(request, code)
     filterset = ActivityFilter(request.GET or None, queryset=queries.activity_list(project))
+    if "export" in request.GET:
+        fmt = request.GET["export"]
+        return export_response(
+            request, filterset.qs, EXPORT_COLUMNS, fmt=fmt, basename=f"{project.code}-activities", project=project
+        )
     page = Paginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
     may_log = project.allows(Action.EDIT)
     context = {"project": project, "project_tab": "activities", "filter": filterset, "page": page, "may_log": may_log}

@@ -356,6 +356,23 @@ def test_bad_filters_never_fail(client_for, staff, make_activity):
     assert "cannot be before its start" in response.content.decode()
 
 
+def test_the_filtered_list_is_exported_and_the_export_recorded(client_for, viewer, outsider, make_activity):
+    make_activity(title="Danube patrol", type="joint_patrol")
+    make_activity(title="=HYPERLINK(evil)", type="joint_operation")
+    client = client_for(viewer)
+    response = client.get(f"{LIST}?type=joint_patrol&export=csv")
+    assert response.status_code == 200
+    body = b"".join(response.streaming_content).decode()
+    assert "Danube patrol" in body and "HYPERLINK" not in body
+    assert "Giurgiu (RO); Ruse (BG)" in body
+    everything = b"".join(client.get(f"{LIST}?export=csv").streaming_content).decode()
+    assert "'=HYPERLINK(evil)" in everything  # neutralised for spreadsheet programs
+    assert client.get(f"{LIST}?export=xlsx").status_code == 200
+    assert client.get(f"{LIST}?export=pdf").status_code == 404
+    assert AuditEvent.objects.filter(action="export", user=viewer).count() == 3
+    assert client_for(outsider).get(f"{LIST}?export=csv").status_code == 404
+
+
 def test_the_list_is_paginated(client_for, staff, make_activity):
     for _ in range(27):
         make_activity()
