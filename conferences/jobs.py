@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
 from projects.jobs import JobError, JobResult
-from projects.models import AuditEvent
+from projects.models import AuditEvent, BackgroundJob
 from projects.services import audit_log
 
 from . import pdf, queries, services
@@ -37,6 +37,9 @@ def run_participants_import(job, progress) -> JobResult:
         problems = exc.messages
         more = _(" (and %(n)s more)") % {"n": len(problems) - 3} if len(problems) > 3 else ""
         raise JobError(_("Nothing was imported. ") + "; ".join(problems[:3]) + more) from None
+    finally:
+        # The list holds personal data: once used, the job keeps only how many rows it had.
+        BackgroundJob.objects.filter(pk=job.pk).update(params={"event": event.pk, "rows": len(rows)})
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow([_("Name"), _("Organisation"), _("Country"), _("Role")])

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 
 from django.template.loader import render_to_string
 from django.utils import timezone
 
 from .models import Attendance, Event, Registration
+
+# WeasyPrint logs every layout step at INFO; the portal's log needs only its warnings.
+logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
 
 
 def _render(template: str, context: dict) -> bytes:

@@ -105,6 +105,7 @@ def test_a_good_list_is_imported_in_a_background_job_after_the_preview(client_fo
     job_execute(job_id=job.pk)  # what the Celery worker does
     job.refresh_from_db()
     assert (job.status, job.result_data) == ("succeeded", {"event": workshop.pk, "imported": 3})
+    assert job.params == {"event": workshop.pk, "rows": 3}  # the personal data of the list are not kept
     registrations = Registration.objects.filter(event=workshop).select_related("person__organisation")
     assert sorted((r.person.name, r.role) for r in registrations) == [
         ("Ana Popescu", "delegate"),
