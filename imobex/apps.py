@@ -10,6 +10,7 @@ class ImobexConfig(AppConfig):
         from projects.demo import seeders
         from projects.metrics import registry
         from projects.navigation import project_sections
+        from reporting.registry import breakdowns
 
         from . import demo, queries
         from .models import IMOBEX_PROJECTS
@@ -19,8 +20,21 @@ class ImobexConfig(AppConfig):
             label=_("Countries whose information was gathered (validated)"),
             compute=queries.countries_covered,
             app_label=self.label,
+            monthly=queries.countries_covered_monthly,
         )
-        registry.register("road_maps", label=_("Road maps approved"), compute=queries.road_maps, app_label=self.label)
+        registry.register(
+            "road_maps",
+            label=_("Road maps approved"),
+            compute=queries.road_maps,
+            app_label=self.label,
+            monthly=queries.road_maps_monthly,
+        )
+        breakdowns.register(
+            "countries_covered",
+            dimension="country",
+            label=_("By country"),
+            compute=queries.countries_covered_by_country,
+        )
         projects = list(IMOBEX_PROJECTS)
         project_sections.register(
             "coverage", label=_("Country coverage"), url_name="imobex:coverage-board", order=40, projects=projects

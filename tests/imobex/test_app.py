@@ -1,7 +1,7 @@
 """The IMOBEX app as a whole: its metrics, demo data and admin."""
 
 import random
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from django.contrib import admin
@@ -85,3 +85,23 @@ def test_admin_changelists_do_not_slow_down_as_tables_grow(client_for, admin_use
     small = count_queries(lambda: get_ok(client, url))
     demo.seed(activities=400, rng=random.Random("b"), today=date(2023, 6, 1))
     assert count_queries(lambda: get_ok(client, url)) == small
+
+
+def test_the_monthly_series_add_up_to_the_metrics(imobex, imobex_demo):
+    """Burn-up charts: the months up to m sum to the metric's value at the end of m."""
+    from imobex.queries import countries_covered, countries_covered_monthly, road_maps, road_maps_monthly
+
+    for compute, monthly in ((countries_covered, countries_covered_monthly), (road_maps, road_maps_monthly)):
+        months = monthly([imobex.pk])[imobex.pk]
+        assert sum(months.values()) == compute([imobex.pk], None)[imobex.pk]
+        last = max(months)
+        before = {m: n for m, n in months.items() if m < last}
+        assert sum(before.values()) == compute([imobex.pk], last - timedelta(days=1)).get(imobex.pk, 0)
+
+
+def test_countries_covered_is_split_by_country(imobex, imobex_demo):
+    from reporting.registry import breakdowns
+
+    split = breakdowns.get("countries_covered", "country").compute([imobex.pk], None)[imobex.pk]
+    assert len(split) == imobex_demo["countries covered"]
+    assert set(split.values()) == {1} and all(len(code) == 2 for code in split)
