@@ -92,7 +92,7 @@ def coverage_edit(request: HttpRequest, code: str, country: str) -> HttpResponse
             return redirect("imobex:coverage-board", code=project.code)
     heading = _("%(country)s: %(state)s") % {"country": country_obj.name, "state": coverage.get_state_display()}
     back = reverse("imobex:coverage-board", kwargs={"code": project.code})
-    return _form_page(request, project, "coverage", form, heading, back, coverage=coverage)
+    return _form_page(request, project, "coverage", form, heading, back, coverage=coverage, locked=not states)
 
 
 def coverage_import(request: HttpRequest, code: str) -> HttpResponse:

@@ -279,3 +279,9 @@ def test_coverage_pages_queries_are_pinned_and_do_not_grow(
     CountryCoverage.objects.update(responsible=imobex_manager)
     large = count_queries(lambda: get_ok(client, url))
     assert small == large == expected
+
+
+def test_staff_opening_a_validated_country_are_told_only_a_manager_may_change_it(client_for, imobex_staff, known):
+    page = get_ok(client_for(imobex_staff), "/projects/IMOBEX/coverage/RO/").content.decode()
+    assert "Only a manager of the project may change a validated country" in page
+    assert 'name="state"' not in page

@@ -226,3 +226,10 @@ def test_the_csv_export_queries_do_not_grow(client_for, imobex_staff, imobex, co
     small = count_queries(export)
     _grow(imobex, imobex_staff, countries, indicators, 40)
     assert count_queries(export) == small
+
+
+def test_nonsense_filter_values_are_ignored_not_a_500(client_for, imobex_viewer, three):
+    client = client_for(imobex_viewer)
+    response = get_ok(client, "/projects/IMOBEX/findings/?crime_type=zzz&origin=abc&acting_in=999999&page=x")
+    assert len(response.context["page"]) == 3
+    assert client.get("/projects/IMOBEX/findings/export.csv?indicator=abc").status_code == 200
