@@ -146,6 +146,13 @@ class JointActivityAdmin(admin.ModelAdmin):
             changed=form.changed_data,
         )
 
+    def delete_model(self, request, obj):
+        services.activity_delete(activity=obj, user=request.user)
+
+    def delete_queryset(self, request, queryset):
+        for activity in queryset:
+            services.activity_delete(activity=activity, user=request.user)
+
     def _run(self, request, queryset, service, done: str) -> None:
         ok = 0
         for activity in queryset:

@@ -222,6 +222,19 @@ def activity_reopen(
     return _transition(activity, user, "reopen", {"to": ValidationState.RETURNED, "comment": comment})
 
 
+@transaction.atomic
+def activity_delete(*, activity: JointActivity, user) -> None:
+    """Delete an activity and what hangs under it (a manager's decision), leaving a line in the audit trail."""
+    _require(user, activity.project_id, Action.VALIDATE)
+    audit_log(
+        user=user,
+        action=AuditEvent.Action.DELETE,
+        obj=activity,
+        details={"type": activity.type, "status": activity.status, "validation": activity.validation_state},
+    )
+    activity.delete()
+
+
 TRANSITIONS = {
     "advance": activity_advance,
     "submit": activity_submit,

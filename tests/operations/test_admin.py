@@ -136,3 +136,25 @@ def test_the_spoc_admin_lists_the_directory(client_for, admin_user, athena, coun
         project=athena, person=person, country=country("RO"), agency=Organisation.objects.get(acronym="IGPR")
     )
     assert "Ioana" in get_ok(client_for(admin_user), reverse("admin:operations_spoc_changelist")).content.decode()
+
+
+def test_deleting_in_the_admin_is_recorded(client_for, admin_user, make_activity):
+    from projects.models import AuditEvent
+
+    activity = make_activity(officers=[("Ana Pop", "RO", "spoc")])
+    url = reverse("admin:operations_jointactivity_delete", args=[activity.pk])
+    assert client_for(admin_user).post(url, {"post": "yes"}).status_code == 302
+    assert not JointActivity.objects.filter(pk=activity.pk).exists()
+    event = AuditEvent.objects.get(action="delete", object_id=str(activity.pk))
+    assert event.user == admin_user and event.object_type == "operations.JointActivity"
+
+
+def test_staff_cannot_delete_an_activity(make_activity, staff):
+    from django.core.exceptions import PermissionDenied
+
+    from operations.services import activity_delete
+
+    activity = make_activity()
+    with pytest.raises(PermissionDenied):
+        activity_delete(activity=activity, user=staff)
+    assert JointActivity.objects.filter(pk=activity.pk).exists()
