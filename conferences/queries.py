@@ -9,10 +9,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date
 
-from django.db.models import Avg, Count, Exists, F, OuterRef, Q, QuerySet, Subquery
+from django.db import connection
+from django.db.models import Avg, Count, Exists, F, Min, OuterRef, Q, QuerySet, Subquery
 from django.utils.translation import gettext as _
 
-from projects.metrics import count_by_project
+from projects.metrics import count_by_project, count_by_project_month
 from projects.models import Organisation, Person, Project
 
 from .models import Attendance, BestPractice, Event, FeedbackResponse, Registration, Session, attended_condition
@@ -244,7 +245,7 @@ def trainings_held(project_ids: Sequence[int], until: date | None) -> dict[int, 
     return count_by_project(_held(project_ids, until).filter(kind=Event.Kind.TRAINING))
 
 
-def _attendees(project_ids: Sequence[int], until: date | None) -> QuerySet[Registration]:
+def attendees_of_held_events(project_ids: Sequence[int], until: date | None) -> QuerySet[Registration]:
     """Registrations of people who attended a held event of these projects."""
     held = Event.objects.filter(project_id__in=project_ids).held(until)
     return Registration.objects.filter(event__in=held).attended()
@@ -257,19 +258,92 @@ def _distinct_by_project(qs: QuerySet, field: str) -> dict[int, int]:
 
 def participants_reached(project_ids: Sequence[int], until: date | None) -> dict[int, int]:
     """Distinct people who attended the project's held events (a person at three events counts once)."""
-    return _distinct_by_project(_attendees(project_ids, until), "person")
+    return _distinct_by_project(attendees_of_held_events(project_ids, until), "person")
 
 
 def countries_reached(project_ids: Sequence[int], until: date | None) -> dict[int, int]:
-    return _distinct_by_project(_attendees(project_ids, until), "person__country")
+    return _distinct_by_project(attendees_of_held_events(project_ids, until), "person__country")
 
 
 def officers_trained(project_ids: Sequence[int], until: date | None) -> dict[int, int]:
     """Distinct trainees who attended held training courses."""
-    qs = _attendees(project_ids, until).filter(event__kind=Event.Kind.TRAINING, role=Registration.Role.TRAINEE)
-    return _distinct_by_project(qs, "person")
+    return _distinct_by_project(trainees_of_held_trainings(project_ids, until), "person")
+
+
+def trainees_of_held_trainings(project_ids: Sequence[int], until: date | None) -> QuerySet[Registration]:
+    """Registrations of trainees who attended a held training course of these projects."""
+    return attendees_of_held_events(project_ids, until).filter(
+        event__kind=Event.Kind.TRAINING, role=Registration.Role.TRAINEE
+    )
+
+
+# --- monthly series of the metrics (burn-up charts; one query each) ---------------------------------------------------
+# The months up to m add up to the metric's value at the end of m: a held event counts in the month of its last day;
+# a person or a country counts once, in the month of the first held event where they were reached.
+
+
+def _held_monthly(project_ids: Sequence[int], kind: str) -> dict[int, dict[date, int]]:
+    return count_by_project_month(_held(project_ids, None).filter(kind=kind), "end_date")
+
+
+def conferences_held_monthly(project_ids: Sequence[int]) -> dict[int, dict[date, int]]:
+    return _held_monthly(project_ids, Event.Kind.CONFERENCE)
+
+
+def workshops_held_monthly(project_ids: Sequence[int]) -> dict[int, dict[date, int]]:
+    return _held_monthly(project_ids, Event.Kind.WORKSHOP)
+
+
+def field_labs_held_monthly(project_ids: Sequence[int]) -> dict[int, dict[date, int]]:
+    return _held_monthly(project_ids, Event.Kind.FIELD_LAB)
+
+
+def trainings_held_monthly(project_ids: Sequence[int]) -> dict[int, dict[date, int]]:
+    return _held_monthly(project_ids, Event.Kind.TRAINING)
+
+
+def _first_reached_monthly(registrations: QuerySet[Registration], field: str) -> dict[int, dict[date, int]]:
+    """{project_id: {month: number of distinct `field` values first reached in it}}, in one query.
+
+    The inner query finds, per project and value, the last day of the earliest held event that reached it; the
+    outer one counts those first days by month (the ORM cannot group an aggregate again, hence the SQL).
+    """
+    firsts = (
+        registrations.order_by()
+        .filter(**{f"{field}__isnull": False})
+        .values("event__project_id", field)
+        .annotate(first_day=Min("event__end_date"))
+        .values_list("event__project_id", "first_day")
+    )
+    sql, params = firsts.query.sql_with_params()
+    query = (
+        "SELECT project_id, DATE_TRUNC('month', first_day)::date, COUNT(*) "
+        f"FROM ({sql}) AS firsts (project_id, first_day) GROUP BY 1, 2"
+    )
+    result: dict[int, dict[date, int]] = {}
+    with connection.cursor() as cursor:
+        cursor.execute(query, params)
+        for project_id, month, n in cursor.fetchall():
+            result.setdefault(project_id, {})[month] = n
+    return result
+
+
+def participants_reached_monthly(project_ids: Sequence[int]) -> dict[int, dict[date, int]]:
+    return _first_reached_monthly(attendees_of_held_events(project_ids, None), "person")
+
+
+def countries_reached_monthly(project_ids: Sequence[int]) -> dict[int, dict[date, int]]:
+    return _first_reached_monthly(attendees_of_held_events(project_ids, None), "person__country")
+
+
+def officers_trained_monthly(project_ids: Sequence[int]) -> dict[int, dict[date, int]]:
+    return _first_reached_monthly(trainees_of_held_trainings(project_ids, None), "person")
 
 
 def event_people(project_ids: Sequence[int], until: date | None) -> QuerySet:
     """People source "events" for the core's distinct-people count: who attended held events."""
-    return _attendees(project_ids, until).annotate(project_id=F("event__project_id")).values("project_id", "person_id")
+    return (
+        attendees_of_held_events(project_ids, until)
+        .annotate(project_id=F("event__project_id"))
+        .values("project_id", "person_id")
+    )
