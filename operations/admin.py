@@ -84,6 +84,7 @@ class JointActivityAdminForm(forms.ModelForm):
             "summary",
             "related_activity",
             "meeting_purpose",
+            "is_sensitive",
         ]
 
     user = None  # set by JointActivityAdmin.get_form
@@ -110,7 +111,7 @@ class JointActivityAdminForm(forms.ModelForm):
 class JointActivityAdmin(admin.ModelAdmin):
     form = JointActivityAdminForm
     list_display = ["title", "reference", "type", "project", "lead_country", "start_date", "status", "validation_state"]
-    list_filter = ["project", "type", "status", "validation_state", "lead_country"]
+    list_filter = ["project", "type", "status", "validation_state", "lead_country", "is_sensitive"]
     search_fields = ["title", "reference", "summary"]
     list_select_related = ["project", "lead_country"]
     autocomplete_fields = ["project", "lead_country", "lead_agency", "participating_agencies", "related_activity"]

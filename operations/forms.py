@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from crispy_forms.helper import FormHelper
-from crispy_forms.layout import Column, Div, Field, Layout, Row, Submit
+from crispy_forms.layout import HTML, Column, Div, Field, Layout, Row, Submit
 from django import forms
 from django.core.exceptions import ValidationError
 from django.forms import BaseFormSet, BaseInlineFormSet, formset_factory, inlineformset_factory
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from projects.access import Action
 from projects.models import Country, Organisation
 
 from .models import (
@@ -16,11 +18,11 @@ from .models import (
     ActivityCountry,
     ActivityPlace,
     ActivityStatus,
-    ActivityType,
     Evaluation,
     JointActivity,
     OfficerRole,
 )
+from .queries import related_candidates
 from .services import OfficerEntry
 
 
@@ -48,10 +50,62 @@ def shared_choices() -> dict[str, list]:
     }
 
 
+RELATED_OPTIONS_ID = "related-activity-options"
+
+
+def related_token(activity: JointActivity) -> str:
+    """What the "related joint activity" box shows and accepts: the reference, or #id when there is none."""
+    return activity.reference or f"#{activity.pk}"
+
+
+class RelatedActivityField(forms.Field):
+    """A joint activity of the same project, typed by its reference (or #id) with suggestions searched as one types.
+
+    A select listing every activity grows with the data (thousands of options); this field costs one query to
+    check what was typed, and the suggestions come from `views.related_search` (at most 20).
+    """
+
+    widget = forms.TextInput
+
+    def __init__(self, *, queryset=None, **kwargs):
+        self.queryset = queryset
+        super().__init__(**kwargs)
+
+    def prepare_value(self, value):
+        return related_token(value) if isinstance(value, JointActivity) else value
+
+    def clean(self, value):
+        value = (value or "").strip()
+        if not value:
+            if self.required:
+                raise ValidationError(self.error_messages["required"], code="required")
+            return None
+        if value.startswith("#") and value[1:].isdigit():
+            matches = self.queryset.filter(pk=int(value[1:]))
+        else:
+            matches = self.queryset.filter(reference__iexact=value)
+        found = list(matches[:2])
+        if len(found) != 1:
+            raise ValidationError(
+                _(
+                    "No joint activity of this project (other than a bilateral meeting) has the reference "
+                    "“%(value)s”. Type part of its reference or title and choose one of the suggestions."
+                ),
+                code="invalid_choice",
+                params={"value": value[:60]},
+            )
+        return found[0]
+
+
 class ActivityForm(forms.ModelForm):
     """The activity itself. Its status is chosen once, when it is logged; then it moves only by transitions."""
 
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    related_activity = RelatedActivityField(
+        label=_("Related joint activity"),
+        required=False,
+        help_text=_("For a bilateral meeting: the reference of the joint activity it plans, coordinates or evaluates."),
+    )
 
     class Meta:
         model = JointActivity
@@ -68,6 +122,7 @@ class ActivityForm(forms.ModelForm):
             "summary",
             "related_activity",
             "meeting_purpose",
+            "is_sensitive",
         ]
         widgets = {
             "start_date": DateInput(),
@@ -83,15 +138,32 @@ class ActivityForm(forms.ModelForm):
         self.fields["lead_country"].choices = [("", "---------"), *choices["country"]]
         self.fields["lead_agency"].choices = [("", "---------"), *choices["organisation"]]
         self.fields["participating_agencies"].choices = choices["organisation"]
-        related = JointActivity.objects.filter(project=project).exclude(type=ActivityType.BILATERAL_MEETING)
         if self.instance.pk:
-            related = related.exclude(pk=self.instance.pk)
             del self.fields["status"]
             self.fields["version"].initial = self.instance.version
+            if self.instance.related_activity_id:
+                self.initial["related_activity"] = related_token(self.instance.related_activity)
         else:
             del self.fields["version"]
             self.fields["status"].initial = ActivityStatus.PLANNED
-        self.fields["related_activity"].queryset = related.order_by("-start_date", "-pk")
+        if not project.allows(Action.MANAGE):
+            del self.fields["is_sensitive"]  # only those who may see a sensitive activity may mark one
+        related = self.fields["related_activity"]
+        related.queryset = related_candidates(project, exclude_pk=self.instance.pk)
+        search_url = reverse("operations:activity-related-search", kwargs={"code": project.code})
+        if self.instance.pk:
+            search_url += f"?exclude={self.instance.pk}"
+        related.widget.attrs.update(
+            {
+                "list": RELATED_OPTIONS_ID,
+                "autocomplete": "off",
+                "placeholder": _("Reference or title"),
+                "hx-get": search_url,
+                "hx-trigger": "input changed delay:250ms, focus once",
+                "hx-target": f"#{RELATED_OPTIONS_ID}",
+                "hx-swap": "innerHTML",
+            }
+        )
         self.helper = FormHelper()
         self.helper.form_tag = False
         self.helper.disable_csrf = True
@@ -100,7 +172,12 @@ class ActivityForm(forms.ModelForm):
             Row(Column("lead_country"), Column("lead_agency"), Column("participating_agencies")),
             Row(Column("start_date"), Column("end_date"), *([Column("status")] if "status" in self.fields else [])),
             "summary",
-            Div(Row(Column("related_activity"), Column("meeting_purpose")), css_class="border rounded p-2 mb-3"),
+            Div(
+                Row(Column("related_activity"), Column("meeting_purpose")),
+                HTML(f'<datalist id="{RELATED_OPTIONS_ID}"></datalist>'),
+                css_class="border rounded p-2 mb-3",
+            ),
+            *(["is_sensitive"] if "is_sensitive" in self.fields else []),
             *([Field("version")] if "version" in self.fields else []),
         )
 

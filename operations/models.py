@@ -22,6 +22,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from projects.access import Action, role_allows
 from projects.models import Country, Organisation, Person, Project, ProjectScopedQuerySet
 
 # The projects whose pages show joint activities.
@@ -74,6 +75,31 @@ STATUS_TRANSITIONS: dict[str, str] = {
 }
 DONE_STATUSES = (ActivityStatus.COMPLETED, ActivityStatus.EVALUATED)
 CROSS_BORDER_TYPES = (ActivityType.CROSS_BORDER_OBSERVATION,)
+
+
+def may_see_sensitive(role: str | None) -> bool:
+    """Sensitive activities are for the project's managers and the admins (the role that may MANAGE)."""
+    return role_allows(role, Action.MANAGE)
+
+
+class JointActivityQuerySet(ProjectScopedQuerySet):
+    """The one access rule of activities: a project's records (see `for_user`), minus the sensitive ones for those
+    who may not see them. Every page, export, search and timeline of activities goes through these methods.
+
+    Indicators count sensitive activities too (numbers are not sensitive): they use plain filters, not these.
+    """
+
+    def for_user(self, user, action: Action = Action.VIEW) -> JointActivityQuerySet:
+        qs = super().for_user(user, action)
+        if user.is_authenticated and user.is_superuser:
+            return qs
+        managed = Project.objects.for_user(user, Action.MANAGE).values("pk")
+        return qs.filter(Q(is_sensitive=False) | Q(project__in=managed))
+
+    def in_project(self, project: Project) -> JointActivityQuerySet:
+        """The activities of a project page, for the user whose role `project_for_user` annotated on `project`."""
+        qs = self.filter(project=project)
+        return qs if may_see_sensitive(getattr(project, "user_role", None)) else qs.filter(is_sensitive=False)
 
 
 class JointActivity(models.Model):
@@ -137,6 +163,11 @@ class JointActivity(models.Model):
         help_text=_("For a bilateral meeting: the joint activity it plans, coordinates or evaluates."),
     )
     meeting_purpose = models.CharField(_("meeting purpose"), max_length=12, choices=MeetingPurpose.choices, blank=True)
+    is_sensitive = models.BooleanField(
+        _("sensitive"),
+        default=False,
+        help_text=_("Sensitive: visible to managers and admins only (it still counts toward the targets)."),
+    )
     version = models.PositiveIntegerField(_("version"), default=0, editable=False)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -150,7 +181,7 @@ class JointActivity(models.Model):
     updated_at = models.DateTimeField(_("changed at"), auto_now=True)
 
     project_path = "project"
-    objects = ProjectScopedQuerySet.as_manager()
+    objects = JointActivityQuerySet.as_manager()
 
     class Meta:
         ordering = ["-start_date", "-pk"]

@@ -280,6 +280,11 @@ def attachment_add(*, activity: JointActivity, user, kind: str, file) -> Activit
     return attachment
 
 
+def activity_log_view(*, activity: JointActivity, user) -> None:
+    """Consultation of an activity is logged (Directive 2016/680, Art. 25; see DOMAIN.md, Data protection)."""
+    audit_log(user=user, action=AuditEvent.Action.VIEW, obj=activity, details={"page": "detail"})
+
+
 def attachment_log_download(*, attachment: ActivityAttachment, user) -> None:
     """Disclosure of a document is logged (Directive 2016/680, Art. 25)."""
     audit_log(

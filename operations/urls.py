@@ -9,6 +9,7 @@ urlpatterns = [
     path("projects/<str:code>/activities/new/", views.activity_create, name="activity-create"),
     path("projects/<str:code>/activities/spocs/", views.spoc_directory, name="spoc-directory"),
     path("projects/<str:code>/activities/numbers/", views.numbers, name="numbers"),
+    path("projects/<str:code>/activities/related-search/", views.related_search, name="activity-related-search"),
     path("projects/<str:code>/activities/<int:pk>/", views.activity_detail, name="activity-detail"),
     path("projects/<str:code>/activities/<int:pk>/edit/", views.activity_edit, name="activity-edit"),
     re_path(

@@ -28,6 +28,7 @@ from .forms import (
     SpocForm,
     TransitionForm,
     officer_initial,
+    related_token,
     shared_choices,
 )
 from .models import OPERATIONS_PROJECTS, ActivityAttachment, JointActivity, Spoc
@@ -55,7 +56,8 @@ def _project(request: HttpRequest, code: str, action: Action = Action.VIEW) -> P
 
 
 def _activity(project: Project, pk: int) -> JointActivity:
-    return get_object_or_404(JointActivity.objects.filter(project=project).select_related("project"), pk=pk)
+    """An activity of the project page the user may see (a sensitive one only for managers and admins)."""
+    return get_object_or_404(JointActivity.objects.in_project(project).select_related("project"), pk=pk)
 
 
 def _add_errors(form, error: ValidationError) -> None:
@@ -103,7 +105,20 @@ def activity_detail(request: HttpRequest, code: str, pk: int) -> HttpResponse:
         activity = queries.activity_detail(project, pk)
     except JointActivity.DoesNotExist:
         raise Http404 from None
-    return render(request, "operations/activity_detail.html", _detail_context(project, activity))
+    context = _detail_context(project, activity)
+    services.activity_log_view(activity=activity, user=request.user)
+    return render(request, "operations/activity_detail.html", context)
+
+
+@require_GET
+def related_search(request: HttpRequest, code: str) -> HttpResponse:
+    """The suggestions of the "related joint activity" box (htmx): at most 20 options of a <datalist>."""
+    project = _project(request, code, Action.EDIT)
+    text = request.GET.get("q", request.GET.get("related_activity", ""))[:100]
+    exclude = request.GET.get("exclude", "")
+    activities = queries.related_search(project, text, exclude_pk=int(exclude) if exclude.isdigit() else None)
+    options = [(related_token(a), f"{a.title} ({a.start_date:%d %b %Y})") for a in activities]
+    return render(request, "operations/includes/related_options.html", {"options": options})
 
 
 def _activity_form(request: HttpRequest, project: Project, activity: JointActivity | None) -> HttpResponse:
@@ -248,7 +263,9 @@ def attachment_download(request: HttpRequest, code: str, pk: int, attachment_pk:
     """Files are served only here, after the access check, never from a public media URL."""
     project = _project(request, code)
     attachment = get_object_or_404(
-        ActivityAttachment.objects.filter(activity__project=project, activity_id=pk).select_related("activity"),
+        ActivityAttachment.objects.filter(
+            activity__in=JointActivity.objects.in_project(project), activity_id=pk
+        ).select_related("activity"),
         pk=attachment_pk,
     )
     try:

@@ -103,17 +103,30 @@ def count_by_project_month(queryset, date_field: str, project_field: str = "proj
 # (project_ids, until) -> queryset of rows with "project_id" and "person_id". The core counts distinct people
 # across every source, so an officer in five activities and a workshop counts once.
 PeopleSourceFn = Callable[[Sequence[int], date | None], "QuerySet"]
+# Optional, for monthly series of people counted once: dated(project_ids) -> queryset of rows with "project_id",
+# "person_id" and "day", the date the row counts from (the date the source's `until` compares with).
+DatedPeopleSourceFn = Callable[[Sequence[int]], "QuerySet"]
 
 
 class PeopleSourceRegistry:
     def __init__(self) -> None:
         self._sources: dict[str, PeopleSourceFn] = {}
+        self._dated: dict[str, DatedPeopleSourceFn] = {}
 
-    def register(self, key: str, source: PeopleSourceFn) -> None:
+    def register(self, key: str, source: PeopleSourceFn, dated: DatedPeopleSourceFn | None = None) -> None:
         self._sources[key] = source
+        if dated is None:
+            self._dated.pop(key, None)
+        else:
+            self._dated[key] = dated
 
     def unregister(self, key: str) -> None:
         self._sources.pop(key, None)
+        self._dated.pop(key, None)
+
+    def dated(self, key: str) -> DatedPeopleSourceFn | None:
+        """The source's dated variant, or None when it registered none."""
+        return self._dated.get(key)
 
     def keys(self) -> list[str]:
         return sorted(self._sources)
@@ -145,3 +158,72 @@ def distinct_people_by_project(
     with connection.cursor() as cursor:
         cursor.execute(query, params)
         return dict(cursor.fetchall())
+
+
+def first_people_by_project_month(
+    project_ids: Sequence[int], sources: Sequence[str] | None = None
+) -> dict[int, dict[date, int]] | None:
+    """{project_id: {first day of month: people first involved in that month}} over the people sources, one query.
+
+    Each person counts once, in the month of their earliest row across every source, so the sum over the months up
+    to m equals `distinct_people_by_project(ids, until=end of m)`. None when a source has no dated variant (see
+    `PeopleSourceRegistry.register`): the first month cannot then be known.
+    """
+    from django.db import connection
+
+    keys = people_sources.keys() if sources is None else list(sources)
+    parts, params = [], []
+    for key in keys:
+        dated = people_sources.dated(key)
+        if dated is None:
+            return None
+        qs = dated(project_ids).order_by().values("project_id", "person_id", "day")
+        sql, part_params = qs.query.sql_with_params()
+        parts.append(f"SELECT project_id, person_id, day FROM ({sql}) AS src_{len(parts)}")
+        params.extend(part_params)
+    if not parts:
+        return {}
+    union = " UNION ALL ".join(parts)
+    query = (
+        "SELECT project_id, DATE_TRUNC('month', first_day)::date AS month, COUNT(*) FROM ("
+        f"SELECT project_id, person_id, MIN(day) AS first_day FROM ({union}) AS people "
+        "WHERE day IS NOT NULL GROUP BY project_id, person_id) AS firsts GROUP BY 1, 2"
+    )
+    result: dict[int, dict[date, int]] = {}
+    with connection.cursor() as cursor:
+        cursor.execute(query, params)
+        for project_id, month, n in cursor.fetchall():
+            result.setdefault(project_id, {})[month] = n
+    return result
+
+
+def distinct_people_by_project_and_country(
+    project_ids: Sequence[int], until: date | None = None, sources: Sequence[str] | None = None
+) -> dict[int, dict[str, int]]:
+    """{project_id: {country ISO code: distinct people}} over the people sources (a person's country), one query."""
+    from django.db import connection
+
+    from .models import Country, Person
+
+    keys = people_sources.keys() if sources is None else list(sources)
+    parts, params = [], []
+    for key in keys:
+        qs = people_sources.get(key)(project_ids, until).order_by().values("project_id", "person_id")
+        sql, part_params = qs.query.sql_with_params()
+        parts.append(f"SELECT project_id, person_id FROM ({sql}) AS src_{len(parts)}")
+        params.extend(part_params)
+    if not parts:
+        return {}
+    union = " UNION ".join(parts)
+    query = (
+        f"SELECT people.project_id, country.code, COUNT(DISTINCT people.person_id) FROM ({union}) AS people "
+        f"JOIN {Person._meta.db_table} AS person ON person.id = people.person_id "
+        f"JOIN {Country._meta.db_table} AS country ON country.id = person.country_id "
+        "GROUP BY 1, 2"
+    )
+    result: dict[int, dict[str, int]] = {}
+    with connection.cursor() as cursor:
+        cursor.execute(query, params)
+        for project_id, code, n in cursor.fetchall():
+            result.setdefault(project_id, {})[code] = n
+    return result
