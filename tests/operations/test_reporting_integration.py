@@ -1,0 +1,459 @@
+"""Joint activities on the reporting app: monthly series, timeline, breakdowns, reminders; sensitive records, the
+audited consultation and the searched "related joint activity" box; the pages' query counts."""
+
+from __future__ import annotations
+
+import calendar
+import re
+from datetime import date, timedelta
+
+import pytest
+from django.utils import timezone
+
+from operations import queries
+from operations.models import ActivityOfficer, Evaluation, JointActivity
+from projects.metrics import distinct_people_by_project, first_people_by_project_month, people_sources, registry
+from projects.models import AuditEvent, Person
+from reporting import cache
+from reporting import services as reporting_services
+from reporting.models import ReminderDelivery
+from reporting.registry import breakdowns
+from tests.utils import count_queries, get_ok
+
+LIST = "/projects/ATHENA2/activities/"
+DASHBOARD = "/projects/ATHENA2/dashboard/"
+OPERATIONS_METRICS = [
+    "cross_border_observations",
+    "joint_operations",
+    "joint_investigations",
+    "joint_patrols",
+    "bilateral_meetings",
+    "joint_activities",
+    "officers_involved",
+]
+
+
+def detail(activity: JointActivity) -> str:
+    return f"/projects/ATHENA2/activities/{activity.pk}/"
+
+
+def month_end(day: date) -> date:
+    return day.replace(day=calendar.monthrange(day.year, day.month)[1])
+
+
+@pytest.fixture(autouse=True)
+def fresh_cache_version():
+    cache.bump()
+
+
+@pytest.fixture
+def operations_people_only(monkeypatch):
+    """Only the operations people source (dated), as when every source can date its rows."""
+    monkeypatch.setattr(people_sources, "_sources", {"operations": queries.officers_in_activities})
+    monkeypatch.setattr(people_sources, "_dated", {"operations": queries.officers_in_activities_dated})
+
+
+@pytest.fixture
+def known(make_activity, country):
+    """Six activities of 2025; four count (validated and done): two patrols (RO-led in March, BG-led in May), a
+    sensitive BG-led operation (May) and a meeting (July). Officers: O1 RO (March), O2 BG (March, again in July),
+    O3 BG (May), O4 MD (May, sensitive operation); O5 is only in a draft and does not count.
+    """
+
+    def make(lead: str, **kwargs) -> JointActivity:
+        activity = make_activity(**kwargs)
+        JointActivity.objects.filter(pk=activity.pk).update(lead_country=country(lead))
+        return activity
+
+    return {
+        "a1": make(
+            "RO",
+            type="joint_patrol",
+            validation_state="validated",
+            start=date(2025, 3, 8),
+            end=date(2025, 3, 10),
+            officers=[("O1", "RO", "field_officer"), ("O2", "BG", "spoc")],
+        ),
+        "a2": make(
+            "BG",
+            type="joint_patrol",
+            status="evaluated",
+            validation_state="validated",
+            start=date(2025, 5, 18),
+            end=date(2025, 5, 20),
+            officers=[("O1", "RO", "team_leader"), ("O3", "BG", "field_officer")],
+        ),
+        "a3": make(
+            "BG",
+            type="joint_operation",
+            validation_state="validated",
+            start=date(2025, 4, 28),
+            end=date(2025, 5, 2),
+            is_sensitive=True,
+            title="Operation Nightjar",
+            officers=[("O4", "MD", "analyst")],
+        ),
+        "a4": make(
+            "RO", type="joint_patrol", start=date(2025, 4, 1), end=date(2025, 4, 1), officers=[("O5", "RO", "spoc")]
+        ),
+        "a5": make(
+            "RO",
+            type="bilateral_meeting",
+            validation_state="validated",
+            start=date(2025, 7, 15),
+            end=date(2025, 7, 15),
+            officers=[("O2", "BG", "spoc")],
+        ),
+        "a6": make(
+            "RO",
+            type="cross_border_observation",
+            status="ongoing",
+            validation_state="validated",
+            start=date(2025, 6, 1),
+            end=timezone.localdate() + timedelta(days=5),
+        ),
+    }
+
+
+# --- monthly series -------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("key", OPERATIONS_METRICS)
+def test_the_monthly_series_adds_up_to_the_value_at_each_month_end(athena, known, key):
+    metric = registry.get(key)
+    assert metric is not None and metric.monthly is not None
+    monthly = metric.monthly([athena.pk]).get(athena.pk, {})
+    running = 0
+    month = date(2025, 1, 1)
+    while month <= date(2025, 12, 1):
+        running += monthly.get(month, 0)
+        assert running == metric.compute([athena.pk], month_end(month)).get(athena.pk, 0), (key, month)
+        month = month_end(month) + timedelta(days=1)
+
+
+def test_the_activity_series_count_in_the_month_of_the_end_date(athena, known):
+    assert registry.get("joint_patrols").monthly([athena.pk]) == {athena.pk: {date(2025, 3, 1): 1, date(2025, 5, 1): 1}}
+    assert registry.get("joint_activities").monthly([athena.pk])[athena.pk] == {
+        date(2025, 3, 1): 1,
+        date(2025, 5, 1): 2,  # the sensitive operation counts: numbers are not sensitive
+        date(2025, 7, 1): 1,
+    }
+
+
+def test_an_officer_counts_once_in_the_month_first_involved(athena, known, operations_people_only):
+    series = registry.get("officers_involved").monthly
+    assert series([athena.pk]) == {athena.pk: {date(2025, 3, 1): 2, date(2025, 5, 1): 2}}
+    assert count_queries(lambda: series([athena.pk])) == 1
+
+
+def test_first_months_over_dated_sources_match_the_distinct_count(athena, known):
+    firsts = first_people_by_project_month([athena.pk], sources=["operations"])[athena.pk]
+    for month in (date(2025, 2, 1), date(2025, 3, 1), date(2025, 5, 1), date(2025, 7, 1)):
+        expected = distinct_people_by_project([athena.pk], month_end(month), sources=["operations"]).get(athena.pk, 0)
+        assert sum(n for m, n in firsts.items() if m <= month) == expected
+
+
+def test_an_undated_people_source_gives_no_first_months(athena, known, monkeypatch):
+    monkeypatch.setattr(people_sources, "_sources", {**people_sources._sources, "other": lambda ids, until: None})
+    assert first_people_by_project_month([athena.pk], sources=["operations", "other"]) is None
+
+
+# --- breakdowns -----------------------------------------------------------------------------------------------------
+
+
+def _breakdown(metric: str, dimension: str, project, until=None) -> dict:
+    return dict(breakdowns.get(metric, dimension).compute([project.pk], until).get(project.pk, {}))
+
+
+def test_breakdowns_on_the_known_data_set(athena, known, operations_people_only):
+    assert _breakdown("joint_patrols", "country", athena) == {"RO": 1, "BG": 1}
+    assert _breakdown("joint_patrols", "country", athena, until=date(2025, 4, 30)) == {"RO": 1}
+    assert _breakdown("joint_operations", "country", athena) == {"BG": 1}
+    assert _breakdown("joint_activities", "type", athena) == {
+        "Joint patrol": 2,
+        "Joint operation": 1,
+        "Bilateral meeting": 1,
+    }
+    assert _breakdown("officers_involved", "country", athena) == {"RO": 1, "BG": 2, "MD": 1}
+    assert _breakdown("officers_involved", "role", athena) == {
+        "Field officer": 2,
+        "SPOC": 1,
+        "Team leader": 1,
+        "Analyst": 1,
+    }
+
+
+def test_each_breakdown_is_one_query(athena, known, operations_people_only):
+    for metric, dimension in (("joint_patrols", "country"), ("joint_activities", "type")) + (
+        ("officers_involved", "country"),
+        ("officers_involved", "role"),
+    ):
+        assert count_queries(lambda m=metric, d=dimension: _breakdown(m, d, athena)) == 1
+
+
+def test_the_dashboard_shows_the_breakdowns_and_filters_by_lead_country(client_for, manager, athena, known):
+    client = client_for(manager)
+    data = get_ok(client, DASHBOARD).context["data"]
+    split = {(entry["metric"], entry["dimension"]): dict(entry["values"]) for entry in data["breakdowns"]}
+    assert split[("joint_patrols", "country")] == {"Romania": 1, "Bulgaria": 1}
+    assert split[("officers_involved", "role")]["Field officer"] == 2
+    rows = {row.key: row for row in get_ok(client, f"{DASHBOARD}?country=BG").context["data"]["rows"]}
+    assert rows["joint_patrols"].cumulative == 1  # the May patrol, led by Bulgaria
+    assert rows["joint_operations"].cumulative == 1
+    assert rows["cross_border_observations"].cumulative == 0
+
+
+# --- the timeline ---------------------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def dated(make_activity, country):
+    today = timezone.localdate()
+    ended = {"start": today - timedelta(days=42), "end": today - timedelta(days=40)}
+    evaluated = make_activity(title="Patrol evaluated", status="completed", **ended)
+    Evaluation.objects.create(activity=evaluated, country=country("RO"), objectives_met="met", rating=4)
+    return {
+        "today": today,
+        "starting": make_activity(title="Patrol soon", status="planned", start=today + timedelta(days=10)),
+        "late": make_activity(
+            title="Operation late", status="ongoing", start=today - timedelta(days=20), end=today - timedelta(days=3)
+        ),
+        "unevaluated": make_activity(title="Patrol unevaluated", status="completed", **ended),
+        "evaluated": evaluated,
+        "secret": make_activity(
+            title="Operation Nightjar", status="planned", start=today + timedelta(days=5), is_sensitive=True
+        ),
+    }
+
+
+def test_timeline_items_appear_on_the_dashboard_with_their_dates(client_for, viewer, dated):
+    today = dated["today"]
+    response = get_ok(client_for(viewer), DASHBOARD)
+    data = response.context["data"]
+    upcoming = {(item.kind, item.title, item.date) for item in data["upcoming"]}
+    overdue = {(item.kind, item.title, item.date) for item in data["overdue"]}
+    assert ("activity_start", "T-0002 Patrol soon", today + timedelta(days=10)) in upcoming
+    assert ("activity_start", "Sensitive joint activity", today + timedelta(days=5)) in upcoming
+    assert ("activity_end", "T-0003 Operation late", today - timedelta(days=3)) in overdue
+    assert ("activity_evaluation", "T-0004 Patrol unevaluated", today - timedelta(days=10)) in overdue
+    assert not any("Patrol evaluated" in title for _kind, title, _date in upcoming | overdue)
+    assert "Operation Nightjar" not in response.content.decode()
+    assert data["status"] in ("at_risk", "late")  # something is overdue
+
+
+def test_a_reporting_period_lists_the_activities_of_the_period(athena, dated):
+    from reporting.registry import timeline_sources
+
+    today = dated["today"]
+    items = timeline_sources.items([athena.pk], since=today - timedelta(days=5), until=today, open_only=False)
+    assert [(i.kind, i.done) for i in items if i.kind.startswith("activity")] == [("activity_end", False)]
+
+
+# --- reminders ------------------------------------------------------------------------------------------------------
+
+
+def _deliveries(kind: str) -> list[tuple[str, str]]:
+    return sorted(ReminderDelivery.objects.filter(kind=kind).values_list("recipient__username", "subject"))
+
+
+def test_each_reminder_kind_is_sent_once_to_staff_and_managers(make_activity, country, manager, staff, viewer):
+    today = timezone.localdate()
+    make_activity(title="Patrol soon", status="planned", start=today + timedelta(days=3))
+    make_activity(title="Patrol far", status="planned", start=today + timedelta(days=30))
+    make_activity(title="Operation late", status="ongoing", start=today - timedelta(days=9), end=today - timedelta(2))
+    ended = {"start": today - timedelta(days=33), "end": today - timedelta(days=31)}
+    make_activity(title="Patrol unevaluated", status="completed", **ended)
+    evaluated = make_activity(title="Patrol evaluated", status="completed", **ended)
+    Evaluation.objects.create(activity=evaluated, country=country("RO"), objectives_met="met", rating=4)
+    kinds = ["activity_starting", "activity_not_completed", "activity_evaluation_missing"]
+    reporting_services.reminders_dispatch(kinds=kinds)
+    reporting_services.reminders_dispatch(kinds=kinds)  # a second run sends nothing again
+    soon, late, ended = (today + timedelta(days=3)), (today - timedelta(days=2)), (today - timedelta(days=31))
+    assert _deliveries("activity_starting") == [
+        ("manager", f"Activity starting on {soon:%d %b %Y}: T-0001 Patrol soon"),
+        ("staff", f"Activity starting on {soon:%d %b %Y}: T-0001 Patrol soon"),
+    ]
+    assert _deliveries("activity_not_completed") == [
+        ("manager", f"Activity not completed: T-0003 Operation late (ended {late:%d %b %Y})"),
+        ("staff", f"Activity not completed: T-0003 Operation late (ended {late:%d %b %Y})"),
+    ]
+    assert _deliveries("activity_evaluation_missing") == [
+        ("manager", f"Evaluation missing: T-0004 Patrol unevaluated (ended {ended:%d %b %Y})"),
+        ("staff", f"Evaluation missing: T-0004 Patrol unevaluated (ended {ended:%d %b %Y})"),
+    ]
+
+
+def test_a_sensitive_activity_is_reminded_to_managers_only_without_its_title(make_activity, manager, staff):
+    today = timezone.localdate()
+    make_activity(title="Operation Nightjar", status="planned", start=today + timedelta(days=2), is_sensitive=True)
+    reporting_services.reminders_dispatch(kinds=["activity_starting"])
+    assert _deliveries("activity_starting") == [
+        ("manager", f"Activity starting on {today + timedelta(days=2):%d %b %Y}: a sensitive joint activity")
+    ]
+
+
+# --- sensitive activities -------------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def secret(make_activity, tmp_path, settings):
+    settings.MEDIA_ROOT = tmp_path
+    return make_activity(title="Operation Nightjar", is_sensitive=True, validation_state="validated")
+
+
+@pytest.mark.parametrize("who", ["viewer", "staff"])
+def test_a_sensitive_activity_is_hidden_from_viewers_and_staff(request, client_for, secret, make_activity, who):
+    make_activity(title="Ordinary patrol")
+    client = client_for(request.getfixturevalue(who))
+    listing = get_ok(client, LIST).content.decode()
+    assert "Ordinary patrol" in listing and "Operation Nightjar" not in listing
+    assert "Operation Nightjar" not in client.get(f"{LIST}?export=csv").getvalue().decode()
+    assert client.get(detail(secret)).status_code == 404
+    assert client.get(detail(secret) + "edit/").status_code in (403, 404)
+    assert client.post(detail(secret) + "submit/", {"version": 1}).status_code == 404
+    assert not JointActivity.objects.for_user(request.getfixturevalue(who)).filter(pk=secret.pk).exists()
+
+
+@pytest.mark.parametrize("who", ["manager", "admin_user"])
+def test_managers_and_admins_see_a_sensitive_activity(request, client_for, secret, who):
+    client = client_for(request.getfixturevalue(who))
+    assert "Operation Nightjar" in get_ok(client, LIST).content.decode()
+    assert "Operation Nightjar" in get_ok(client, detail(secret)).content.decode()
+    assert JointActivity.objects.for_user(request.getfixturevalue(who)).filter(pk=secret.pk).exists()
+
+
+def test_a_sensitive_activity_still_counts_toward_the_targets(athena, secret):
+    assert registry.get("joint_patrols").compute([athena.pk], None) == {athena.pk: 1}
+
+
+def test_only_managers_may_mark_an_activity_sensitive(client_for, manager, staff):
+    assert "is_sensitive" not in get_ok(client_for(staff), LIST + "new/").context["form"].fields
+    assert "is_sensitive" in get_ok(client_for(manager), LIST + "new/").context["form"].fields
+
+
+def test_a_meeting_does_not_name_the_sensitive_activity_it_serves(client_for, staff, secret, make_activity):
+    meeting = make_activity(type="bilateral_meeting", related_activity=secret, meeting_purpose="plan")
+    page = get_ok(client_for(staff), detail(meeting)).content.decode()
+    assert "Operation Nightjar" not in page
+
+
+# --- consultation is recorded ---------------------------------------------------------------------------------------
+
+
+def test_viewing_an_activity_is_recorded_in_the_audit_trail_not_in_its_history(client_for, viewer, make_activity):
+    activity = make_activity()
+    client = client_for(viewer)
+    get_ok(client, detail(activity))
+    response = get_ok(client, detail(activity))
+    views = AuditEvent.objects.filter(action="view", user=viewer, object_id=str(activity.pk))
+    assert views.count() == 2 and views.first().object_type == "operations.JointActivity"
+    assert all(event.action != "view" for event in response.context["history"])
+
+
+# --- the "related joint activity" box -------------------------------------------------------------------------------
+
+
+def test_the_related_activity_box_lists_no_options(client_for, staff, make_activity):
+    for i in range(30):
+        make_activity(title=f"Patrol {i}")
+    meeting = make_activity(type="bilateral_meeting")
+    html = get_ok(client_for(staff), detail(meeting) + "edit/").content.decode()
+    field = re.search(r'<input[^>]*name="related_activity"[^>]*>', html)
+    assert field and "hx-get" in field.group(0)
+    assert "Patrol 29" not in html  # no <option> per activity
+
+
+def test_the_search_offers_at_most_20_visible_joint_activities_of_the_project(
+    client_for, staff, make_activity, imobex, secret
+):
+    for i in range(25):
+        make_activity(title=f"Patrol {i}")
+    make_activity(type="bilateral_meeting", title="Meeting patrol")
+    make_activity(project=imobex, title="Patrol elsewhere")
+    response = get_ok(client_for(staff), LIST + "related-search/?related_activity=patrol")
+    options = re.findall(r'<option value="([^"]+)">([^<]+)</option>', response.content.decode())
+    assert len(options) == 20
+    assert not any("Meeting" in label or "elsewhere" in label or "Nightjar" in label for _v, label in options)
+    narrowed = get_ok(client_for(staff), LIST + "related-search/?related_activity=Patrol 24").content.decode()
+    assert narrowed.count("<option") == 1 and "T-" in narrowed
+
+
+def test_a_meeting_is_linked_by_the_reference_typed(client_for, staff, make_activity, activity_form_data):
+    patrol = make_activity(reference="JP-7", title="Patrol seven")
+    data = activity_form_data(type="bilateral_meeting", related_activity="jp-7", meeting_purpose="plan")
+    response = client_for(staff).post(LIST + "new/", data)
+    assert response.status_code == 302
+    assert JointActivity.objects.get(type="bilateral_meeting").related_activity == patrol
+
+
+@pytest.mark.parametrize("typed", ["NOPE-1", "#999999", "meeting"])
+def test_a_wrong_related_activity_is_answered_next_to_the_field(
+    client_for, staff, make_activity, activity_form_data, imobex, typed
+):
+    make_activity(type="bilateral_meeting", reference="MEETING")
+    data = activity_form_data(type="bilateral_meeting", related_activity=typed, meeting_purpose="plan")
+    response = client_for(staff).post(LIST + "new/", data)
+    assert response.status_code == 200
+    assert "No joint activity of this project" in str(response.context["form"].errors["related_activity"])
+    assert JointActivity.objects.count() == 1
+
+
+def test_an_edit_shows_the_reference_of_the_related_activity(client_for, staff, make_activity):
+    patrol = make_activity(reference="JP-9")
+    meeting = make_activity(type="bilateral_meeting", related_activity=patrol, meeting_purpose="plan")
+    html = get_ok(client_for(staff), detail(meeting) + "edit/").content.decode()
+    assert re.search(r'name="related_activity"[^>]*value="JP-9"|value="JP-9"[^>]*name="related_activity"', html)
+
+
+# --- query counts ---------------------------------------------------------------------------------------------------
+
+
+def _grow(make_activity, n: int, today: date) -> None:
+    for i in range(n):
+        make_activity(
+            type=["joint_patrol", "joint_operation", "bilateral_meeting"][i % 3],
+            validation_state="validated",
+            start=today - timedelta(days=40 + i),
+            end=today - timedelta(days=35 + i),
+            officers=[(f"Officer {i}", "RO", "field_officer"), (f"Officer {i} bis", "BG", "spoc")],
+        )
+        make_activity(status="planned", start=today + timedelta(days=1 + i % 20))
+
+
+def _measure(client, url: str) -> int:
+    cache.bump()  # the dashboard is cached: measure the computation
+    return count_queries(lambda: get_ok(client, url))
+
+
+# List: 7 and detail: 13 (see test_views). Edit: session, user, project, activity, countries and organisations
+# (shared choices), the formsets' places and countries, officers, the related activity's reference, ...: 11.
+# Dashboard (ATHENA2's seven indicators): session, user, project, indicators, 7 metric values, 8 timeline sources
+# (3 of them operations'), 7 breakdowns, countries, reporting periods (twice), targets, 7 monthly series: 36.
+@pytest.mark.parametrize(("page", "expected"), [("list", 7), ("detail", 13), ("edit", 11), ("dashboard", 36)])
+def test_page_queries_are_pinned_and_constant_when_the_data_grow_tenfold(
+    client_for, manager, make_activity, operations_people_only, page, expected
+):
+    today = timezone.localdate()
+    client = client_for(manager)
+    patrol = make_activity(reference="JP-1")
+    first = make_activity(type="bilateral_meeting", related_activity=patrol, meeting_purpose="plan")
+    url = {"list": LIST, "detail": detail(first), "edit": detail(first) + "edit/", "dashboard": DASHBOARD}[page]
+    _grow(make_activity, 3, today)
+    client.get(url)
+    small = _measure(client, url)
+    _grow(make_activity, 30, today)
+    for i in range(20):
+        person = Person.objects.create(name=f"P{i}", country=first.lead_country)
+        ActivityOfficer.objects.create(activity=first, person=person, role="analyst")
+    large = _measure(client, url)
+    assert small == large == expected
+
+
+def test_the_dashboard_with_an_undated_people_source_stays_constant(client_for, manager, make_activity):
+    """With every source registered (events cannot date theirs yet), officers are computed month by month."""
+    today = timezone.localdate()
+    client = client_for(manager)
+    _grow(make_activity, 3, today)
+    small = _measure(client, DASHBOARD)
+    _grow(make_activity, 30, today)
+    assert _measure(client, DASHBOARD) == small
