@@ -32,6 +32,7 @@ class ReportingConfig(AppConfig):
         timeline_sources.register(
             "deliverable", label=_("Deliverables"), items=queries.deliverable_items, app_label="projects"
         )
+        timeline_sources.register("task", label=_("Tasks"), items=queries.task_items, app_label="projects")
         timeline_sources.register("report", label=_("Reports due"), items=queries.report_items, app_label=self.label)
         for key, monthly in (
             ("deliverables_done", queries.deliverables_done_monthly),

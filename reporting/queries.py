@@ -28,7 +28,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from projects.metrics import count_by_project_month, registry
-from projects.models import Country, Deliverable, Indicator, IndicatorTarget, Milestone, Project
+from projects.models import Country, Deliverable, Indicator, IndicatorTarget, Milestone, Project, Task
 from projects.queries import IndicatorProgress, metric_values
 
 from . import cache
@@ -392,6 +392,32 @@ def milestone_items(project_ids, *, since=None, until=None, open_only=False) -> 
             status=labels[row["status"]],
             url=reverse("projects:project-detail", kwargs={"code": row["workstream__project__code"]})
             + f"#ws-{row['workstream__number']}",
+        )
+        for row in qs.values(
+            "title", "due_date", "status", "workstream__project_id", "workstream__project__code", "workstream__number"
+        )
+    ]
+
+
+def task_items(project_ids, *, since=None, until=None, open_only=False) -> list[TimelineItem]:
+    qs = Task.objects.filter(workstream__project_id__in=project_ids)
+    if open_only:
+        qs = qs.exclude(status=Task.Status.DONE)
+    qs = _date_window(qs, "due_date", since, until)
+    labels = dict(Task.Status.choices)
+    return [
+        TimelineItem(
+            project_id=row["workstream__project_id"],
+            kind="task",
+            kind_label=_("Task"),
+            title=row["title"],
+            date=row["due_date"],
+            done=row["status"] == Task.Status.DONE,
+            status=labels[row["status"]],
+            url=reverse(
+                "projects:workstream-detail",
+                kwargs={"code": row["workstream__project__code"], "number": row["workstream__number"]},
+            ),
         )
         for row in qs.values(
             "title", "due_date", "status", "workstream__project_id", "workstream__project__code", "workstream__number"
