@@ -93,6 +93,7 @@ def registration_deadline_items(project_ids, *, since=None, until=None, open_onl
     )
     if open_only:
         qs = qs.filter(registration_deadline__gte=today)
+    statuses = dict(Event.Status.choices)
     return [
         TimelineItem(
             project_id=row["project_id"],
@@ -101,7 +102,7 @@ def registration_deadline_items(project_ids, *, since=None, until=None, open_onl
             title=row["title"],
             date=row["registration_deadline"],
             done=row["registration_deadline"] < today,
-            status=_("Closed") if row["registration_deadline"] < today else _("Open for registration"),
+            status=_("Closed") if row["registration_deadline"] < today else statuses[row["status"]],
             url=_url(row),
         )
         for row in qs.values(*FIELDS, "project__code")

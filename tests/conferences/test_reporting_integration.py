@@ -257,8 +257,8 @@ def test_a_report_period_lists_its_events_held_or_not(calendar):
     }
     assert events["Held conference"].done and str(events["Held conference"].status) == "Held"
     assert not events["Forgotten workshop"].done
-    deadlines = {item.title: item.done for item in items if item.kind == "registration_deadline"}
-    assert deadlines == {"Closed registration": True, "Soon workshop": False}
+    deadlines = {item.title: (item.done, str(item.status)) for item in items if item.kind == "registration_deadline"}
+    assert deadlines == {"Closed registration": (True, "Closed"), "Soon workshop": (False, "Open for registration")}
 
 
 def test_each_timeline_source_is_one_query(calendar):
