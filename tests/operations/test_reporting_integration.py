@@ -13,11 +13,11 @@ from django.utils import timezone
 from operations import queries
 from operations.models import ActivityOfficer, Evaluation, JointActivity
 from projects.metrics import distinct_people_by_project, first_people_by_project_month, people_sources, registry
-from projects.models import AuditEvent, Person
+from projects.models import AuditEvent, Indicator, Person
 from reporting import cache
 from reporting import services as reporting_services
 from reporting.models import ReminderDelivery
-from reporting.registry import breakdowns
+from reporting.registry import breakdowns, timeline_sources
 from tests.utils import count_queries, get_ok
 
 LIST = "/projects/ATHENA2/activities/"
@@ -242,8 +242,6 @@ def test_timeline_items_appear_on_the_dashboard_with_their_dates(client_for, vie
 
 
 def test_a_reporting_period_lists_the_activities_of_the_period(athena, dated):
-    from reporting.registry import timeline_sources
-
     today = dated["today"]
     items = timeline_sources.items([athena.pk], since=today - timedelta(days=5), until=today, open_only=False)
     assert [(i.kind, i.done) for i in items if i.kind.startswith("activity")] == [("activity_end", False)]
@@ -425,14 +423,22 @@ def _measure(client, url: str) -> int:
     return count_queries(lambda: get_ok(client, url))
 
 
+def _dashboard_queries(project) -> int:
+    """The dashboard's fixed cost: session, user, project, indicators, countries, reporting periods, targets (7);
+    then one query per metric for its value and one for its monthly series, one per timeline source (every app's),
+    one per breakdown of the project's metrics. 37 on ATHENA2 today (7 metrics, 9 sources, 7 breakdowns)."""
+    metrics = {i.metric for i in Indicator.objects.filter(project=project)} & set(registry.keys())
+    assert all(registry.get(key).monthly is not None for key in metrics)
+    return 7 + 2 * len(metrics) + len(timeline_sources) + len(breakdowns.for_metrics(metrics))
+
+
 # List: 7 and detail: 13 (see test_views). Edit: session, user, project, activity, countries and organisations
 # (shared choices), the formsets' places and countries, officers, the related activity's reference, ...: 11.
-# Dashboard (ATHENA2's seven indicators): session, user, project, indicators, 7 metric values, 8 timeline sources
-# (3 of them operations'), 7 breakdowns, countries, reporting periods (twice), targets, 7 monthly series: 36.
-@pytest.mark.parametrize(("page", "expected"), [("list", 7), ("detail", 13), ("edit", 11), ("dashboard", 36)])
+@pytest.mark.parametrize(("page", "expected"), [("list", 7), ("detail", 13), ("edit", 11), ("dashboard", None)])
 def test_page_queries_are_pinned_and_constant_when_the_data_grow_tenfold(
-    client_for, manager, make_activity, operations_people_only, page, expected
+    client_for, manager, make_activity, operations_people_only, athena, page, expected
 ):
+    expected = expected or _dashboard_queries(athena)
     today = timezone.localdate()
     client = client_for(manager)
     patrol = make_activity(reference="JP-1")
@@ -457,3 +463,9 @@ def test_the_dashboard_with_an_undated_people_source_stays_constant(client_for, 
     small = _measure(client, DASHBOARD)
     _grow(make_activity, 30, today)
     assert _measure(client, DASHBOARD) == small
+
+
+def test_managers_see_that_an_activity_is_sensitive(client_for, manager, secret):
+    client = client_for(manager)
+    assert "Sensitive" in get_ok(client, detail(secret)).content.decode()
+    assert "Sensitive" in get_ok(client, LIST).content.decode()
