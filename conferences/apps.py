@@ -47,7 +47,7 @@ class ConferencesConfig(AppConfig):
         ]
         for key, label, compute, monthly in metrics:
             registry.register(key, label=label, compute=compute, app_label=self.label, monthly=monthly)
-        people_sources.register("events", queries.event_people)
+        people_sources.register("events", queries.event_people, dated=queries.event_people_dated)
         project_sections.register("events", label=_("Events"), url_name="conferences:event-list", order=30)
         handlers.register(jobs.PARTICIPANTS_IMPORT, jobs.run_participants_import)
         handlers.register(jobs.CERTIFICATES, jobs.run_certificates)

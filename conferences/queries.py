@@ -9,11 +9,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date
 
-from django.db import connection
 from django.db.models import Avg, Count, Exists, F, Min, OuterRef, Q, QuerySet, Subquery
 from django.utils.translation import gettext as _
 
-from projects.metrics import count_by_project, count_by_project_month
+from projects.metrics import count_by_project, count_by_project_month, count_first_days_by_month
 from projects.models import Organisation, Person, Project
 
 from .models import Attendance, BestPractice, Event, FeedbackResponse, Registration, Session, attended_condition
@@ -306,7 +305,7 @@ def _first_reached_monthly(registrations: QuerySet[Registration], field: str) ->
     """{project_id: {month: number of distinct `field` values first reached in it}}, in one query.
 
     The inner query finds, per project and value, the last day of the earliest held event that reached it; the
-    outer one counts those first days by month (the ORM cannot group an aggregate again, hence the SQL).
+    outer one counts those first days by month (`projects.metrics.count_first_days_by_month`).
     """
     firsts = (
         registrations.order_by()
@@ -316,16 +315,7 @@ def _first_reached_monthly(registrations: QuerySet[Registration], field: str) ->
         .values_list("event__project_id", "first_day")
     )
     sql, params = firsts.query.sql_with_params()
-    query = (
-        "SELECT project_id, DATE_TRUNC('month', first_day)::date, COUNT(*) "
-        f"FROM ({sql}) AS firsts (project_id, first_day) GROUP BY 1, 2"
-    )
-    result: dict[int, dict[date, int]] = {}
-    with connection.cursor() as cursor:
-        cursor.execute(query, params)
-        for project_id, month, n in cursor.fetchall():
-            result.setdefault(project_id, {})[month] = n
-    return result
+    return count_first_days_by_month(sql, params)
 
 
 def participants_reached_monthly(project_ids: Sequence[int]) -> dict[int, dict[date, int]]:
@@ -346,4 +336,14 @@ def event_people(project_ids: Sequence[int], until: date | None) -> QuerySet:
         attendees_of_held_events(project_ids, until)
         .annotate(project_id=F("event__project_id"))
         .values("project_id", "person_id")
+    )
+
+
+def event_people_dated(project_ids: Sequence[int]) -> QuerySet:
+    """The dated variant: each attendee with the last day of the event (the date `until` compares), so the core can
+    find the month a person was first involved across every source in one query."""
+    return (
+        attendees_of_held_events(project_ids, None)
+        .annotate(project_id=F("event__project_id"), day=F("event__end_date"))
+        .values("project_id", "person_id", "day")
     )

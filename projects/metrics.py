@@ -169,7 +169,6 @@ def first_people_by_project_month(
     to m equals `distinct_people_by_project(ids, until=end of m)`. None when a source has no dated variant (see
     `PeopleSourceRegistry.register`): the first month cannot then be known.
     """
-    from django.db import connection
 
     keys = people_sources.keys() if sources is None else list(sources)
     parts, params = [], []
@@ -184,16 +183,37 @@ def first_people_by_project_month(
     if not parts:
         return {}
     union = " UNION ALL ".join(parts)
+    firsts = (
+        f"SELECT project_id, MIN(day) FROM ({union}) AS people WHERE day IS NOT NULL GROUP BY project_id, person_id"
+    )
+    return count_first_days_by_month(firsts, params)
+
+
+def count_first_days_by_month(firsts_sql: str, params: Sequence) -> dict[int, dict[date, int]]:
+    """{project_id: {first day of month: rows}} for an SQL query whose rows are (project_id, first_day).
+
+    The "first month something was reached" series need to group an aggregate again, which the ORM cannot do;
+    this does it in one query on PostgreSQL and on SQLite (the development default) alike.
+    """
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        month = "CAST(DATE_TRUNC('month', first_day) AS date)"
+    elif connection.vendor == "sqlite":
+        month = "date(first_day, 'start of month')"
+    else:  # pragma: no cover - the portal runs on PostgreSQL, or SQLite in development
+        raise NotImplementedError(connection.vendor)
     query = (
-        "SELECT project_id, DATE_TRUNC('month', first_day)::date AS month, COUNT(*) FROM ("
-        f"SELECT project_id, person_id, MIN(day) AS first_day FROM ({union}) AS people "
-        "WHERE day IS NOT NULL GROUP BY project_id, person_id) AS firsts GROUP BY 1, 2"
+        f"WITH firsts (project_id, first_day) AS ({firsts_sql}) "
+        f"SELECT project_id, {month}, COUNT(*) FROM firsts GROUP BY 1, 2"
     )
     result: dict[int, dict[date, int]] = {}
     with connection.cursor() as cursor:
-        cursor.execute(query, params)
-        for project_id, month, n in cursor.fetchall():
-            result.setdefault(project_id, {})[month] = n
+        cursor.execute(query, list(params))
+        for project_id, month_start, n in cursor.fetchall():
+            if isinstance(month_start, str):
+                month_start = date.fromisoformat(month_start)
+            result.setdefault(project_id, {})[month_start] = n
     return result
 
 

@@ -469,3 +469,36 @@ def test_managers_see_that_an_activity_is_sensitive(client_for, manager, secret)
     client = client_for(manager)
     assert "Sensitive" in get_ok(client, detail(secret)).content.decode()
     assert "Sensitive" in get_ok(client, LIST).content.decode()
+
+
+def test_officers_involved_counts_each_person_once_across_activities_and_events(athena, known):
+    """An officer at an ATHENA 2 workshop in February and in a patrol in March is one person, first involved in
+    February; with every people source dated, the monthly series is one query and adds up to the value."""
+    from conferences.models import Attendance, Event, Registration
+    from projects.models import Country
+
+    o1 = Person.objects.get(name="O1")
+    workshop = Event.objects.create(
+        project=athena,
+        kind=Event.Kind.WORKSHOP,
+        title="Workshop on joint patrols",
+        start_date=date(2025, 2, 11),
+        end_date=date(2025, 2, 12),
+        city="Rome",
+        country=Country.objects.get(code="IT"),
+        status=Event.Status.HELD,
+    )
+    registration = Registration.objects.create(event=workshop, person=o1, role=Registration.Role.DELEGATE)
+    Attendance.objects.create(registration=registration, day=date(2025, 2, 11), present=True)
+
+    metric = registry.get("officers_involved")
+    series = metric.monthly([athena.pk])[athena.pk]
+    assert series[date(2025, 2, 1)] == 1  # O1, at the workshop
+    assert series[date(2025, 3, 1)] == 1  # O2 (O1 already counted)
+    assert count_queries(lambda: metric.monthly([athena.pk])) == 1
+    running, month = 0, date(2025, 1, 1)
+    while month <= date(2025, 12, 1):
+        running += series.get(month, 0)
+        assert running == metric.compute([athena.pk], month_end(month)).get(athena.pk, 0), month
+        month = month_end(month) + timedelta(days=1)
+    assert metric.compute([athena.pk], None)[athena.pk] == running
