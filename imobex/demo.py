@@ -112,17 +112,19 @@ def seed(*, activities: int, rng: random.Random, today: date) -> dict[str, int]:
             else State.NOT_STARTED
         )
         when = day_between(start + timedelta(days=60), min(start + timedelta(days=360), end))
-        coverage.append(
-            CountryCoverage(
-                project=project,
-                country=country,
-                state=state,
-                source="" if state in (State.NOT_STARTED, State.REQUESTED) else rng.choice(Source.values),
-                state_date=None if state == State.NOT_STARTED else when,
-                validated_on=when if state == State.VALIDATED else None,
-                responsible=manager if state != State.NOT_STARTED else None,
-            )
+        row = CountryCoverage(
+            project=project,
+            country=country,
+            source="" if state in (State.NOT_STARTED, State.REQUESTED) else rng.choice(Source.values),
+            responsible=manager if state != State.NOT_STARTED else None,
         )
+        # The steps before the current one, in order and after the project's start (as the service would record).
+        if state in (State.RECEIVED, State.VALIDATED):
+            row.record_state(State.REQUESTED, max(when - timedelta(days=45), start))
+        if state == State.VALIDATED:
+            row.record_state(State.RECEIVED, max(when - timedelta(days=15), start))
+        row.record_state(state, when)
+        coverage.append(row)
     CountryCoverage.objects.bulk_create(coverage)
 
     # Findings, with their countries and indicators through the M2M tables.
@@ -201,6 +203,13 @@ def seed(*, activities: int, rng: random.Random, today: date) -> dict[str, int]:
             decision_note="Add the horizon of each intervention." if number == 1 else "",
             approved_on=approved_on if status == RoadMapVersion.Status.APPROVED else None,
         )
+    if deliverable is not None:
+        # What `roadmap_version_approve` does to the deliverable: approved on the day of the approved version, with
+        # the approved document as its evidence (written directly: the seeder has no user session to act as). A
+        # save, not an update, so the dashboard's cache hears of it.
+        deliverable.status, deliverable.delivered_on = Deliverable.Status.APPROVED, approved_on
+        deliverable.evidence.name = name
+        deliverable.save(update_fields=["status", "delivered_on", "evidence"])
     return {
         "countries covered": sum(1 for c in coverage if c.state == State.VALIDATED),
         "findings": len(findings),

@@ -5,6 +5,7 @@ from __future__ import annotations
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import HTML, Fieldset, Layout, Submit
 from django import forms
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from projects.forms import DateInput, validate_document
@@ -27,7 +28,12 @@ class CoverageForm(forms.Form):
     """Move a country to another state; `states` are the ones the user's role allows from the current state."""
 
     state = forms.ChoiceField(label=_("New state"))
-    state_date = forms.DateField(label=_("Date"), required=False, widget=DateInput(), help_text=_("Today if empty."))
+    state_date = forms.DateField(
+        label=_("Date"),
+        required=False,
+        widget=DateInput(),
+        help_text=_("When the country reached this state: requested, then received, then validated, in that order."),
+    )
     source = forms.ChoiceField(label=_("Source"), choices=[("", "---------"), *Source.choices], required=False)
     responsible = forms.ModelChoiceField(label=_("Person responsible"), queryset=None, required=False)
     notes = forms.CharField(label=_("Notes"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
@@ -38,7 +44,14 @@ class CoverageForm(forms.Form):
         self.fields["state"].choices = [(state, labels[state]) for state in states]
         self.fields["responsible"].queryset = project_members(project)
         self.fields["responsible"].label_from_instance = _user_label
+        self.fields["state_date"].initial = timezone.localdate()
         self.helper = _helper()
+
+    def clean(self):
+        data = super().clean()
+        if data.get("state") not in (None, CountryCoverage.State.NOT_STARTED) and not data.get("state_date"):
+            self.add_error("state_date", _("Give the date of this state."))
+        return data
 
 
 class CoverageImportForm(forms.Form):

@@ -8,14 +8,18 @@ suspects or victims, nor for any other detail that identifies a person.
 
 from __future__ import annotations
 
+from datetime import date
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from projects.access import Action
 from projects.models import Country, Deliverable, Project, ProjectScopedQuerySet
+from projects.validators import validate_file_content
 
 # The projects whose pages this app serves, and the country groups that make up IMOBEX's scope: the 27 EU Member
 # States and the 7 Southeast European third countries (34 countries; see projects.reference.COUNTRY_GROUPS).
@@ -78,6 +82,8 @@ class CountryCoverage(models.Model):
     state = models.CharField(_("state"), max_length=12, choices=State.choices, default=State.NOT_STARTED)
     source = models.CharField(_("source"), max_length=20, choices=Source.choices, blank=True)
     state_date = models.DateField(_("date"), null=True, blank=True, help_text=_("When the state last changed."))
+    requested_on = models.DateField(_("requested on"), null=True, blank=True)
+    received_on = models.DateField(_("received on"), null=True, blank=True)
     validated_on = models.DateField(_("validated on"), null=True, blank=True)
     responsible = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -115,14 +121,62 @@ class CountryCoverage(models.Model):
         """The action a move from one state to another needs, or None when the move is not allowed at all."""
         return cls.TRANSITIONS.get((current, target))
 
+    # The date each state records, in the order the states are reached.
+    STEP_DATES = ((State.REQUESTED, "requested_on"), (State.RECEIVED, "received_on"), (State.VALIDATED, "validated_on"))
+
+    def record_state(self, state: str, day: date | None) -> None:
+        """Put the row in `state` as of `day`: the state's own date is set, the dates of later steps are cleared
+        (information asked again, a validation reopened), those of earlier steps are kept."""
+        self.state = state
+        self.state_date = None if state == self.State.NOT_STARTED else day
+        reached = True
+        for step, field in self.STEP_DATES:
+            if step == state:
+                setattr(self, field, day)
+                reached = False
+            elif not reached or state == self.State.NOT_STARTED:
+                setattr(self, field, None)
+
     def clean(self) -> None:
         if self.state in self.NEEDS_SOURCE and not self.source:
             raise ValidationError({"source": _("Say where the information came from.")})
         if self.state != self.State.NOT_STARTED and not self.state_date:
             raise ValidationError({"state_date": _("Give the date of this state.")})
         _not_in_future(self.state_date, "state_date")
+        self._check_dates()
         if self.project_id and self.country_id and not scope_countries().filter(pk=self.country_id).exists():
             raise ValidationError({"country": _("This country is not one of the 34 countries of the project.")})
+
+    def _check_dates(self) -> None:
+        """Requested ≤ received ≤ validated, and none before the project started. The message goes on the state's
+        date, the one date a page edits (the others are the dates of earlier steps, kept as they were)."""
+        floor = self.project.start_date if self.project_id else None
+        labels = {"requested_on": _("requested"), "received_on": _("received"), "validated_on": _("validated")}
+        steps = [(field, getattr(self, field)) for _step, field in self.STEP_DATES if getattr(self, field)]
+        for day in [self.state_date, *(day for _field, day in steps)]:
+            if floor and day and day < floor:
+                raise ValidationError(
+                    {
+                        "state_date": _("%(date)s is before the project started (%(start)s).")
+                        % {"date": date_format(day), "start": date_format(floor)}
+                    }
+                )
+        for (earlier, earlier_day), (later, later_day) in zip(steps, steps[1:], strict=False):
+            if later_day < earlier_day:
+                raise ValidationError(
+                    {
+                        "state_date": _(
+                            "The information cannot be %(later)s (%(later_day)s) before it was %(earlier)s "
+                            "(%(earlier_day)s)."
+                        )
+                        % {
+                            "later": labels[later],
+                            "later_day": date_format(later_day),
+                            "earlier": labels[earlier],
+                            "earlier_day": date_format(earlier_day),
+                        }
+                    }
+                )
 
 
 # --- 1. information gathering: modus operandi findings -------------------------------------------------------------
@@ -330,7 +384,9 @@ class RoadMapVersion(models.Model):
 
     road_map = models.ForeignKey(RoadMap, on_delete=models.CASCADE, related_name="versions", verbose_name=_("road map"))
     number = models.PositiveSmallIntegerField(_("version"))
-    document = models.FileField(_("document"), upload_to=road_map_upload_to, max_length=300)
+    document = models.FileField(
+        _("document"), upload_to=road_map_upload_to, max_length=300, validators=[validate_file_content]
+    )
     notes = models.TextField(_("what changed"), blank=True)
     status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.SUBMITTED)
     submitted_by = models.ForeignKey(

@@ -13,11 +13,13 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.dateparse import parse_date
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from projects.access import Action
 from projects.models import AuditEvent, Country, Deliverable, Project
 from projects.services import audit_log, deliverable_set_status, require_action
+from projects.validators import validate_file_content
 
 from . import reference
 from .models import (
@@ -85,12 +87,18 @@ def coverage_set_state(
         )
     if not _allows(user, project, action):
         raise PermissionDenied(_("Only a manager of the project may validate a country or reopen a validated one."))
-    coverage.state = state
+    day = state_date or timezone.localdate()
+    if current != state and state != State.NOT_STARTED and coverage.state_date and day < coverage.state_date:
+        raise ValidationError(
+            {
+                "state_date": _("The new state cannot be dated before the current one (%(date)s).")
+                % {"date": date_format(coverage.state_date)}
+            }
+        )
+    coverage.record_state(state, day)
     coverage.source = source or coverage.source
     coverage.responsible = responsible
     coverage.notes = notes
-    coverage.state_date = None if state == State.NOT_STARTED else (state_date or timezone.localdate())
-    coverage.validated_on = coverage.state_date if state == State.VALIDATED else None
     coverage.full_clean()
     coverage.save()
     audit_log(
@@ -168,9 +176,8 @@ def coverage_import(*, user, project: Project, text: str) -> int:
     errors = []
     for row in rows:
         coverage = existing.get(row.country.pk) or CountryCoverage(project=project, country=row.country)
-        coverage.state, coverage.source, coverage.notes = row.state, row.source or coverage.source, row.notes
-        coverage.state_date = None if row.state == State.NOT_STARTED else (row.state_date or timezone.localdate())
-        coverage.validated_on = coverage.state_date if row.state == State.VALIDATED else None
+        coverage.source, coverage.notes = row.source or coverage.source, row.notes
+        coverage.record_state(row.state, row.state_date or timezone.localdate())
         try:
             coverage.full_clean()
         except ValidationError as exc:
@@ -305,6 +312,10 @@ def roadmap_version_submit(*, user, road_map: RoadMap, document, notes: str = ""
     number = (road_map.versions.aggregate(n=Max("number"))["n"] or 0) + 1
     version = RoadMapVersion(road_map=road_map, number=number, notes=notes, submitted_by=user)
     version.full_clean(exclude=["document"])
+    try:
+        validate_file_content(document)
+    except ValidationError as exc:
+        raise ValidationError({"document": exc.error_list}) from None
     version.document.save(document.name.rsplit("/", 1)[-1], document, save=False)  # stored once known valid
     version.save()
     audit_log(user=user, action=AuditEvent.Action.CREATE, obj=version, project=project, details={"number": number})
@@ -323,10 +334,29 @@ def _decidable(user, version: RoadMapVersion) -> Project:
 @transaction.atomic
 def roadmap_version_approve(*, user, version: RoadMapVersion, note: str = "") -> RoadMapVersion:
     """Approve a submitted version (a manager): it now counts toward `road_maps`, earlier approved versions are
-    superseded, and the workstream deliverable the road map fulfils is approved with it as evidence."""
+    superseded, and the workstream deliverable the road map fulfils is approved with it as evidence.
+
+    Only the latest version still in play may be approved: once a later version is submitted or approved, an older
+    one cannot overtake it (it would supersede the newer document with an outdated one)."""
     project = _decidable(user, version)
+    RoadMap.objects.select_for_update().filter(pk=version.road_map_id).first()  # one decision at a time
+    newer = (
+        version.road_map.versions.filter(number__gt=version.number)
+        .exclude(status=RoadMapVersion.Status.RETURNED)
+        .order_by("-number")
+        .first()
+    )
+    if newer is not None:
+        raise ValidationError(
+            _(
+                "Version %(number)d cannot be approved: version %(newer)d is newer (%(status)s). Approve or return "
+                "the latest version instead."
+            )
+            % {"number": version.number, "newer": newer.number, "status": newer.get_status_display().lower()},
+            code="outdated_version",
+        )
     today = timezone.localdate()
-    version.road_map.versions.filter(status=RoadMapVersion.Status.APPROVED).update(
+    version.road_map.versions.filter(status=RoadMapVersion.Status.APPROVED, number__lt=version.number).update(
         status=RoadMapVersion.Status.SUPERSEDED
     )
     version.status, version.decided_by, version.decision_note, version.approved_on = "approved", user, note, today

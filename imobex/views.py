@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -15,6 +14,7 @@ from django.views.decorators.http import require_POST
 from projects.access import Action
 from projects.exports import Column, export_response
 from projects.models import AuditEvent, Project
+from projects.pagination import page_of
 from projects.queries import project_for_user
 from projects.services import audit_log
 
@@ -116,7 +116,7 @@ def coverage_import(request: HttpRequest, code: str) -> HttpResponse:
 def finding_list(request: HttpRequest, code: str) -> HttpResponse:
     project = _project(request, code)
     filterset = FindingFilter(request.GET or None, queryset=queries.findings(project))
-    page = Paginator(filterset.qs, 50).get_page(request.GET.get("page"))
+    page = page_of(filterset.qs, request.GET.get("page"), 50)
     query = request.GET.copy()
     query.pop("page", None)
     context = {
@@ -149,11 +149,17 @@ FINDING_COLUMNS = [
 
 
 def finding_export(request: HttpRequest, code: str, fmt: str) -> HttpResponse:
-    """The findings as CSV or XLSX, with the list's current filters."""
+    """The findings as CSV or XLSX, with the list's current filters; invalid filters export nothing (the list would
+    ignore them, and the file would hold more than was asked for)."""
     project = _project(request, code)
     filterset = FindingFilter(request.GET or None, queryset=queries.findings(project))
+    findings = filterset.qs
+    if filterset.is_bound and filterset.form.errors:
+        messages.error(request, _("Nothing was exported: correct the filters shown below, then export again."))
+        query = request.GET.urlencode()
+        return redirect(reverse("imobex:finding-list", kwargs={"code": project.code}) + (f"?{query}" if query else ""))
     return export_response(
-        request, filterset.qs, FINDING_COLUMNS, fmt=fmt, basename=f"{project.code.lower()}-findings", project=project
+        request, findings, FINDING_COLUMNS, fmt=fmt, basename=f"{project.code.lower()}-findings", project=project
     )
 
 

@@ -15,7 +15,7 @@ import uuid
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import FileExtensionValidator, MaxValueValidator, MinValueValidator
+from django.core.validators import FileExtensionValidator, MaxLengthValidator, MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
@@ -24,6 +24,7 @@ from django.utils.translation import gettext_lazy as _
 
 from projects.access import Action, role_allows
 from projects.models import Country, Organisation, Person, Project, ProjectScopedQuerySet
+from projects.validators import validate_file_content
 
 # The projects whose pages show joint activities.
 OPERATIONS_PROJECTS = ("ATHENA2",)
@@ -74,6 +75,10 @@ STATUS_TRANSITIONS: dict[str, str] = {
     ActivityStatus.COMPLETED: ActivityStatus.EVALUATED,
 }
 DONE_STATUSES = (ActivityStatus.COMPLETED, ActivityStatus.EVALUATED)
+
+# Realistic bounds: no country deploys more officers to one activity, and a manager's comment is a few paragraphs.
+OFFICERS_DEPLOYED_MAX = 10_000
+COMMENT_MAX_LENGTH = 1000
 CROSS_BORDER_TYPES = (ActivityType.CROSS_BORDER_OBSERVATION,)
 
 
@@ -137,7 +142,17 @@ class JointActivity(models.Model):
     validation_state = models.CharField(
         _("validation"), max_length=10, choices=ValidationState.choices, default=ValidationState.DRAFT
     )
-    validation_comment = models.TextField(_("validation comment"), blank=True)
+    validation_comment = models.TextField(
+        _("validation comment"),
+        blank=True,
+        max_length=COMMENT_MAX_LENGTH,
+        validators=[
+            MaxLengthValidator(
+                COMMENT_MAX_LENGTH,
+                message=_("Keep the comment to at most %(limit_value)d characters (it has %(show_value)d)."),
+            )
+        ],
+    )
     validated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
@@ -284,7 +299,13 @@ class ActivityCountry(models.Model):
 
     activity = models.ForeignKey(JointActivity, on_delete=models.CASCADE, related_name="countries")
     country = models.ForeignKey(Country, on_delete=models.PROTECT, related_name="+", verbose_name=_("country"))
-    officers_deployed = models.PositiveIntegerField(_("officers deployed"), default=0)
+    officers_deployed = models.PositiveIntegerField(
+        _("officers deployed"),
+        default=0,
+        validators=[
+            MaxValueValidator(OFFICERS_DEPLOYED_MAX, message=_("At most 10,000 officers: give the number deployed."))
+        ],
+    )
 
     project_path = "activity__project"
     objects = ProjectScopedQuerySet.as_manager()
@@ -293,7 +314,12 @@ class ActivityCountry(models.Model):
         ordering = ["activity", "country__name"]
         verbose_name = _("participating country")
         verbose_name_plural = _("participating countries")
-        constraints = [models.UniqueConstraint(fields=["activity", "country"], name="activity_country_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["activity", "country"], name="activity_country_unique"),
+            models.CheckConstraint(
+                condition=Q(officers_deployed__lte=OFFICERS_DEPLOYED_MAX), name="activity_country_officers_realistic"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.country}: {self.officers_deployed}"
@@ -345,7 +371,7 @@ class ActivityAttachment(models.Model):
         _("file"),
         upload_to=attachment_upload_to,
         max_length=300,
-        validators=[FileExtensionValidator(ATTACHMENT_EXTENSIONS)],
+        validators=[FileExtensionValidator(ATTACHMENT_EXTENSIONS), validate_file_content],
     )
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"

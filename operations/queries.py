@@ -9,7 +9,8 @@ import calendar
 from collections.abc import Sequence
 from datetime import date, timedelta
 
-from django.db.models import Count, F, Min, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
+from django.core.exceptions import FieldDoesNotExist
+from django.db.models import BigIntegerField, Count, F, Min, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -21,7 +22,7 @@ from projects.metrics import (
     distinct_people_by_project_and_country,
     first_people_by_project_month,
 )
-from projects.models import AuditEvent, Project
+from projects.models import AuditEvent, Country, Project
 from projects.queries import indicator_progress
 
 from .models import (
@@ -29,6 +30,7 @@ from .models import (
     ActivityCountry,
     ActivityOfficer,
     ActivityPlace,
+    ActivityStatus,
     ActivityType,
     Evaluation,
     JointActivity,
@@ -273,23 +275,72 @@ def related_search(project: Project, text: str, *, exclude_pk: int | None = None
     return list(qs.order_by("-start_date", "-pk").only("pk", "reference", "title", "start_date")[:RELATED_SEARCH_LIMIT])
 
 
-def activity_history(activity: JointActivity) -> QuerySet[AuditEvent]:
-    """Every recorded change and transition of the activity, newest first."""
-    return (
+HISTORY_STEPS = {
+    "submit": _("submitted for validation"),
+    "validate": _("validated"),
+    "return": _("sent back"),
+    "reopen": _("reopened"),
+}
+
+
+def _field_label(name: str) -> str:
+    try:
+        return str(JointActivity._meta.get_field(name).verbose_name)
+    except FieldDoesNotExist:
+        return name.replace("_", " ")
+
+
+def _history_step(details: dict) -> str:
+    """What a transition did, in the words of the page: "Planned → Ongoing", "sent back"."""
+    action = details.get("action")
+    if action == "status":
+        labels = dict(ActivityStatus.choices)
+        before, after = details.get("from"), details.get("to")
+        return f"{labels.get(before, before)} → {labels.get(after, after)}"
+    return str(HISTORY_STEPS.get(action, action or ""))
+
+
+def activity_history(activity: JointActivity) -> list[AuditEvent]:
+    """Every recorded change and transition of the activity, newest first, each with `step` (what a transition
+    did) and `field_labels` (the fields a change touched) in human words rather than the stored names."""
+    events = list(
         AuditEvent.objects.filter(object_type=JointActivity._meta.label, object_id=str(activity.pk))
         .exclude(action=AuditEvent.Action.VIEW)  # consultations are in the audit trail, not in the record's history
         .select_related("user")
     )
+    for event in events:
+        details = event.details or {}
+        event.step = _history_step(details)
+        event.field_labels = [_field_label(name) for name in details.get("fields", [])]
+    return events
 
 
 def numbers(project: Project) -> dict:
     """The ATHENA 2 numbers page: each target against its achieved value, and the officers behind them."""
     counted = counted_activities([project.pk])
     officers = ActivityOfficer.objects.filter(activity__in=counted)
-    by_country = list(
-        officers.values(country=F("person__country__name"))
+    # By country, the way the headline and the dashboard count (every people source: activities, workshops,
+    # trainings), next to those of them who took part in joint activities.
+    everywhere = distinct_people_by_project_and_country([project.pk]).get(project.pk, {})
+    in_activities = {
+        row["code"]: row["people"]
+        for row in officers.order_by()
+        .values(code=F("person__country__code"))
         .annotate(people=Count("person", distinct=True))
-        .order_by("-people", "country")
+    }
+    codes = set(everywhere) | set(in_activities)
+    names = dict(Country.objects.filter(code__in=codes).values_list("code", "name")) if codes else {}
+    by_country = sorted(
+        (
+            {
+                "code": code,
+                "country": names.get(code, code),
+                "people": everywhere.get(code, 0),
+                "in_activities": in_activities.get(code, 0),
+            }
+            for code in codes
+        ),
+        key=lambda row: (-row["people"], row["country"]),
     )
     role_labels = dict(OfficerRole.choices)
     by_role = [
@@ -312,7 +363,7 @@ def numbers(project: Project) -> dict:
     deployed = list(
         ActivityCountry.objects.filter(activity__in=counted)
         .values(country_name=F("country__name"))
-        .annotate(deployed=Sum("officers_deployed"))
+        .annotate(deployed=Sum("officers_deployed", output_field=BigIntegerField()))
         .order_by("-deployed", "country_name")
     )
     type_labels = dict(ActivityType.choices)
@@ -334,6 +385,8 @@ def numbers(project: Project) -> dict:
     return {
         "indicators": indicator_progress([project])[project.pk],
         "officers_by_country": by_country,
+        "officers_total": sum(row["people"] for row in by_country),
+        "officers_in_activities_total": officers.aggregate(n=Count("person", distinct=True))["n"],
         "officers_by_role": by_role,
         "officers_by_country_and_role": by_country_and_role,
         "deployed_by_country": deployed,

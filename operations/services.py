@@ -19,6 +19,7 @@ from projects.models import AuditEvent, Country, Organisation, Project
 from projects.services import audit_log, person_find_or_create
 
 from .models import (
+    COMMENT_MAX_LENGTH,
     STATUS_TRANSITIONS,
     ActivityAttachment,
     ActivityOfficer,
@@ -140,6 +141,21 @@ def activity_save(
     return activity
 
 
+def _comment(comment: str, *, missing: str) -> str:
+    """A manager's reason for sending back or reopening: required, and a few paragraphs at most."""
+    comment = comment.strip()
+    if not comment:
+        raise ValidationError({"comment": missing})
+    if len(comment) > COMMENT_MAX_LENGTH:
+        raise ValidationError(
+            {
+                "comment": _("Keep the comment to at most %(limit)d characters (it has %(length)d).")
+                % {"limit": COMMENT_MAX_LENGTH, "length": len(comment)}
+            }
+        )
+    return comment
+
+
 def _transition(activity: JointActivity, user, action: str, details: dict) -> JointActivity:
     activity.version += 1
     activity.full_clean()
@@ -194,9 +210,7 @@ def activity_return(
     """A manager sends a submitted activity back to its authors, saying why."""
     activity = _lock(activity, expected_version)
     _require(user, activity.project_id, Action.VALIDATE)
-    comment = comment.strip()
-    if not comment:
-        raise ValidationError({"comment": _("Say what needs to change.")})
+    comment = _comment(comment, missing=_("Say what needs to change."))
     if activity.validation_state != ValidationState.SUBMITTED:
         raise ValidationError(_("Only a submitted activity can be sent back."))
     activity.validation_state = ValidationState.RETURNED
@@ -211,9 +225,7 @@ def activity_reopen(
     """A manager reopens a validated activity for changes; it stops counting until validated again."""
     activity = _lock(activity, expected_version)
     _require(user, activity.project_id, Action.VALIDATE)
-    comment = comment.strip()
-    if not comment:
-        raise ValidationError({"comment": _("Say why the activity is reopened.")})
+    comment = _comment(comment, missing=_("Say why the activity is reopened."))
     if activity.validation_state != ValidationState.VALIDATED:
         raise ValidationError(_("Only a validated activity can be reopened."))
     activity.validation_state = ValidationState.RETURNED

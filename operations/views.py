@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -14,6 +13,7 @@ from django.views.decorators.http import require_GET, require_POST
 from projects.access import Action
 from projects.exports import Column, export_response
 from projects.models import Project
+from projects.pagination import page_of
 from projects.queries import project_for_user
 
 from . import queries, services
@@ -31,7 +31,7 @@ from .forms import (
     related_token,
     shared_choices,
 )
-from .models import OPERATIONS_PROJECTS, ActivityAttachment, JointActivity, Spoc
+from .models import COMMENT_MAX_LENGTH, OPERATIONS_PROJECTS, ActivityAttachment, JointActivity, Spoc
 
 PAGE_SIZE = 25
 EXPORT_COLUMNS = [
@@ -73,15 +73,25 @@ def _add_errors(form, error: ValidationError) -> None:
 def activity_list(request: HttpRequest, code: str) -> HttpResponse:
     project = _project(request, code)
     filterset = ActivityFilter(request.GET or None, queryset=queries.activity_list(project))
+    activities = filterset.qs
+    status = 200
     if "export" in request.GET:
-        fmt = request.GET["export"]
-        return export_response(
-            request, filterset.qs, EXPORT_COLUMNS, fmt=fmt, basename=f"{project.code}-activities", project=project
-        )
-    page = Paginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
+        # Invalid filters are ignored by the list, which says so; an export would hold more than was asked for.
+        if not filterset.form.errors:
+            return export_response(
+                request,
+                activities,
+                EXPORT_COLUMNS,
+                fmt=request.GET["export"],
+                basename=f"{project.code}-activities",
+                project=project,
+            )
+        messages.error(request, _("Nothing was exported: correct the filters shown below, then export again."))
+        status = 400
+    page = page_of(activities, request.GET.get("page"), PAGE_SIZE)
     may_log = project.allows(Action.EDIT)
     context = {"project": project, "project_tab": "activities", "filter": filterset, "page": page, "may_log": may_log}
-    return render(request, "operations/activity_list.html", context)
+    return render(request, "operations/activity_list.html", context, status=status)
 
 
 def _detail_context(project: Project, activity: JointActivity, **extra) -> dict:
@@ -89,7 +99,8 @@ def _detail_context(project: Project, activity: JointActivity, **extra) -> dict:
         "project": project,
         "project_tab": "activities",
         "activity": activity,
-        "history": list(queries.activity_history(activity)),
+        "history": queries.activity_history(activity),
+        "comment_max_length": COMMENT_MAX_LENGTH,
         "actions": queries.activity_actions(activity, project),
         "may_edit": project.allows(Action.EDIT) and (project.allows(Action.VALIDATE) or not activity.is_validated),
         "may_evaluate": project.allows(Action.EDIT) and activity.status in ("completed", "evaluated"),

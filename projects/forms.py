@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from .models import Deliverable, Milestone, Profile, Task
 from .queries import project_members
+from .validators import validate_file_content
 
 
 class ProfileForm(forms.ModelForm):
@@ -29,10 +30,12 @@ MAX_DOCUMENT_BYTES = 25 * 1024 * 1024
 
 
 def validate_document(upload) -> None:
-    """An evidence file or project document: a known office, PDF, image or archive type, at most 25 MB."""
+    """An evidence file or project document: a known office, PDF, image or archive type (by its extension and its
+    content), at most 25 MB."""
     FileExtensionValidator(DOCUMENT_EXTENSIONS)(upload)
     if upload.size > MAX_DOCUMENT_BYTES:
         raise ValidationError(_("The file is larger than 25 MB."))
+    validate_file_content(upload)
 
 
 class DateInput(forms.DateInput):

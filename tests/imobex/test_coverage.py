@@ -83,8 +83,12 @@ def test_countries_covered_counts_validated_countries_by_their_validation_date(k
 
 def test_staff_request_and_receive_then_a_manager_validates(imobex, countries, imobex_staff, imobex_manager):
     ro = countries["RO"]
-    coverage_set_state(user=imobex_staff, project=imobex, country=ro, state="requested", responsible=imobex_staff)
-    coverage_set_state(user=imobex_staff, project=imobex, country=ro, state="received", source="national_agency")
+    coverage_set_state(
+        user=imobex_staff, project=imobex, country=ro, state="requested", state_date=D, responsible=imobex_staff
+    )
+    coverage_set_state(
+        user=imobex_staff, project=imobex, country=ro, state="received", state_date=D, source="national_agency"
+    )
     with pytest.raises(PermissionDenied):
         coverage_set_state(user=imobex_staff, project=imobex, country=ro, state="validated")
     coverage = coverage_set_state(user=imobex_manager, project=imobex, country=ro, state="validated", state_date=D)
@@ -181,7 +185,9 @@ def test_staff_move_a_country_through_the_page(client_for, imobex_staff, known):
     client = client_for(imobex_staff)
     page = get_ok(client, "/projects/IMOBEX/coverage/FR/").content.decode()
     assert 'value="received"' in page and 'value="validated"' not in page
-    response = client.post("/projects/IMOBEX/coverage/FR/", {"state": "received", "source": "interview"})
+    response = client.post(
+        "/projects/IMOBEX/coverage/FR/", {"state": "received", "state_date": D.isoformat(), "source": "interview"}
+    )
     assert response.status_code == 302
     assert CountryCoverage.objects.get(country__code="FR").state == "received"
 
@@ -194,7 +200,9 @@ def test_staff_posting_validated_are_refused_next_to_the_field(client_for, imobe
 
 
 def test_receiving_without_a_source_is_answered_next_to_the_field(client_for, imobex_staff, known):
-    response = client_for(imobex_staff).post("/projects/IMOBEX/coverage/FR/", {"state": "received", "source": ""})
+    response = client_for(imobex_staff).post(
+        "/projects/IMOBEX/coverage/FR/", {"state": "received", "state_date": D.isoformat(), "source": ""}
+    )
     assert response.status_code == 200
     assert "Say where the information came from" in response.content.decode()
     assert CountryCoverage.objects.get(country__code="FR").state == "requested"

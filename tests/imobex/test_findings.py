@@ -232,4 +232,6 @@ def test_nonsense_filter_values_are_ignored_not_a_500(client_for, imobex_viewer,
     client = client_for(imobex_viewer)
     response = get_ok(client, "/projects/IMOBEX/findings/?crime_type=zzz&origin=abc&acting_in=999999&page=x")
     assert len(response.context["page"]) == 3
-    assert client.get("/projects/IMOBEX/findings/export.csv?indicator=abc").status_code == 200
+    # An export never ignores a filter: it is refused, back to the list that names the bad filter.
+    response = client.get("/projects/IMOBEX/findings/export.csv?indicator=abc")
+    assert response.status_code == 302 and response["Location"] == "/projects/IMOBEX/findings/?indicator=abc"

@@ -225,8 +225,8 @@ def test_the_validation_round_trip_through_the_buttons(client_for, staff, manage
     stored = JointActivity.objects.get(pk=activity.pk)
     assert stored.validation_state == "validated"
     history = get_ok(client_for(manager), detail(activity)).content.decode()
-    for step in ("submit", "return", "validate"):
-        assert f"({step} →" in history
+    for step in ("submitted for validation", "sent back", "validated"):
+        assert f"({step})" in history
 
 
 def test_a_stale_button_is_refused_with_a_message(client_for, staff, make_activity):
