@@ -8,6 +8,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from projects.models import Country, Organisation, Person
+from projects.validators import validate_file_content
 
 from .models import BestPractice, Event, FeedbackResponse, Registration, Session
 
@@ -118,7 +119,9 @@ class RegistrationForm(forms.Form):
 
 class ImportForm(forms.Form):
     file = forms.FileField(
-        label=_("Participant list"), help_text=_("A .csv (UTF-8) or .xlsx file; the first row names the columns.")
+        label=_("Participant list"),
+        help_text=_("A .csv (UTF-8) or .xlsx file; the first row names the columns."),
+        validators=[validate_file_content],  # its content must be what its extension says (not a renamed program)
     )
 
     def __init__(self, *args, **kwargs):

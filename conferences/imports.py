@@ -62,7 +62,7 @@ class CheckedRow:
     email: str = ""
     gender: str = ""
     role: str = Registration.Role.DELEGATE
-    reason: str = ""
+    reason: str = ""  # every problem of the row, one sentence each; empty when the row can be imported
 
     @property
     def organisation_label(self) -> str:
@@ -174,36 +174,42 @@ def check_rows(*, event: Event, rows: list[dict], today: date) -> ImportReport:
     seen: dict[tuple, int] = {}
     for number, raw in enumerate(rows, start=2):
         row = CheckedRow(number=number, raw=raw)
-        row.reason = _check_row(row, raw, countries, organisations, roles, kinds)
-        if not row.reason:
+        problems = _check_row(row, raw, countries, organisations, roles, kinds)
+        key = None
+        if row.name and row.country is not None:
             key = _key(row.name, row.country.pk, row.organisation.pk if row.organisation else None)
             if row.new_organisation:
                 key = (*key[:2], "new:" + row.new_organisation["name"].lower())
             if key in registered:
-                row.reason = _("%(name)s is already registered for this event.") % {"name": row.name}
+                problems.append(_("%(name)s is already registered for this event.") % {"name": row.name})
             elif key in seen:
-                row.reason = _("The same person as in row %(row)s.") % {"row": seen[key]}
-            else:
-                problems = registration_problems(event=event, role=row.role, places_taken=taken, today=today)
-                if problems:
-                    row.reason = " ".join(str(message) for message in problems.values())
-                else:
-                    seen[key] = number
-                    taken += row.role in Registration.PARTICIPANT_ROLES
-        (report.rejected if row.reason else report.accepted).append(row)
+                problems.append(_("The same person as in row %(row)s.") % {"row": seen[key]})
+        problems += [
+            str(message)
+            for message in registration_problems(event=event, role=row.role, places_taken=taken, today=today).values()
+        ]
+        row.reason = " ".join(problems)
+        if problems:
+            report.rejected.append(row)
+        else:
+            seen[key] = number
+            taken += row.role in Registration.PARTICIPANT_ROLES
+            report.accepted.append(row)
     return report
 
 
-def _check_row(row: CheckedRow, raw: dict, countries, organisations, roles, kinds) -> str:
+def _check_row(row: CheckedRow, raw: dict, countries, organisations, roles, kinds) -> list[str]:
+    """Every problem of the row's own values (all of them, so that the file is corrected in one go)."""
+    problems = []
     row.name = " ".join(raw.get("name", "").split())
     if not row.name:
-        return _("The name is missing.")
-    if len(row.name) > Person._meta.get_field("name").max_length:
-        return _("The name is too long.")
+        problems.append(_("The name is missing."))
+    elif len(row.name) > Person._meta.get_field("name").max_length:
+        problems.append(_("The name is too long."))
     country = raw.get("country", "")
     row.country = countries.get(country.lower())
     if row.country is None:
-        return (
+        problems.append(
             _("Unknown country “%(value)s”: use its ISO code (for example RO) or English name.") % {"value": country}
             if country
             else _("The country is missing.")
@@ -214,30 +220,34 @@ def _check_row(row: CheckedRow, raw: dict, countries, organisations, roles, kind
         if row.organisation is None:
             kind = kinds.get(raw.get("organisation_type", "").strip().lower())
             if kind is None:
-                return _("Unknown organisation “%(value)s”: correct it, or give its type (%(kinds)s) to add it.") % {
-                    "value": organisation,
-                    "kinds": ", ".join(Organisation.Kind.values),
-                }
-            row.new_organisation = {"name": organisation, "kind": kind}
+                problems.append(
+                    _("Unknown organisation “%(value)s”: correct it, or give its type (%(kinds)s) to add it.")
+                    % {"value": organisation, "kinds": ", ".join(Organisation.Kind.values)}
+                )
+            else:
+                row.new_organisation = {"name": organisation, "kind": kind}
     row.email = raw.get("email", "")
     if row.email:
         try:
             validate_email(row.email)
         except ValidationError:
-            return _("“%(value)s” is not an e-mail address.") % {"value": row.email}
+            problems.append(_("“%(value)s” is not an e-mail address.") % {"value": row.email})
     gender = raw.get("gender", "").lower()
     if gender:
         row.gender = GENDERS.get(gender, "")
         if not row.gender:
-            return _("Unknown gender “%(value)s”: use female, male or other, or leave it empty.") % {
-                "value": raw["gender"]
-            }
+            problems.append(
+                _("Unknown gender “%(value)s”: use female, male or other, or leave it empty.")
+                % {"value": raw["gender"]}
+            )
     role = raw.get("role", "").lower()
     if role:
-        if role not in roles:
-            return _("Unknown role “%(value)s”: use one of %(roles)s.") % {
-                "value": raw["role"],
-                "roles": ", ".join(Registration.Role.values),
-            }
-        row.role = roles[role]
-    return ""
+        if role in roles:
+            row.role = roles[role]
+        else:
+            row.role = ""  # unknown: the limits of a role (deadline, capacity) cannot be checked
+            problems.append(
+                _("Unknown role “%(value)s”: use one of %(roles)s.")
+                % {"value": raw["role"], "roles": ", ".join(Registration.Role.values)}
+            )
+    return problems

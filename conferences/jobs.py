@@ -8,6 +8,7 @@ import io
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
+from projects.exports import csv_row
 from projects.jobs import JobError, JobResult
 from projects.models import AuditEvent, BackgroundJob
 from projects.services import audit_log
@@ -45,7 +46,8 @@ def run_participants_import(job, progress) -> JobResult:
     writer.writerow([_("Name"), _("Organisation"), _("Country"), _("Role")])
     for registration in registrations:
         person = registration.person
-        writer.writerow([person.name, person.organisation or "", person.country, registration.get_role_display()])
+        # The names come from an uploaded file: neutralise formulas as every export does.
+        writer.writerow(csv_row([person.name, person.organisation, person.country, registration.get_role_display()]))
     return JobResult(
         filename=f"imported-participants-{event.pk}.csv",
         content=("\ufeff" + buffer.getvalue()).encode(),

@@ -16,9 +16,14 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Exists, F, OuterRef, Q
 from django.urls import reverse
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from projects.models import Country, Organisation, Person, Project, ProjectScopedQuerySet
+
+# Bounds a person can make sense of (the database would accept up to 2^63 - 1 on some backends).
+MAX_CAPACITY = 10_000
+MAX_EDITION = 100
 
 
 class EventQuerySet(ProjectScopedQuerySet):
@@ -59,7 +64,10 @@ class Event(models.Model):
         _("edition"),
         null=True,
         blank=True,
-        validators=[MinValueValidator(1)],
+        validators=[
+            MinValueValidator(1, _("The first edition is 1.")),
+            MaxValueValidator(MAX_EDITION, _("An edition is a number from 1 to %(limit_value)s.")),
+        ],
         help_text=_("For a series of conferences: 1 for the first year's, 2 for the second's, ..."),
     )
     theme = models.CharField(_("theme"), max_length=200, blank=True, help_text=_("The crime area the event is about."))
@@ -76,6 +84,10 @@ class Event(models.Model):
         _("capacity"),
         null=True,
         blank=True,
+        validators=[
+            MinValueValidator(1, _("Give at least one place, or leave the capacity empty for no limit.")),
+            MaxValueValidator(MAX_CAPACITY, _("An event can have at most 10,000 places.")),
+        ],
         help_text=_("Places for delegates and trainees; empty for no limit. Speakers and organisers do not count."),
     )
     registration_deadline = models.DateField(_("registration deadline"), null=True, blank=True)
@@ -178,11 +190,35 @@ class Session(models.Model):
             errors["ends_at"] = _("A session ends after it starts.")
         if self.day and self.event_id and not (self.event.start_date <= self.day <= self.event.end_date):
             errors["day"] = _("The day must be one of the event's days (%(start)s to %(end)s).") % {
-                "start": self.event.start_date,
-                "end": self.event.end_date,
+                "start": date_format(self.event.start_date),
+                "end": date_format(self.event.end_date),
+            }
+        clash = None if errors else self.room_clash()
+        if clash is not None:
+            errors["room"] = _(
+                "%(room)s is already used from %(start)s to %(end)s that day, by “%(title)s”. "
+                "Choose another room or time."
+            ) % {
+                "room": clash.room,
+                "start": f"{clash.starts_at:%H:%M}",
+                "end": f"{clash.ends_at:%H:%M}",
+                "title": clash.title,
             }
         if errors:
             raise ValidationError(errors)
+
+    def room_clash(self) -> Session | None:
+        """Another session of the event in the same room (case and spaces ignored) at an overlapping time that day.
+
+        Sessions without a room never clash: parallel tracks without a room name are the organiser's business.
+        """
+        room = " ".join((self.room or "").split())
+        if not (room and self.event_id and self.day and self.starts_at and self.ends_at):
+            return None
+        others = Session.objects.filter(
+            event_id=self.event_id, day=self.day, starts_at__lt=self.ends_at, ends_at__gt=self.starts_at
+        ).exclude(pk=self.pk)
+        return next((other for other in others if " ".join(other.room.split()).lower() == room.lower()), None)
 
 
 def attended_condition() -> Exists:

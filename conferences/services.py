@@ -61,7 +61,7 @@ def event_transition(*, user, event: Event, status: str, today: date | None = No
         raise ValidationError(
             {
                 "status": _("The event starts on %(day)s: it cannot be marked held before then.")
-                % {"day": event.start_date}
+                % {"day": date_format(event.start_date)}
             }
         )
     previous, event.status = event.status, status
@@ -115,7 +115,7 @@ def registration_problems(*, event: Event, role: str, places_taken: int, today: 
     if event.registration_deadline and today > event.registration_deadline:
         return {
             "role": _("Registration closed on %(day)s. Only speakers, trainers and organisers can still be added.")
-            % {"day": date_format(event.registration_deadline, "j F Y")}
+            % {"day": date_format(event.registration_deadline)}
         }
     if event.capacity is not None and places_taken >= event.capacity:
         return {
@@ -245,9 +245,11 @@ def _check_attendance_day(event: Event, day: date, today: date) -> None:
     if event.status == Event.Status.CANCELLED:
         raise ValidationError({"day": _("This event was cancelled.")})
     if not (event.start_date <= day <= event.end_date):
-        raise ValidationError({"day": _("%(day)s is not a day of this event.") % {"day": day}})
+        raise ValidationError({"day": _("%(day)s is not a day of this event.") % {"day": date_format(day)}})
     if day > today:
-        raise ValidationError({"day": _("People can be checked in from the day itself (%(day)s).") % {"day": day}})
+        raise ValidationError(
+            {"day": _("People can be checked in from the day itself (%(day)s).") % {"day": date_format(day)}}
+        )
 
 
 @transaction.atomic
@@ -310,14 +312,28 @@ def attendance_mark_no_shows(*, user, event: Event, day: date, today: date | Non
 # --- feedback -----------------------------------------------------------------------------------------------------
 
 
+def feedback_refusal(registration: Registration) -> str:
+    """Why this person may not answer the survey ("" when they may): only attendees of a held event answer.
+
+    A person marked a no-show on every day they were recorded, or never checked in, did not attend.
+    """
+    if registration.event.status != Event.Status.HELD:
+        return _("The survey opens once the event has been held.")
+    if not Attendance.objects.filter(registration=registration, present=True).exists():
+        return _(
+            "Only people who attended the event can answer the survey: our records do not show you as present. "
+            "If this is a mistake, please write to the organisers."
+        )
+    return ""
+
+
 @transaction.atomic
 def feedback_submit(*, registration: Registration, answers: dict) -> FeedbackResponse:
     """Store an attendee's answers to the survey (once; participants answer through their personal link)."""
     registration = Registration.objects.select_for_update().select_related("event__project").get(pk=registration.pk)
-    if registration.event.status != Event.Status.HELD:
-        raise ValidationError(_("The survey opens once the event has been held."))
-    if not Attendance.objects.filter(registration=registration, present=True).exists():
-        raise ValidationError(_("Only people who attended the event can answer the survey."))
+    refusal = feedback_refusal(registration)
+    if refusal:
+        raise ValidationError(refusal)
     if FeedbackResponse.objects.filter(registration=registration).exists():
         raise ValidationError(_("You have already answered this survey. Thank you!"))
     response = FeedbackResponse(registration=registration, **answers)

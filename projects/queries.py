@@ -22,6 +22,16 @@ from .models import Deliverable, Indicator, Milestone, Partner, Project, Task, W
 # --- access ------------------------------------------------------------------------------------------------------
 
 
+def user_time_zone(user) -> str:
+    """The name of the time zone the user reads times in (their profile's, else the portal's default for users)."""
+    from django.conf import settings
+
+    from .models import Profile
+
+    chosen = Profile.objects.filter(user_id=getattr(user, "pk", None)).values_list("time_zone", flat=True).first()
+    return chosen or settings.PORTAL_DEFAULT_USER_TIME_ZONE
+
+
 def visible_projects(user, action: Action = Action.VIEW) -> QuerySet[Project]:
     """The projects the user may act on, each annotated with the user's role."""
     return Project.objects.for_user(user, action).with_role(user)

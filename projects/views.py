@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db import connection
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.templatetags.static import static
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -101,6 +102,13 @@ def healthz(request: HttpRequest) -> JsonResponse:
             checks[name] = f"error: {exc.__class__.__name__}"
     healthy = all(value == "ok" for value in checks.values())
     return JsonResponse({"status": "ok" if healthy else "unavailable", **checks}, status=200 if healthy else 503)
+
+
+@login_not_required
+@require_GET
+def favicon(request: HttpRequest) -> HttpResponse:
+    """Browsers and the admin's pages ask for /favicon.ico: send them to the vendored icon (served as static)."""
+    return redirect(static("img/favicon.ico"), permanent=True)
 
 
 # --- workstreams and the timeline ------------------------------------------------------------------------------------

@@ -2,15 +2,30 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from projects.models import Project, ProjectScopedQuerySet
+
+
+def date_range_label(start: date, end: date) -> str:
+    """The dates as "1 Jan – 30 Jun 2025" or "1 Dec 2024 – 31 May 2025": the year once when both ends share it."""
+    if start.year == end.year:
+        return f"{date_format(start, 'j M')} – {date_format(end, 'j M Y')}"
+    return f"{date_format(start, 'j M Y')} – {date_format(end, 'j M Y')}"
+
+
+def period_label(name: str, start: date, end: date) -> str:
+    """How a reporting period is named everywhere: "Interim report 7 · 1 Jan – 30 Jun 2025"."""
+    return f"{name} · {date_range_label(start, end)}"
 
 
 class ReportingPeriod(models.Model):
@@ -47,8 +62,7 @@ class ReportingPeriod(models.Model):
         indexes = [models.Index(fields=["project", "due_date"])]
 
     def __str__(self) -> str:
-        name = self.title or self.get_kind_display()
-        return f"{name} {self.start:%d %b %Y} – {self.end:%d %b %Y}"
+        return period_label(self.title or self.get_kind_display(), self.start, self.end)
 
     def get_absolute_url(self) -> str:
         return reverse("reporting:report-detail", kwargs={"code": self.project.code, "pk": self.pk})

@@ -12,7 +12,10 @@ The status rule (portfolio and project dashboard), computed by `project_status`:
 - **at risk** when progress trails the time elapsed by more than 10 points, or when anything (milestone,
   deliverable, report, activity...) is overdue;
 - **on track** otherwise. A project with no measured indicator is judged on its overdue items alone (at risk when
-  any is overdue; late when it has also ended).
+  any is overdue; late when it has also ended);
+- **closed** for a project whose status is Closed, whatever its numbers: nothing can change any more, so neither
+  its shortfall nor its open items make it late (its progress bar still shows how far it got). A project past its
+  end date that is not closed yet (its final report pending) is still judged by the rules above.
 """
 
 from __future__ import annotations
@@ -45,10 +48,13 @@ class Status(models.TextChoices):
     ON_TRACK = "on_track", _("On track")
     AT_RISK = "at_risk", _("At risk")
     LATE = "late", _("Late")
+    CLOSED = "closed", _("Closed")
 
 
-def project_status(*, elapsed: int, progress: int | None, overdue: int, ended: bool) -> Status:
+def project_status(*, elapsed: int, progress: int | None, overdue: int, ended: bool, closed: bool = False) -> Status:
     """The documented rule (see the module's docstring)."""
+    if closed:
+        return Status.CLOSED
     if progress is None:
         if overdue:
             return Status.LATE if ended else Status.AT_RISK
@@ -110,6 +116,7 @@ def portfolio_extend(request, projects: Sequence[Project], rows: list[dict], tod
             progress=row["progress"],
             overdue=len(row["overdue"]),
             ended=today > project.end_date,
+            closed=project.status == Project.Status.CLOSED,
         )
         all_overdue += row["overdue"]
         all_due += row["due_soon"]
@@ -329,7 +336,11 @@ def _project_dashboard(project: Project, *, today: date, since, until, country: 
         "progress": overall,
         "elapsed": elapsed,
         "status": project_status(
-            elapsed=elapsed, progress=overall, overdue=len(overdue), ended=today > project.end_date
+            elapsed=elapsed,
+            progress=overall,
+            overdue=len(overdue),
+            ended=today > project.end_date,
+            closed=project.status == Project.Status.CLOSED,
         ),
         "countries": sorted(countries.items(), key=lambda kv: kv[1]),
         "period_choices": [(f"{p.start:%Y-%m-%d}:{p.end:%Y-%m-%d}", str(p)) for p in periods],

@@ -9,8 +9,10 @@ from __future__ import annotations
 import csv
 import io
 import tempfile
+import zoneinfo
 from datetime import date, timedelta
 
+from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -39,11 +41,21 @@ def _indicator_cells(row: dict) -> list:
     ]
 
 
-def render_pdf(data: dict) -> bytes:
+def render_pdf(data: dict, *, time_zone: str | None = None) -> bytes:
+    """The PDF; its times ("Generated on ...") in `time_zone`, the reader's (a job runs outside any request)."""
     from weasyprint import HTML
 
-    html = render_to_string("reporting/report_pdf.html", {"data": data, "generated": timezone.now()})
+    zone = _zone(time_zone)
+    with timezone.override(zone):
+        html = render_to_string("reporting/report_pdf.html", {"data": data, "generated": timezone.now()})
     return HTML(string=html).write_pdf()
+
+
+def _zone(name: str | None) -> zoneinfo.ZoneInfo:
+    try:
+        return zoneinfo.ZoneInfo(name or settings.PORTAL_DEFAULT_USER_TIME_ZONE)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return zoneinfo.ZoneInfo(settings.PORTAL_DEFAULT_USER_TIME_ZONE)
 
 
 def render_xlsx(data: dict) -> bytes:
@@ -118,18 +130,18 @@ def progress_report_job(job, progress) -> JobResult:
     progress(10, _("Computing the indicators"))
     data = period_report_data(period)
     progress(60, _("Writing the %(format)s file") % {"format": fmt.upper()})
-    content = RENDERERS[fmt](data)
+    content = render_pdf(data, time_zone=job.params.get("time_zone")) if fmt == "pdf" else RENDERERS[fmt](data)
     filename = f"progress-report-{period.project.code}-{period.start:%Y%m%d}-{period.end:%Y%m%d}.{fmt}"
     return JobResult(filename=filename, content=content, data={"period_id": period.pk, "format": fmt})
 
 
-def monthly_report_pdf(*, project: Project, month: date) -> tuple[str, bytes]:
-    """The PDF progress report of one calendar month (the monthly e-mail to managers)."""
+def monthly_report_pdf(*, project: Project, month: date, time_zone: str | None = None) -> tuple[str, bytes]:
+    """The PDF progress report of one calendar month (the monthly e-mail to managers), times in `time_zone`."""
     until = month_end(month)
     data = report_data(
         project, since=month, until=until, title=_("Monthly report %(month)s") % {"month": month.strftime("%B %Y")}
     )
-    return f"progress-{project.code}-{month:%Y-%m}.pdf", render_pdf(data)
+    return f"progress-{project.code}-{month:%Y-%m}.pdf", render_pdf(data, time_zone=time_zone)
 
 
 def previous_month(today: date) -> date:

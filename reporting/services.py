@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from projects.models import AuditEvent, BackgroundJob, Membership, Project
+from projects.queries import user_time_zone
 from projects.services import job_start
 
 from .models import Notification, NotificationPreference, ProgressReport, ReminderDelivery, ReportingPeriod
@@ -56,8 +57,11 @@ def report_narrative_save(*, user, period: ReportingPeriod, narrative: str) -> P
 
 
 @transaction.atomic
-def report_generate(*, user, period: ReportingPeriod, fmt: str) -> BackgroundJob:
-    """Queue the rendering of a period's progress report in one format; the job page shows its progress."""
+def report_generate(*, user, period: ReportingPeriod, fmt: str, time_zone: str | None = None) -> BackgroundJob:
+    """Queue the rendering of a period's progress report in one format; the job page shows its progress.
+
+    The report's times are written in `time_zone` (by default the requesting user's), as the pages show them.
+    """
     if fmt not in REPORT_FORMATS:
         raise ValueError(f"unknown report format {fmt!r}")
     job = job_start(
@@ -65,7 +69,7 @@ def report_generate(*, user, period: ReportingPeriod, fmt: str) -> BackgroundJob
         project=period.project,
         kind=REPORT_JOB,
         title=_("Progress report %(period)s (%(format)s)") % {"period": period, "format": fmt.upper()},
-        params={"period_id": period.pk, "format": fmt},
+        params={"period_id": period.pk, "format": fmt, "time_zone": time_zone or user_time_zone(user)},
     )
     audit_log(user=user, action=AuditEvent.Action.EXPORT, obj=period, details={"format": fmt, "job": str(job.pk)})
     return job
@@ -230,7 +234,9 @@ def _email_for(delivery: ReminderDelivery) -> EmailMessage:
     if delivery.kind == MONTHLY_REPORT:
         from .reports import monthly_report_pdf
 
-        filename, content = monthly_report_pdf(project=delivery.project, month=delivery.occasion)
+        filename, content = monthly_report_pdf(
+            project=delivery.project, month=delivery.occasion, time_zone=user_time_zone(delivery.recipient)
+        )
         message.attach(filename, content, "application/pdf")
     return message
 

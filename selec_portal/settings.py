@@ -138,6 +138,10 @@ LOGOUT_REDIRECT_URL = "login"
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# Dates as the pages show them ("10 Dec 2026"), also in messages built with `django.utils.formats.date_format`.
+FORMAT_MODULE_PATH = ["selec_portal.formats"]
+DATE_FORMAT = "j M Y"  # the same outside any active language (a Celery task, a management command)
+DATETIME_FORMAT = "j M Y H:i"
 USE_I18N = True
 TIME_ZONE = "UTC"
 USE_TZ = True

@@ -10,6 +10,9 @@ admin.site.site_title = "SELEC portal"
 urlpatterns = [
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("account/password/", auth_views.PasswordChangeView.as_view(), name="password_change"),
+    path("account/password/done/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
+    path("favicon.ico", project_views.favicon, name="favicon"),
     path("healthz", project_views.healthz, name="healthz"),
     path("admin/", admin.site.urls),
     path("", include("projects.urls")),

@@ -80,11 +80,11 @@ def event_transition(request: HttpRequest, code: str, pk: int) -> HttpResponse:
     form = TransitionForm(request.POST, event=event)
     if form.is_valid():
         try:
-            services.event_transition(user=request.user, event=event, status=form.cleaned_data["status"])
+            changed = services.event_transition(user=request.user, event=event, status=form.cleaned_data["status"])
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
         else:
-            messages.success(request, _("The event is now %(status)s.") % {"status": event.get_status_display()})
+            messages.success(request, _("The event is now %(status)s.") % {"status": changed.get_status_display()})
     else:
         messages.error(request, _("This change of status is not possible."))
     return redirect(event)

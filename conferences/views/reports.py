@@ -55,8 +55,9 @@ def feedback_survey(request: HttpRequest, token) -> HttpResponse:
         Registration.objects.select_related("event__project", "person"), feedback_token=token
     )
     answered = FeedbackResponse.objects.filter(registration=registration).exists()
+    refusal = "" if answered else services.feedback_refusal(registration)
     form = FeedbackForm(request.POST or None)
-    if request.method == "POST" and not answered and form.is_valid():
+    if request.method == "POST" and not answered and not refusal and form.is_valid():
         try:
             services.feedback_submit(registration=registration, answers=form.cleaned_data)
         except ValidationError as exc:
@@ -66,7 +67,13 @@ def feedback_survey(request: HttpRequest, token) -> HttpResponse:
     return render(
         request,
         "conferences/feedback_survey.html",
-        {"registration": registration, "event": registration.event, "form": form, "answered": answered},
+        {
+            "registration": registration,
+            "event": registration.event,
+            "form": form,
+            "answered": answered,
+            "refusal": refusal,
+        },
     )
 
 

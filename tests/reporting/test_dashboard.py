@@ -95,7 +95,7 @@ def test_a_period_filter_splits_start_period_and_cumulative(known):
         "D2 Training plan",
         "M1 Kick-off done",
         "D3 Handbook",  # due 31 Jul 2024, like the report (same day: by kind)
-        "Interim report 1 01 Mar 2024 – 30 Jun 2024",
+        "Interim report 1 · 1 Mar – 30 Jun 2024",
         "D4 Interim review",
         "D5 Field lab design",
         "M2 Mid-term",
