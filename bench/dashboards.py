@@ -133,6 +133,10 @@ def main() -> None:
         manage("seed_demo", "--activities", str(args.activities), "--force")
         print(f"seeded {args.activities} activities in {time.perf_counter() - t:.0f} s")
     django_setup()
+    from django.db import connection
+
+    with connection.cursor() as cursor:  # planner statistics, as autovacuum keeps them in production after a bulk load
+        cursor.execute("ANALYZE")
     cookie = session_cookie()
 
     env = {**os.environ, "DJANGO_DEBUG": "true"}

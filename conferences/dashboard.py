@@ -1,4 +1,6 @@
-"""What the events add to the reporting app's dashboards and reports (registered in `apps.py`; one query each).
+"""What the events add to the reporting app's dashboards and reports (registered in `apps.py`).
+
+Each timeline source runs one query (every item) or two (counts, then the first items); each breakdown one.
 
 - Timeline: each event, dated by its first day (it shows among "due in the next 30 days" a month ahead), overdue once
   its last day has passed without the event being marked held or cancelled; and each registration deadline of an
@@ -14,14 +16,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from django.db.models import Count, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from projects.models import Organisation, Person
-from reporting.registry import TimelineItem
+from reporting.registry import TimelineItem, TimelinePage, TimelineQuery
 
 from .models import Event, Registration
 from .queries import attendees_of_held_events, trainees_of_held_trainings
@@ -43,30 +44,30 @@ FINAL = (Event.Status.HELD, Event.Status.CANCELLED)
 TO_COME = (Event.Status.PLANNED, Event.Status.OPEN)
 
 
-def _events(project_ids: Sequence[int], field: str, since: date | None, until: date | None) -> QuerySet[Event]:
-    qs = Event.objects.filter(project_id__in=project_ids)
-    if since is not None:
-        qs = qs.filter(**{f"{field}__gte": since})
-    if until is not None:
-        qs = qs.filter(**{f"{field}__lte": until})
-    return qs.order_by()
+def _events(project_ids: Sequence[int], query: TimelineQuery, field: str) -> QuerySet[Event]:
+    return query.dated(Event.objects.filter(project_id__in=project_ids), field)
 
 
 def _url(row: dict) -> str:
     return reverse("conferences:event-detail", kwargs={"code": row["project__code"], "pk": row["pk"]})
 
 
-FIELDS = ("pk", "title", "kind", "status", "start_date", "end_date", "registration_deadline", "project_id")
+FIELDS = ("pk", "title", "kind", "status", "start_date", "end_date", "registration_deadline", "project_id",
+          "project__code")  # fmt: skip
 
 
-def event_items(project_ids, *, since=None, until=None, open_only=False) -> list[TimelineItem]:
+def event_items(project_ids, query: TimelineQuery) -> TimelinePage:
     """Events dated in [since, until] by their first day; open ones are those neither held nor cancelled."""
-    qs = _events(project_ids, "start_date", since, until)
-    if open_only:
-        qs = qs.filter(status__in=TO_COME)
     kinds, statuses = dict(Event.Kind.choices), dict(Event.Status.choices)
-    return [
-        EventItem(
+    to_come = Q(status__in=TO_COME)
+    return query.page(
+        _events(project_ids, query, "start_date"),
+        project="project_id",
+        order_by=("start_date", "pk"),
+        fields=FIELDS,
+        open=to_come,
+        late=("end_date", query.today),  # EventItem.overdue_on: after its last day
+        to_item=lambda row: EventItem(
             project_id=row["project_id"],
             kind="event",
             kind_label=kinds[row["kind"]],
@@ -76,26 +77,30 @@ def event_items(project_ids, *, since=None, until=None, open_only=False) -> list
             status=statuses[row["status"]],
             url=_url(row),
             last_day=row["end_date"],
-        )
-        for row in qs.values(*FIELDS, "project__code")
-    ]
+        ),
+    )
 
 
-def registration_deadline_items(project_ids, *, since=None, until=None, open_only=False) -> list[TimelineItem]:
+def registration_deadline_items(project_ids, query: TimelineQuery) -> TimelinePage:
     """Registration deadlines of events still to come; a deadline is done once it has passed (registration closed).
 
-    Whether it has passed depends on today's date (`timezone.localdate`, the clock of the dashboards), so an open
-    deadline is never counted as overdue.
+    Whether it has passed depends on the query's day (the dashboards' `timezone.localdate`), so an open deadline
+    is never overdue: "open and past" selects nothing.
     """
-    today = timezone.localdate()
-    qs = _events(project_ids, "registration_deadline", since, until).filter(
+    today = query.today
+    qs = _events(project_ids, query, "registration_deadline").filter(
         registration_deadline__isnull=False, status__in=TO_COME
     )
-    if open_only:
-        qs = qs.filter(registration_deadline__gte=today)
     statuses = dict(Event.Status.choices)
-    return [
-        TimelineItem(
+    still_open = Q(registration_deadline__gte=today)
+    return query.page(
+        qs,
+        project="project_id",
+        order_by=("registration_deadline", "pk"),
+        fields=FIELDS,
+        open=still_open,
+        late=("registration_deadline", today),
+        to_item=lambda row: TimelineItem(
             project_id=row["project_id"],
             kind="registration_deadline",
             kind_label=_("Registration closes"),
@@ -104,9 +109,8 @@ def registration_deadline_items(project_ids, *, since=None, until=None, open_onl
             done=row["registration_deadline"] < today,
             status=_("Closed") if row["registration_deadline"] < today else statuses[row["status"]],
             url=_url(row),
-        )
-        for row in qs.values(*FIELDS, "project__code")
-    ]
+        ),
+    )
 
 
 # --- breakdowns -----------------------------------------------------------------------------------------------------

@@ -214,6 +214,10 @@ class JointActivity(models.Model):
         indexes = [
             models.Index(fields=["project", "type", "validation_state", "status"]),
             models.Index(fields=["project", "start_date"]),
+            # the dashboards' lists: open (or done) activities by start or end date, counted and read by date
+            models.Index(fields=["project", "status", "start_date"]),
+            models.Index(fields=["project", "status", "end_date"]),
+            models.Index(fields=["project", "end_date"]),  # done ones by end date (evaluations due), first by date
         ]
 
     def __str__(self) -> str:

@@ -1,7 +1,8 @@
 """Reads of the reporting app: dashboards, the status rule, burn-up series and the data of a progress report.
 
 Every function runs a fixed number of queries whatever the amount of data: one per registered metric in use (two
-with a period filter), one per monthly series, one per timeline source and per breakdown, and a few of its own.
+with a period filter), one per monthly series, one per breakdown, two per timeline source and list (its counts
+and its first items: lists are bounded, the full ones are paged), and a few of its own.
 
 The status rule (portfolio and project dashboard), computed by `project_status`:
 
@@ -27,7 +28,9 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from django.db import models
+from django.db.models import Q
 from django.urls import reverse
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from projects.metrics import count_by_project_month, registry
@@ -36,11 +39,13 @@ from projects.queries import IndicatorProgress, metric_values
 
 from . import cache
 from .models import Notification, NotificationPreference, ReportingPeriod
-from .registry import TimelineItem, breakdowns, reminder_kinds, timeline_sources
+from .registry import TimelineItem, TimelinePage, TimelineQuery, breakdowns, reminder_kinds, timeline_sources
 
 DUE_SOON_DAYS = 30
 LATE_GAP = 25
 AT_RISK_GAP = 10
+DASHBOARD_ITEMS = 20  # the dashboard's lists show this many items, then "show all" (a paged list)
+PORTFOLIO_ITEMS = 10
 MAX_SERIES_MONTHS = 24  # a metric without `monthly` is computed at most this many times per series (months sampled)
 
 
@@ -93,36 +98,56 @@ def months_between(start: date, end: date) -> list[date]:
 # --- the portfolio --------------------------------------------------------------------------------------------------
 
 
-def portfolio_extend(request, projects: Sequence[Project], rows: list[dict], today: date) -> dict:
-    """Adds to each portfolio row its progress, status, overdue items and those due in the next 30 days.
+def due_query(
+    which: str, *, today: date, since: date | None = None, until: date | None = None, limit: int | None = None
+) -> TimelineQuery:
+    """The selection of a list of the portfolio and the dashboard.
 
-    Called by the core's portfolio view (see `projects.views.portfolio_extensions`); one query per timeline source.
+    "overdue": what is not done and overdue on `today`; "upcoming": without a period, what is open and due in the
+    next DUE_SOON_DAYS days (or running); with a period (since/until), every other item dated in it.
     """
+    period = since is not None or until is not None
+    if which == "overdue":
+        return TimelineQuery(today=today, since=since, until=until, open_only=True, overdue=True, limit=limit)
+    if period:
+        return TimelineQuery(today=today, since=since, until=until, overdue=False, limit=limit)
     horizon = today + timedelta(days=DUE_SOON_DAYS)
-    items = timeline_sources.items([p.pk for p in projects], until=horizon, open_only=True)
-    by_project: dict[int, list[TimelineItem]] = defaultdict(list)
-    for item in items:
-        by_project[item.project_id].append(item)
+    return TimelineQuery(today=today, until=horizon, open_only=True, overdue=False, limit=limit)
+
+
+def portfolio_extend(request, projects: Sequence[Project], rows: list[dict], today: date) -> dict:
+    """Adds to each portfolio row its progress, status and how many items are overdue or due in the next 30 days.
+
+    Called by the core's portfolio view (see `projects.views.portfolio_extensions`). The two lists show their first
+    PORTFOLIO_ITEMS items across the projects; each project's full lists are paged (`reporting:due-list`). Two
+    queries per timeline source and list (the counts, the first items), cached like the dashboard.
+    """
+    ids = sorted(p.pk for p in projects)
+    overdue, due_soon = cache.cached(
+        f"portfolio:{get_language()}:{today}:{','.join(map(str, ids))}",
+        lambda: tuple(
+            timeline_sources.page(ids, due_query(which, today=today, limit=PORTFOLIO_ITEMS))
+            for which in ("overdue", "upcoming")
+        ),
+    )
     codes = {p.pk: p.code for p in projects}
-    all_due, all_overdue = [], []
     for row in rows:
         project = row["project"]
-        mine = by_project[project.pk]
-        row["overdue"] = [item for item in mine if item.overdue_on(today)]
-        row["due_soon"] = [item for item in mine if not item.overdue_on(today)]
+        row["overdue_count"] = overdue.counts.get(project.pk, 0)
+        row["due_count"] = due_soon.counts.get(project.pk, 0)
         row["progress"] = overall_progress(row["indicators"])
         row["status"] = project_status(
             elapsed=row["elapsed"],
             progress=row["progress"],
-            overdue=len(row["overdue"]),
+            overdue=row["overdue_count"],
             ended=today > project.end_date,
             closed=project.status == Project.Status.CLOSED,
         )
-        all_overdue += row["overdue"]
-        all_due += row["due_soon"]
     return {
-        "due_soon": [(codes[item.project_id], item) for item in all_due],
-        "overdue": [(codes[item.project_id], item) for item in all_overdue],
+        "due_soon": [(codes[item.project_id], item) for item in due_soon.items],
+        "due_total": due_soon.total,
+        "overdue": [(codes[item.project_id], item) for item in overdue.items],
+        "overdue_total": overdue.total,
         "due_days": DUE_SOON_DAYS,
         "status_counts": {status: sum(1 for row in rows if row["status"] == status) for status in Status},
     }
@@ -290,7 +315,7 @@ def project_dashboard(
     project: Project, *, today: date, since: date | None = None, until: date | None = None, country: str = ""
 ) -> dict:
     """Everything the project dashboard shows, cached until any record of any project changes (see cache.py)."""
-    key = f"dashboard:{project.pk}:{today}:{since}:{until}:{country}"
+    key = f"dashboard:{project.pk}:{get_language()}:{today}:{since}:{until}:{country}"  # labels are translated
     return cache.cached(
         key, lambda: _project_dashboard(project, today=today, since=since, until=until, country=country)
     )
@@ -301,12 +326,9 @@ def _project_dashboard(project: Project, *, today: date, since, until, country: 
     rows = indicator_rows(indicators, since=since, until=until, country=country)
     progress = [IndicatorProgress(i, row.cumulative) for i, row in zip(indicators, rows, strict=True)]
     overall = overall_progress(progress)
-    horizon = today + timedelta(days=DUE_SOON_DAYS)
-    if since or until:
-        items = timeline_sources.items([project.pk], since=since, until=until, open_only=False)
-    else:
-        items = timeline_sources.items([project.pk], until=horizon, open_only=True)
-    overdue = [item for item in items if item.overdue_on(today)]
+    window = {"today": today, "since": since, "until": until, "limit": DASHBOARD_ITEMS}
+    overdue = timeline_sources.page([project.pk], due_query("overdue", **window))
+    upcoming = timeline_sources.page([project.pk], due_query("upcoming", **window))
     split = []
     metric_labels = {i.metric: str(i.label) for i in indicators}
     for breakdown in breakdowns.for_metrics({i.metric for i in indicators}):
@@ -330,15 +352,16 @@ def _project_dashboard(project: Project, *, today: date, since, until, country: 
         "rows": rows,
         "series": burnup_series(project, indicators, today),
         "breakdowns": split,
-        "items": items,
-        "overdue": overdue,
-        "upcoming": [item for item in items if not item.overdue_on(today)],
+        "overdue": overdue.items,
+        "overdue_count": overdue.total,
+        "upcoming": upcoming.items,
+        "upcoming_count": upcoming.total,
         "progress": overall,
         "elapsed": elapsed,
         "status": project_status(
             elapsed=elapsed,
             progress=overall,
-            overdue=len(overdue),
+            overdue=overdue.total,
             ended=today > project.end_date,
             closed=project.status == Project.Status.CLOSED,
         ),
@@ -377,23 +400,28 @@ def report_data(project: Project, *, since: date, until: date, title: str = "", 
 
 # --- the core's timeline sources ------------------------------------------------------------------------------------
 
-
-def _date_window(qs, field: str, since: date | None, until: date | None):
-    if since is not None:
-        qs = qs.filter(**{f"{field}__gte": since})
-    if until is not None:
-        qs = qs.filter(**{f"{field}__lte": until})
-    return qs
+WORK_FIELDS = ("pk", "title", "due_date", "status", "workstream__project_id", "workstream__project__code",
+               "workstream__number")  # fmt: skip
 
 
-def milestone_items(project_ids, *, since=None, until=None, open_only=False) -> list[TimelineItem]:
-    qs = Milestone.objects.filter(workstream__project_id__in=project_ids)
-    if open_only:
-        qs = qs.filter(status=Milestone.Status.PENDING)
-    qs = _date_window(qs, "due_date", since, until)
+def _project_url(row: dict) -> str:
+    return reverse("projects:project-detail", kwargs={"code": row["workstream__project__code"]}) + (
+        f"#ws-{row['workstream__number']}"
+    )
+
+
+def milestone_items(project_ids, query: TimelineQuery) -> TimelinePage:
+    qs = query.dated(Milestone.objects.filter(workstream__project_id__in=project_ids), "due_date")
     labels = dict(Milestone.Status.choices)
-    return [
-        TimelineItem(
+    pending = Q(status=Milestone.Status.PENDING)
+    return query.page(
+        qs,
+        project="workstream__project_id",
+        order_by=("due_date", "pk"),
+        fields=WORK_FIELDS,
+        open=pending,
+        late=("due_date", query.today),
+        to_item=lambda row: TimelineItem(
             project_id=row["workstream__project_id"],
             kind="milestone",
             kind_label=_("Milestone"),
@@ -401,23 +429,23 @@ def milestone_items(project_ids, *, since=None, until=None, open_only=False) -> 
             date=row["due_date"],
             done=row["status"] != Milestone.Status.PENDING,
             status=labels[row["status"]],
-            url=reverse("projects:project-detail", kwargs={"code": row["workstream__project__code"]})
-            + f"#ws-{row['workstream__number']}",
-        )
-        for row in qs.values(
-            "title", "due_date", "status", "workstream__project_id", "workstream__project__code", "workstream__number"
-        )
-    ]
+            url=_project_url(row),
+        ),
+    )
 
 
-def task_items(project_ids, *, since=None, until=None, open_only=False) -> list[TimelineItem]:
-    qs = Task.objects.filter(workstream__project_id__in=project_ids)
-    if open_only:
-        qs = qs.exclude(status=Task.Status.DONE)
-    qs = _date_window(qs, "due_date", since, until)
+def task_items(project_ids, query: TimelineQuery) -> TimelinePage:
+    qs = query.dated(Task.objects.filter(workstream__project_id__in=project_ids), "due_date")
     labels = dict(Task.Status.choices)
-    return [
-        TimelineItem(
+    not_done = ~Q(status=Task.Status.DONE)
+    return query.page(
+        qs,
+        project="workstream__project_id",
+        order_by=("due_date", "pk"),
+        fields=WORK_FIELDS,
+        open=not_done,
+        late=("due_date", query.today),
+        to_item=lambda row: TimelineItem(
             project_id=row["workstream__project_id"],
             kind="task",
             kind_label=_("Task"),
@@ -429,21 +457,22 @@ def task_items(project_ids, *, since=None, until=None, open_only=False) -> list[
                 "projects:workstream-detail",
                 kwargs={"code": row["workstream__project__code"], "number": row["workstream__number"]},
             ),
-        )
-        for row in qs.values(
-            "title", "due_date", "status", "workstream__project_id", "workstream__project__code", "workstream__number"
-        )
-    ]
+        ),
+    )
 
 
-def deliverable_items(project_ids, *, since=None, until=None, open_only=False) -> list[TimelineItem]:
-    qs = Deliverable.objects.filter(workstream__project_id__in=project_ids)
-    if open_only:
-        qs = qs.exclude(status__in=Deliverable.DONE_STATUSES)
-    qs = _date_window(qs, "due_date", since, until)
+def deliverable_items(project_ids, query: TimelineQuery) -> TimelinePage:
+    qs = query.dated(Deliverable.objects.filter(workstream__project_id__in=project_ids), "due_date")
     labels = dict(Deliverable.Status.choices)
-    return [
-        TimelineItem(
+    not_done = ~Q(status__in=Deliverable.DONE_STATUSES)
+    return query.page(
+        qs,
+        project="workstream__project_id",
+        order_by=("due_date", "pk"),
+        fields=WORK_FIELDS,
+        open=not_done,
+        late=("due_date", query.today),
+        to_item=lambda row: TimelineItem(
             project_id=row["workstream__project_id"],
             kind="deliverable",
             kind_label=_("Deliverable"),
@@ -451,22 +480,21 @@ def deliverable_items(project_ids, *, since=None, until=None, open_only=False) -
             date=row["due_date"],
             done=row["status"] in Deliverable.DONE_STATUSES,
             status=labels[row["status"]],
-            url=reverse("projects:project-detail", kwargs={"code": row["workstream__project__code"]})
-            + f"#ws-{row['workstream__number']}",
-        )
-        for row in qs.values(
-            "title", "due_date", "status", "workstream__project_id", "workstream__project__code", "workstream__number"
-        )
-    ]
+            url=_project_url(row),
+        ),
+    )
 
 
-def report_items(project_ids, *, since=None, until=None, open_only=False) -> list[TimelineItem]:
-    qs = ReportingPeriod.objects.filter(project_id__in=project_ids).select_related("project")
-    if open_only:
-        qs = qs.filter(submitted_on__isnull=True)
-    qs = _date_window(qs, "due_date", since, until)
-    return [
-        TimelineItem(
+def report_items(project_ids, query: TimelineQuery) -> TimelinePage:
+    qs = query.dated(ReportingPeriod.objects.filter(project_id__in=project_ids), "due_date")
+    not_submitted = Q(submitted_on__isnull=True)
+    return query.page(
+        qs.select_related("project"),
+        project="project_id",
+        order_by=("due_date", "pk"),
+        open=not_submitted,
+        late=("due_date", query.today),
+        to_item=lambda period: TimelineItem(
             project_id=period.project_id,
             kind="report",
             kind_label=_("Report due"),
@@ -475,9 +503,8 @@ def report_items(project_ids, *, since=None, until=None, open_only=False) -> lis
             done=period.is_submitted,
             status=_("Submitted") if period.is_submitted else _("Not submitted"),
             url=period.get_absolute_url(),
-        )
-        for period in qs
-    ]
+        ),
+    )
 
 
 # --- the core's monthly series and breakdowns -----------------------------------------------------------------------

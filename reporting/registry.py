@@ -9,15 +9,21 @@ Apps fill these registries in `AppConfig.ready()` (the reporting app registers t
 - `reminder_kinds`: the reminders the portal sends (e-mail and the notification list); users choose which kinds
   they receive.
 
-Each source, breakdown and collector runs ONE query for many projects at once, so a page costs a fixed number of
-queries whatever the data.
+Each breakdown and collector runs ONE query for many projects at once, and each timeline source at most two (the
+counts, then the first items by date), so a page costs a fixed number of queries whatever the data, and lists
+only what it shows.
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
-from datetime import date
+from dataclasses import dataclass, field, replace
+from datetime import date, timedelta
+from typing import Any
+
+from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
 
 # --- the timeline ---------------------------------------------------------------------------------------------------
 
@@ -39,9 +45,89 @@ class TimelineItem:
         return not self.done and self.date < today
 
 
-# fn(project_ids, *, since, until, open_only) -> items dated in [since, until] (None: unbounded); with open_only,
-# only the items that are not done. One query.
-TimelineFn = Callable[..., Iterable[TimelineItem]]
+@dataclass(frozen=True)
+class TimelineQuery:
+    """Which items a list wants of each source, and how many of them.
+
+    - `since`/`until` bound the item's date (inclusive; None: unbounded);
+    - `open_only` keeps what is not done;
+    - `overdue` True keeps only the items overdue on `today` (not done and past their date, by the item's own rule:
+      `TimelineItem.overdue_on`), False only those that are not, None both;
+    - `limit` None returns every item (ONE query, for the items of a report's period); otherwise the items at
+      [offset, offset + limit) by date and the exact counts (TWO queries: the counts, then the slice).
+    """
+
+    today: date
+    since: date | None = None
+    until: date | None = None
+    open_only: bool = False
+    overdue: bool | None = None
+    limit: int | None = None
+    offset: int = 0
+
+    def dated(self, qs, field: str, shift: timedelta = timedelta(0)):
+        """`qs` with `field + shift` (the item's date) in [since, until]."""
+        if self.since is not None:
+            qs = qs.filter(**{f"{field}__gte": self.since - shift})
+        if self.until is not None:
+            qs = qs.filter(**{f"{field}__lte": self.until - shift})
+        return qs
+
+    def page(
+        self,
+        qs: QuerySet,
+        *,
+        project: str,
+        order_by: Sequence[str],
+        to_item: Callable[[Any], TimelineItem],
+        open: Q,
+        late: tuple[str, date],
+        fields: Sequence[str] = (),
+    ) -> TimelinePage:
+        """The page of a source's queryset (already filtered by project and date): the common part of every source.
+
+        `project` is the project id's field path; `order_by` sorts by the item's date (then something unique);
+        `open` says in SQL what is not done, and `late` = (field, day) that an item is late once `field` < `day`:
+        an item is overdue when it is open and late, matching its `done` and `overdue_on(today)`. `fields` are the
+        values `to_item` reads (model instances when empty).
+        """
+        late_field, late_day = late
+        on_time = Q(**{f"{late_field}__gte": late_day})
+        if self.overdue is True:
+            qs = qs.filter(open, **{f"{late_field}__lt": late_day})
+        elif self.open_only:
+            qs = qs.filter(open, on_time) if self.overdue is False else qs.filter(open)
+        elif self.overdue is False:
+            qs = qs.filter(~open | on_time)
+        rows = qs.order_by(*order_by)
+        if fields:
+            rows = rows.values(*fields)
+        if self.limit is None:
+            items = [to_item(row) for row in rows]
+            return TimelinePage(counts=dict(Counter(item.project_id for item in items)), items=items)
+        counts = dict(qs.order_by().values(project).annotate(n=Count("pk")).values_list(project, "n"))
+        if not self.limit:
+            return TimelinePage(counts=counts, items=[])
+        items = [to_item(row) for row in rows[self.offset : self.offset + self.limit]]
+        return TimelinePage(counts=counts, items=items)
+
+
+@dataclass(frozen=True)
+class TimelinePage:
+    """What a source returns: how many items match, by project, and the requested slice of them by date."""
+
+    counts: dict[int, int]
+    items: list[TimelineItem]
+    by_source: dict[str, int] = field(default_factory=dict)  # the registry's merged page: how many of each source
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+
+# fn(project_ids, query: TimelineQuery) -> TimelinePage: the items of these projects that the query selects, in at
+# most two queries (use `query.page`).
+TimelineFn = Callable[[Sequence[int], TimelineQuery], TimelinePage]
 
 
 @dataclass(frozen=True)
@@ -50,6 +136,10 @@ class TimelineSource:
     label: str
     items: TimelineFn
     app_label: str = ""
+
+
+def _by_date(item: TimelineItem) -> tuple:
+    return (item.date, item.kind)  # a stable sort keeps each source's own order within a day
 
 
 class TimelineSourceRegistry:
@@ -65,17 +155,73 @@ class TimelineSourceRegistry:
     def keys(self) -> list[str]:
         return sorted(self._sources)
 
+    def labels(self) -> dict[str, str]:
+        return {key: self._sources[key].label for key in self.keys()}
+
     def __len__(self) -> int:
         return len(self._sources)
 
+    def page(self, project_ids: Sequence[int], query: TimelineQuery, *, kinds: Iterable[str] = ()) -> TimelinePage:
+        """The sources' items (all sources, or those of `kinds`) merged by date: counts and the query's slice.
+
+        Two queries per source (one with `limit=None`). Each source returns its first offset + limit items, so a
+        page deep into a list of many sources costs more than the first; a single kind pages in the database.
+        """
+        keys = [key for key in self.keys() if not kinds or key in set(kinds)]
+        if len(keys) == 1 or query.limit is None:
+            ask = query
+        else:
+            ask = replace(query, offset=0, limit=query.offset + query.limit)
+        counts: Counter[int] = Counter()
+        items: list[TimelineItem] = []
+        by_source = {}
+        for key in keys:
+            result = self._sources[key].items(project_ids, ask)
+            counts.update(result.counts)
+            by_source[key] = result.total
+            items.extend(result.items)
+        items.sort(key=_by_date)
+        if ask is not query:
+            items = items[query.offset : query.offset + query.limit]
+        return TimelinePage(counts=dict(counts), items=items, by_source=by_source)
+
     def items(
-        self, project_ids: Sequence[int], *, since: date | None = None, until: date | None = None, open_only: bool
+        self,
+        project_ids: Sequence[int],
+        *,
+        since: date | None = None,
+        until: date | None = None,
+        open_only: bool,
+        today: date | None = None,
     ) -> list[TimelineItem]:
-        """Every source's items for these projects, by date (one query per source)."""
-        result: list[TimelineItem] = []
-        for key in self.keys():
-            result.extend(self._sources[key].items(project_ids, since=since, until=until, open_only=open_only))
-        return sorted(result, key=lambda item: (item.date, item.kind, item.title))
+        """Every item of these projects dated in [since, until], by date (one query per source): a report's items."""
+        query = TimelineQuery(today=today or timezone.localdate(), since=since, until=until, open_only=open_only)
+        return self.page(project_ids, query).items
+
+
+class TimelineList:
+    """A `Paginator`'s object list over the timeline: `count()` and slices, each a bounded call of the sources."""
+
+    def __init__(self, project_ids: Sequence[int], query: TimelineQuery, *, kinds: Iterable[str] = ()) -> None:
+        self.project_ids, self.query, self.kinds = list(project_ids), query, tuple(kinds)
+
+    def count(self) -> int:
+        return self.totals().total
+
+    def totals(self) -> TimelinePage:
+        """Counts only (one query per source), remembered for the page."""
+        if not hasattr(self, "_totals"):
+            self._totals = timeline_sources.page(self.project_ids, replace(self.query, limit=0), kinds=self.kinds)
+        return self._totals
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def __getitem__(self, index: slice) -> list[TimelineItem]:
+        if not isinstance(index, slice):
+            raise TypeError("A timeline list is read by slices.")
+        query = replace(self.query, offset=index.start or 0, limit=(index.stop or 0) - (index.start or 0))
+        return timeline_sources.page(self.project_ids, query, kinds=self.kinds).items
 
 
 timeline_sources = TimelineSourceRegistry()

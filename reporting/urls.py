@@ -6,6 +6,7 @@ app_name = "reporting"
 
 urlpatterns = [
     path("projects/<str:code>/dashboard/", views.dashboard, name="dashboard"),
+    path("projects/<str:code>/dashboard/due/", views.due_list, name="due-list"),
     path("projects/<str:code>/dashboard/export.<str:fmt>", views.dashboard_export, name="dashboard-export"),
     path("projects/<str:code>/reports/", views.report_list, name="report-list"),
     path("projects/<str:code>/reports/<int:pk>/", views.report_detail, name="report-detail"),

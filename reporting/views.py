@@ -8,6 +8,7 @@ narrative and generating a report need Action.MANAGE.
 from __future__ import annotations
 
 from django.contrib import messages
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -22,6 +23,7 @@ from projects.queries import project_for_user
 from . import queries, services
 from .forms import DashboardFilterForm, NarrativeForm, PreferencesForm
 from .models import ProgressReport, ReportingPeriod
+from .registry import TimelineList, timeline_sources
 
 
 def dashboard(request: HttpRequest, code: str) -> HttpResponse:
@@ -41,6 +43,41 @@ def dashboard(request: HttpRequest, code: str) -> HttpResponse:
             "data": data,
             "today": today,
             "query": request.GET.urlencode(),
+        },
+    )
+
+
+DUE_LIST_PAGE = 50
+
+
+def due_list(request: HttpRequest, code: str) -> HttpResponse:
+    """A dashboard list in full, paged: `which=overdue` or `upcoming`, with the dashboard's period and a kind."""
+    project = project_for_user(request.user, code, Action.VIEW)
+    which = "overdue" if request.GET.get("which") == "overdue" else "upcoming"
+    filters = DashboardFilterForm(request.GET or None).filters()
+    labels = timeline_sources.labels()
+    kind = request.GET.get("kind", "")
+    kinds = [kind] if kind in labels else []
+    query = queries.due_query(which, today=timezone.localdate(), since=filters["since"], until=filters["until"])
+    items = TimelineList([project.pk], query, kinds=kinds)
+    page = Paginator(items, DUE_LIST_PAGE).get_page(request.GET.get("page"))
+    by_source = TimelineList([project.pk], query).totals().by_source if kinds else items.totals().by_source
+    params = request.GET.copy()
+    params.pop("page", None)
+    params.pop("kind", None)
+    return render(
+        request,
+        "reporting/due_list.html",
+        {
+            "project": project,
+            "project_tab": "dashboard",
+            "which": which,
+            "filters": filters,
+            "page": page,
+            "kind": kinds[0] if kinds else "",
+            "kinds": [(key, labels[key], n) for key, n in by_source.items() if n],
+            "total": sum(by_source.values()),
+            "query": params.urlencode(),
         },
     )
 

@@ -17,7 +17,7 @@ from projects.services import membership_set
 from reporting import cache, queries, services
 from reporting.models import Notification, ReminderDelivery
 from reporting.queries import month_end, months_between
-from reporting.registry import breakdowns, reminder_kinds, timeline_sources
+from reporting.registry import TimelineQuery, breakdowns, reminder_kinds, timeline_sources
 from tests.utils import count_queries, get_ok
 
 from .conftest import make_event, make_person, register
@@ -261,11 +261,21 @@ def test_a_report_period_lists_its_events_held_or_not(calendar):
     assert deadlines == {"Closed registration": (True, "Closed"), "Soon workshop": (False, "Open for registration")}
 
 
-def test_each_timeline_source_is_one_query(calendar):
+def test_the_event_sources_count_and_split_exactly_what_they_list(calendar):
+    from tests.reporting.test_bounded_lists import assert_sources_agree_with_their_items
+
+    assert_sources_agree_with_their_items([calendar.pk], NOW)
+
+
+def test_each_timeline_source_is_one_query_for_every_item_and_two_for_counts_and_the_first_items(calendar):
+    every = TimelineQuery(today=NOW, until=NOW, open_only=True)
+    first = TimelineQuery(today=NOW, until=NOW, open_only=True, limit=1)
     for key in ("event", "registration_deadline"):
         source = timeline_sources._sources[key]
-        with at(NOW):
-            assert count_queries(lambda s=source: s.items([calendar.pk], until=NOW, open_only=True)) == 1
+        assert count_queries(lambda s=source: s.items([calendar.pk], every)) == 1
+        assert count_queries(lambda s=source: s.items([calendar.pk], first)) == 2
+        everything, page = source.items([calendar.pk], every), source.items([calendar.pk], first)
+        assert page.counts == everything.counts and page.items == everything.items[:1]
 
 
 # --- reminders ------------------------------------------------------------------------------------------------------
@@ -402,8 +412,9 @@ def _grow(project, n: int) -> None:
 
 def test_dashboard_queries_are_pinned_and_do_not_grow_with_the_events(client_for, manager, events_project):
     # session, user, project; indicators, intermediate targets, countries, reporting periods; per metric (4 in use,
-    # each with a monthly series): its value and its series; one per timeline source; one per breakdown in use (6).
-    expected = 3 + 4 + 4 * 2 + len(timeline_sources) + 6
+    # each with a monthly series): its value and its series; four per timeline source (two lists, each its counts
+    # and its first items); one per breakdown in use (6).
+    expected = 3 + 4 + 4 * 2 + 2 * 2 * len(timeline_sources) + 6
     client = client_for(manager)
     _grow(events_project, 3)
     with at(NOW):

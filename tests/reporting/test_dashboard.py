@@ -6,7 +6,7 @@ import pytest
 from projects.models import Deliverable, Milestone, Workstream
 from reporting import queries
 from reporting.queries import Status, project_status
-from reporting.registry import TimelineItem, breakdowns, timeline_sources
+from reporting.registry import TimelineItem, TimelinePage, TimelineQuery, breakdowns, timeline_sources
 from tests.reporting.conftest import TODAY
 from tests.utils import count_queries, get_ok
 
@@ -88,8 +88,10 @@ def test_a_period_filter_splits_start_period_and_cumulative(known):
     data = queries.project_dashboard(known, today=TODAY, since=date(2024, 3, 18), until=date(2024, 12, 31))
     rows = {row.key: (row.at_start, row.in_period, row.cumulative) for row in data["rows"]}
     assert rows == {"deliverables": (1, 2, 3), "milestones": (0, 1, 1)}
-    # the items due in the period, done or not
-    titles = [i.title for i in data["items"]]
+    # the items due in the period, done or not: the overdue ones and the others, both lists by date
+    items = sorted(data["overdue"] + data["upcoming"], key=lambda i: (i.date, i.kind))
+    assert data["overdue_count"] + data["upcoming_count"] == len(items)
+    titles = [i.title for i in items]
     assert titles == [
         "D1 Baseline study",
         "D2 Training plan",
@@ -153,8 +155,8 @@ def test_a_country_filter_uses_the_country_breakdown_and_says_which_metrics_cann
 
 
 def test_another_apps_timeline_source_shows_on_the_dashboard_and_portfolio(client_for, manager, known):
-    def events(project_ids, *, since=None, until=None, open_only=False):
-        return [
+    def events(project_ids, query: TimelineQuery) -> TimelinePage:
+        items = [
             TimelineItem(
                 project_id=pk,
                 kind="test-event",
@@ -164,6 +166,13 @@ def test_another_apps_timeline_source_shows_on_the_dashboard_and_portfolio(clien
             )
             for pk in project_ids
         ]
+        selected = [
+            item
+            for item in items
+            if (query.until is None or item.date <= query.until)
+            and (query.overdue is None or item.overdue_on(query.today) == query.overdue)
+        ]
+        return TimelinePage(counts={item.project_id: 1 for item in selected}, items=selected[: query.limit])
 
     timeline_sources.register("test-event", label="Events", items=events, app_label="tests")
     try:
@@ -246,8 +255,9 @@ def _grow(project, n: int) -> None:
 
 def test_dashboard_queries_are_pinned_and_do_not_grow_with_the_data(client_for, manager, known):
     # session, user, project; indicators, intermediate targets, countries, reporting periods; per metric (2 in use,
-    # both with a monthly series): its value and its series; one per timeline source; one per breakdown (2).
-    expected = 3 + 4 + 2 * 2 + len(timeline_sources) + 2
+    # both with a monthly series): its value and its series; per timeline source, two lists (overdue, upcoming) of
+    # two queries each (the exact counts, the first DASHBOARD_ITEMS items); one per breakdown (2).
+    expected = 3 + 4 + 2 * 2 + 2 * 2 * len(timeline_sources) + 2
     client = client_for(manager)
     _grow(known, 3)
     small = count_queries(lambda: get_ok(client, "/projects/REP/dashboard/?since=2024-01-01"))
