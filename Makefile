@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
-DEMO_ACTIVITIES ?= 500
+DEMO_ACTIVITIES ?= 150
 # `make test` runs against real PostgreSQL and Redis (the defaults below are this machine's local services).
 TEST_DATABASE_URL ?= $(if $(DATABASE_URL),$(DATABASE_URL),postgres://root@127.0.0.1:5432/selec)
 TEST_REDIS_URL ?= $(if $(REDIS_URL),$(REDIS_URL),redis://127.0.0.1:6379/15)

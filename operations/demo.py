@@ -106,8 +106,9 @@ def _officer_pool(rng: random.Random, size: int, countries: dict, agencies: dict
 def _dates(rng: random.Random, status: str, project: Project, today: date) -> tuple[date, date | None]:
     last = min(project.end_date, today)
     span = max((last - project.start_date).days, 1)
-    if status == ActivityStatus.PLANNED:
-        start = today + timedelta(days=rng.randint(1, 90))
+    if status == ActivityStatus.PLANNED:  # within the project's remaining time when it has any
+        room = min(90, (project.end_date - today).days - 5)
+        start = today + timedelta(days=rng.randint(1, max(room, 1)))
         return start, start + timedelta(days=rng.randint(0, 5))
     if status == ActivityStatus.ONGOING:
         start = today - timedelta(days=rng.randint(0, 10))
