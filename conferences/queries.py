@@ -9,7 +9,20 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date
 
-from django.db.models import Avg, Count, Exists, F, Min, OuterRef, Q, QuerySet, Subquery
+from django.core.exceptions import FieldDoesNotExist
+from django.db.models import (
+    Avg,
+    Count,
+    Exists,
+    F,
+    Min,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    prefetch_related_objects,
+)
 from django.utils.translation import gettext as _
 
 from projects.metrics import count_by_project, count_by_project_month, count_first_days_by_month
@@ -54,6 +67,27 @@ def event_detail_data(event: Event) -> dict:
     sessions = list(Session.objects.filter(event=event))
     practices = list(BestPractice.objects.filter(event=event).select_related("country", "session"))
     return {"sessions": sessions, "best_practices": practices}
+
+
+# The kinds of events at which joint activities are discussed (`operations.JointActivity.discussed_at`).
+DISCUSSION_KINDS = (Event.Kind.WORKSHOP, Event.Kind.MEETING)
+
+
+def prefetch_discussed_activities(project: Project, event: Event) -> None:
+    """Read the joint activities discussed at a workshop or meeting in one query, into the relation the template
+    reads (`event.discussed_activities.all`); nothing for other kinds of events, which cannot have any.
+
+    The activities are those of the project page (`in_project`, the operations app's rule: sensitive ones only for
+    those who may see them), reached through the reverse relation so that this app does not import operations.
+    """
+    if event.kind not in DISCUSSION_KINDS:
+        return
+    try:
+        activities = Event._meta.get_field("discussed_activities").related_model
+    except FieldDoesNotExist:  # the operations app is not installed
+        return
+    visible = activities._default_manager.in_project(project).order_by("start_date", "pk")
+    prefetch_related_objects([event], Prefetch("discussed_activities", queryset=visible))
 
 
 def registrations_of_event(event: Event) -> QuerySet[Registration]:

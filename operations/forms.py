@@ -6,14 +6,17 @@ from crispy_forms.helper import FormHelper
 from crispy_forms.layout import HTML, Column, Div, Field, Layout, Row, Submit
 from django import forms
 from django.core.exceptions import ValidationError
+from django.db.models import Exists, OuterRef
 from django.forms import BaseFormSet, BaseInlineFormSet, formset_factory, inlineformset_factory
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from conferences.models import Event
 from projects.access import Action
 from projects.models import Country, Organisation
 
 from .models import (
+    DISCUSSION_EVENT_KINDS,
     ActivityAttachment,
     ActivityCountry,
     ActivityPlace,
@@ -106,6 +109,13 @@ class ActivityForm(forms.ModelForm):
         required=False,
         help_text=_("For a bilateral meeting: the reference of the joint activity it plans, coordinates or evaluates."),
     )
+    discussed_at = forms.ModelMultipleChoiceField(
+        label=_("Discussed at"),
+        queryset=Event.objects.none(),
+        required=False,
+        widget=forms.SelectMultiple(attrs={"size": 5}),
+        help_text=_("The project's workshops and meetings where the activity was discussed."),
+    )
 
     class Meta:
         model = JointActivity
@@ -146,6 +156,7 @@ class ActivityForm(forms.ModelForm):
         else:
             del self.fields["version"]
             self.fields["status"].initial = ActivityStatus.PLANNED
+        self._discussion_choices(project)
         if not project.allows(Action.MANAGE):
             del self.fields["is_sensitive"]  # only those who may see a sensitive activity may mark one
         related = self.fields["related_activity"]
@@ -172,6 +183,7 @@ class ActivityForm(forms.ModelForm):
             Row(Column("lead_country"), Column("lead_agency"), Column("participating_agencies")),
             Row(Column("start_date"), Column("end_date"), *([Column("status")] if "status" in self.fields else [])),
             "summary",
+            "discussed_at",
             Div(
                 Row(Column("related_activity"), Column("meeting_purpose")),
                 HTML(f'<datalist id="{RELATED_OPTIONS_ID}"></datalist>'),
@@ -180,6 +192,25 @@ class ActivityForm(forms.ModelForm):
             *(["is_sensitive"] if "is_sensitive" in self.fields else []),
             *([Field("version")] if "version" in self.fields else []),
         )
+
+    def _discussion_choices(self, project) -> None:
+        """The project's workshops and meetings by date, and which ones the activity was discussed at: one query.
+
+        The field is saved by `services.activity_save(discussed_at=...)`, not by `save_m2m`, and checks what was
+        chosen against the same events (one more query, on a save only).
+        """
+        field = self.fields["discussed_at"]
+        events = Event.objects.filter(project=project, kind__in=DISCUSSION_EVENT_KINDS).order_by("start_date", "pk")
+        field.queryset = events
+        rows = events.values_list("pk", "title", "start_date")
+        if self.instance.pk:
+            links = JointActivity.discussed_at.through.objects
+            chosen = links.filter(jointactivity=self.instance, event=OuterRef("pk"))
+            rows = events.annotate(chosen=Exists(chosen)).values_list("pk", "title", "start_date", "chosen")
+        rows = list(rows)
+        field.choices = [(row[0], f"{row[1]} ({row[2]:%d %b %Y})") for row in rows]
+        if self.instance.pk:
+            self.initial["discussed_at"] = [row[0] for row in rows if row[3]]
 
 
 class PlaceFormSetBase(BaseInlineFormSet):

@@ -29,6 +29,9 @@ from projects.validators import validate_file_content
 # The projects whose pages show joint activities.
 OPERATIONS_PROJECTS = ("ATHENA2",)
 
+# The kinds of events (`conferences.Event.Kind`) at which an activity may be "discussed".
+DISCUSSION_EVENT_KINDS = ("workshop", "meeting")
+
 
 class ActivityType(models.TextChoices):
     CROSS_BORDER_OBSERVATION = "cross_border_observation", _("Cross-border observation")
@@ -178,6 +181,13 @@ class JointActivity(models.Model):
         help_text=_("For a bilateral meeting: the joint activity it plans, coordinates or evaluates."),
     )
     meeting_purpose = models.CharField(_("meeting purpose"), max_length=12, choices=MeetingPurpose.choices, blank=True)
+    discussed_at = models.ManyToManyField(
+        "conferences.Event",
+        blank=True,
+        related_name="discussed_activities",
+        verbose_name=_("discussed at"),
+        help_text=_("The project's workshops and meetings where the activity was discussed."),
+    )
     is_sensitive = models.BooleanField(
         _("sensitive"),
         default=False,

@@ -15,6 +15,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from conferences.models import Event
 from projects.metrics import (
     count_by_project,
     count_by_project_month,
@@ -247,6 +248,7 @@ def activity_detail(project: Project, pk: int) -> JointActivity:
             "attachments",
             Prefetch("evaluations", queryset=Evaluation.objects.select_related("country", "author")),
             Prefetch("meetings", queryset=JointActivity.objects.in_project(project).order_by("start_date", "pk")),
+            Prefetch("discussed_at", queryset=Event.objects.order_by("start_date", "pk")),
         )
         .get(pk=pk)
     )

@@ -14,12 +14,14 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from conferences.models import Event
 from projects.access import Action
 from projects.models import AuditEvent, Country, Organisation, Project
 from projects.services import audit_log, person_find_or_create
 
 from .models import (
     COMMENT_MAX_LENGTH,
+    DISCUSSION_EVENT_KINDS,
     STATUS_TRANSITIONS,
     ActivityAttachment,
     ActivityOfficer,
@@ -99,6 +101,21 @@ def _officers_replace(activity: JointActivity, officers: Iterable[OfficerEntry])
             row.save(update_fields=["role"])
 
 
+def _discussion_events(activity: JointActivity, events: Iterable[Event]) -> list[Event]:
+    """The events an activity was discussed at: workshops or meetings of its own project only."""
+    events = list(events)
+    if any(event.project_id != activity.project_id for event in events):
+        raise ValidationError(
+            {"discussed_at": _("Choose workshops or meetings of this project only.")}, code="discussed_at_project"
+        )
+    if any(event.kind not in DISCUSSION_EVENT_KINDS for event in events):
+        raise ValidationError(
+            {"discussed_at": _("An activity is discussed at a workshop or a meeting, not at another kind of event.")},
+            code="discussed_at_kind",
+        )
+    return events
+
+
 @transaction.atomic
 def activity_save(
     *,
@@ -108,11 +125,13 @@ def activity_save(
     officers: Iterable[OfficerEntry] | None = None,
     save_related: Callable[[JointActivity], None] | None = None,
     changed: Iterable[str] = (),
+    discussed_at: Iterable[Event] | None = None,
 ) -> JointActivity:
     """Create or change an activity with its places, countries and officers, all or nothing.
 
     A new activity starts as a draft in the status chosen; afterwards the status and validation move only
     through the transition services. A change refuses a stale `expected_version` and respects the lock.
+    `discussed_at` (None: unchanged) replaces the workshops and meetings of the project where it was discussed.
     """
     creating = activity.pk is None
     if creating:
@@ -127,9 +146,12 @@ def activity_save(
             raise ValidationError(_("The status and the validation change only through their buttons."))
         activity.version = current.version + 1
     activity.full_clean()
+    events = None if discussed_at is None else _discussion_events(activity, discussed_at)
     activity.save()
     if save_related is not None:
         save_related(activity)
+    if events is not None:
+        activity.discussed_at.set(events)
     if officers is not None:
         _officers_replace(activity, officers)
     audit_log(

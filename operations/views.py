@@ -169,6 +169,7 @@ def _activity_form(request: HttpRequest, project: Project, activity: JointActivi
                     officers=officers.entries(),
                     save_related=save_related,
                     changed=form.changed_data,
+                    discussed_at=form.cleaned_data["discussed_at"],
                 )
             except ValidationError as error:
                 if getattr(error, "code", None) == "duplicate_officer":

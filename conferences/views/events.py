@@ -70,6 +70,7 @@ def event_edit(request: HttpRequest, code: str, pk: int) -> HttpResponse:
 def event_detail(request: HttpRequest, code: str, pk: int) -> HttpResponse:
     project, event = project_and_event(request, code, pk, counts=True)
     context = queries.event_detail_data(event)
+    queries.prefetch_discussed_activities(project, event)
     context.update(project=project, project_tab=TAB, event=event, transition_form=TransitionForm(event=event))
     return render(request, "conferences/event_detail.html", context)
 

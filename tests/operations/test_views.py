@@ -394,8 +394,8 @@ def _grow(make_activity, n: int) -> None:
 
 # List: session, user, project, count, rows, places (prefetch), countries of the filter form.
 # Detail: session, user, project, activity, places, countries, agencies, officers, attachments, evaluations,
-# meetings (prefetches), history, and the audit line recording the consultation.
-@pytest.mark.parametrize(("page", "expected"), [("list", 7), ("detail", 13)])
+# meetings, events it was discussed at (prefetches), history, and the audit line recording the consultation.
+@pytest.mark.parametrize(("page", "expected"), [("list", 7), ("detail", 14)])
 def test_page_queries_are_pinned_and_do_not_grow_with_the_data(client_for, manager, make_activity, page, expected):
     client = client_for(manager)
     first = make_activity(officers=[("Officer A", "RO", "spoc")])
