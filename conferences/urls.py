@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import path, re_path
 
 from .views import events, participants, reports
 
@@ -8,6 +8,12 @@ EVENT = "projects/<str:code>/events/<int:pk>/"
 
 urlpatterns = [
     path("projects/<str:code>/events/", events.event_list, name="event-list"),
+    re_path(r"^projects/(?P<code>[^/]+)/events/export\.(?P<fmt>csv|xlsx)$", events.event_export, name="event-export"),
+    re_path(
+        r"^projects/(?P<code>[^/]+)/events/best-practices/export\.(?P<fmt>csv|xlsx)$",
+        reports.practice_export,
+        name="practice-library-export",
+    ),
     path("projects/<str:code>/events/new/", events.event_create, name="event-create"),
     path("projects/<str:code>/events/compare/", reports.series_compare, name="event-compare"),
     path("projects/<str:code>/events/best-practices/", reports.practice_library, name="practice-library"),
@@ -47,5 +53,6 @@ urlpatterns = [
     path(EVENT + "feedback/remind/", reports.feedback_remind, name="feedback-remind"),
     path(EVENT + "statistics/", reports.event_statistics, name="event-statistics"),
     path("best-practices/", reports.practice_library, name="practice-search"),
+    re_path(r"^best-practices/export\.(?P<fmt>csv|xlsx)$", reports.practice_export, name="practice-search-export"),
     path("feedback/<uuid:token>/", reports.feedback_survey, name="feedback-survey"),
 ]

@@ -8,6 +8,9 @@ P = "projects/<str:code>"
 
 urlpatterns = [
     path(f"{P}/coverage/", views.coverage_board, name="coverage-board"),
+    re_path(
+        r"^projects/(?P<code>[^/]+)/coverage/export\.(?P<fmt>csv|xlsx)$", views.coverage_export, name="coverage-export"
+    ),
     path(f"{P}/coverage/import/", views.coverage_import, name="coverage-import"),
     re_path(r"^projects/(?P<code>[^/]+)/coverage/(?P<country>[A-Z]{2})/$", views.coverage_edit, name="coverage-edit"),
     path(f"{P}/findings/", views.finding_list, name="finding-list"),

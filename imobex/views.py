@@ -69,6 +69,39 @@ def coverage_board(request: HttpRequest, code: str) -> HttpResponse:
     return render(request, "imobex/coverage_board.html", context)
 
 
+COVERAGE_COLUMNS = [
+    Column(_("Country"), lambda t: t.country.name),
+    Column(_("Code"), lambda t: t.country.code),
+    Column(_("State"), lambda t: t.state_label),
+    Column(_("Source"), lambda t: t.coverage.get_source_display() if t.coverage else ""),
+    Column(_("Date"), "coverage__state_date"),
+    Column(_("Requested on"), "coverage__requested_on"),
+    Column(_("Received on"), "coverage__received_on"),
+    Column(_("Validated on"), "coverage__validated_on"),
+    Column(
+        _("Responsible"),
+        lambda t: (
+            (t.coverage.responsible.get_full_name() or t.coverage.responsible.username)
+            if t.coverage and t.coverage.responsible
+            else ""
+        ),
+    ),
+]
+
+
+def coverage_export(request: HttpRequest, code: str, fmt: str) -> HttpResponse:
+    """The coverage board as CSV or XLSX, one row per country of the scope (the board has no filters)."""
+    project = _project(request, code)
+    return export_response(
+        request,
+        queries.coverage_board(project).tiles,
+        COVERAGE_COLUMNS,
+        fmt=fmt,
+        basename=f"{project.code.lower()}-coverage",
+        project=project,
+    )
+
+
 def coverage_edit(request: HttpRequest, code: str, country: str) -> HttpResponse:
     project = _project(request, code, Action.EDIT)
     country_obj = get_object_or_404(scope_countries(), code=country)

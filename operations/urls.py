@@ -8,6 +8,9 @@ urlpatterns = [
     path("projects/<str:code>/activities/", views.activity_list, name="activity-list"),
     path("projects/<str:code>/activities/new/", views.activity_create, name="activity-create"),
     path("projects/<str:code>/activities/spocs/", views.spoc_directory, name="spoc-directory"),
+    re_path(
+        r"^projects/(?P<code>[^/]+)/activities/spocs/export\.(?P<fmt>csv|xlsx)$", views.spoc_export, name="spoc-export"
+    ),
     path("projects/<str:code>/activities/numbers/", views.numbers, name="numbers"),
     path("projects/<str:code>/activities/related-search/", views.related_search, name="activity-related-search"),
     path("projects/<str:code>/activities/<int:pk>/", views.activity_detail, name="activity-detail"),

@@ -49,6 +49,16 @@ EXPORT_COLUMNS = [
 ]
 
 
+SPOC_COLUMNS = [
+    Column(_lazy("Country"), "country__name"),
+    Column(_lazy("Agency"), "agency__name"),
+    Column(_lazy("SPOC"), "person__name"),
+    Column(_lazy("Area of competence"), "area"),
+    Column(_lazy("E-mail"), "person__email"),
+    Column(_lazy("Active"), "active"),
+]
+
+
 def _project(request: HttpRequest, code: str, action: Action = Action.VIEW) -> Project:
     if code not in OPERATIONS_PROJECTS:
         raise Http404
@@ -288,6 +298,20 @@ def attachment_download(request: HttpRequest, code: str, pk: int, attachment_pk:
     return FileResponse(handle, as_attachment=True, filename=attachment.filename)
 
 
+def _spocs(project: Project):
+    """The project's SPOC directory (the page and its export show the same rows)."""
+    return Spoc.objects.filter(project=project).select_related("person", "country", "agency")
+
+
+@require_GET
+def spoc_export(request: HttpRequest, code: str, fmt: str) -> HttpResponse:
+    """The SPOC directory as CSV or XLSX (the directory has no filters: every entry, as on the page)."""
+    project = _project(request, code)
+    return export_response(
+        request, _spocs(project), SPOC_COLUMNS, fmt=fmt, basename=f"{project.code}-spocs", project=project
+    )
+
+
 def spoc_directory(request: HttpRequest, code: str) -> HttpResponse:
     project = _project(request, code)
     form = None
@@ -303,8 +327,7 @@ def spoc_directory(request: HttpRequest, code: str) -> HttpResponse:
                 return redirect("operations:spoc-directory", code=project.code)
     elif request.method == "POST":
         raise PermissionDenied
-    spocs = Spoc.objects.filter(project=project).select_related("person", "country", "agency")
-    context = {"project": project, "project_tab": "spocs", "spocs": spocs, "form": form}
+    context = {"project": project, "project_tab": "spocs", "spocs": _spocs(project), "form": form}
     return render(request, "operations/spoc_directory.html", context)
 
 

@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import path, re_path
 
 from . import views
 
@@ -12,6 +12,11 @@ urlpatterns = [
     path("projects/<str:code>/jobs/<uuid:pk>/download/", views.job_download, name="job-download"),
     path("projects/<str:code>/timeline/", views.timeline, name="timeline"),
     path("projects/<str:code>/workstreams/<int:number>/", views.workstream_detail, name="workstream-detail"),
+    re_path(
+        r"^projects/(?P<code>[^/]+)/workstreams/(?P<number>[0-9]+)/tasks/export\.(?P<fmt>csv|xlsx)$",
+        views.task_export,
+        name="task-export",
+    ),
     path("projects/<str:code>/workstreams/<int:number>/tasks/add/", views.task_add, name="task-add"),
     path("projects/<str:code>/tasks/<int:pk>/edit/", views.task_edit, name="task-edit"),
     path("projects/<str:code>/milestones/<int:pk>/status/", views.milestone_status, name="milestone-status"),

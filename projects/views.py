@@ -12,6 +12,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.templatetags.static import static
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
@@ -19,6 +20,7 @@ from selec_portal.celery import app as celery_app
 
 from . import queries, services
 from .access import Action
+from .exports import Column, export_response
 from .forms import DeliverableStatusForm, MilestoneStatusForm, ProfileForm, TaskForm
 from .middleware import SESSION_TIME_ZONE_KEY
 from .models import AuditEvent, BackgroundJob, Deliverable, Milestone, Profile, Task, Workstream
@@ -125,6 +127,36 @@ def workstream_detail(request: HttpRequest, code: str, number: int) -> HttpRespo
     context = queries.workstream_page_data(project, number, today=timezone.localdate())
     context.update(project=project, project_tab="timeline", can_edit=project.allows(Action.EDIT))
     return render(request, "projects/workstream_detail.html", context)
+
+
+def _owner(item) -> str:
+    owner = item.obj.owner
+    return (owner.get_full_name() or owner.username) if owner else ""
+
+
+TASK_COLUMNS = [
+    Column(_lazy("Task"), "obj__title"),
+    Column(_lazy("Description"), "obj__description"),
+    Column(_lazy("Owner"), _owner),
+    Column(_lazy("Due date"), "obj__due_date"),
+    Column(_lazy("Status"), "obj__get_status_display"),
+    Column(_lazy("Completed on"), "obj__completed_on"),
+    Column(_lazy("Late"), "late"),
+]
+
+
+def task_export(request: HttpRequest, code: str, number: int, fmt: str) -> HttpResponse:
+    """The workstream's tasks as CSV or XLSX, as the workstream page lists them (the page has no filters)."""
+    project = queries.project_for_user(request.user, code)
+    data = queries.workstream_page_data(project, number, today=timezone.localdate())
+    return export_response(
+        request,
+        data["tasks"],
+        TASK_COLUMNS,
+        fmt=fmt,
+        basename=f"{project.code.lower()}-ws{data['workstream'].number}-tasks",
+        project=project,
+    )
 
 
 def _save(form, request: HttpRequest, success: str, write):

@@ -6,10 +6,13 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
 
 from projects.access import Action
+from projects.exports import Column, export_response
 from projects.queries import project_for_user
 
 from .. import queries, services
@@ -21,13 +24,47 @@ from .common import add_errors, project_and_event
 TAB = "events"
 
 
+EVENT_COLUMNS = [
+    Column(_lazy("Title"), "title"),
+    Column(_lazy("Kind"), "get_kind_display"),
+    Column(_lazy("First day"), "start_date"),
+    Column(_lazy("Last day"), "end_date"),
+    Column(_lazy("Online"), "online"),
+    Column(_lazy("City"), "city"),
+    Column(_lazy("Country"), "country__name"),
+    Column(_lazy("Status"), "get_status_display"),
+    Column(_lazy("Registered"), "registered"),
+    Column(_lazy("Attended"), "attended"),
+]
+
+
+def _events(request: HttpRequest, project) -> EventFilter:
+    """The events list's filtered queryset (the page and its export show the same rows)."""
+    return EventFilter(request.GET or None, queryset=queries.events_of_project(project))
+
+
 def event_list(request: HttpRequest, code: str) -> HttpResponse:
     project = project_for_user(request.user, code)
-    events = EventFilter(request.GET or None, queryset=queries.events_of_project(project))
+    events = _events(request, project)
     return render(
         request,
         "conferences/event_list.html",
         {"project": project, "project_tab": TAB, "filter": events, "events": events.qs},
+    )
+
+
+def event_export(request: HttpRequest, code: str, fmt: str) -> HttpResponse:
+    """The events as CSV or XLSX with the list's filters; invalid filters export nothing (the list ignores them)."""
+    project = project_for_user(request.user, code)
+    events = _events(request, project)
+    if events.is_bound and events.form.errors:
+        messages.error(request, _("Nothing was exported: correct the filters shown below, then export again."))
+        query = request.GET.urlencode()
+        return redirect(
+            reverse("conferences:event-list", kwargs={"code": project.code}) + (f"?{query}" if query else "")
+        )
+    return export_response(
+        request, events.qs, EVENT_COLUMNS, fmt=fmt, basename=f"{project.code.lower()}-events", project=project
     )
 
 

@@ -7,10 +7,13 @@ from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
 
 from projects.access import Action
+from projects.exports import Column, export_response
 from projects.queries import project_for_user, visible_projects
 
 from .. import queries, services
@@ -96,11 +99,44 @@ def series_compare(request: HttpRequest, code: str) -> HttpResponse:
     )
 
 
+PRACTICE_COLUMNS = [
+    Column(_lazy("Title"), "title"),
+    Column(_lazy("Summary"), "summary"),
+    Column(_lazy("Crime area"), "get_crime_area_display"),
+    Column(_lazy("Country"), "country__name"),
+    Column(_lazy("Project"), "event__project__code"),
+    Column(_lazy("Event"), "event__title"),
+    Column(_lazy("Event date"), "event__start_date"),
+    Column(_lazy("Session"), "session__title"),
+]
+
+
+def _practices(request: HttpRequest, code: str | None):
+    """The project (None: every project the user may see) and the library's filtered practices, access checked."""
+    project = project_for_user(request.user, code) if code else None
+    return project, BestPracticeFilter(request.GET or None, queryset=queries.best_practices_for(request.user, project))
+
+
 def practice_library(request: HttpRequest, code: str | None = None) -> HttpResponse:
     """Best practices presented at the events of one project, or of every project the user may see."""
-    project = project_for_user(request.user, code) if code else None
-    practices = BestPracticeFilter(request.GET or None, queryset=queries.best_practices_for(request.user, project))
+    project, practices = _practices(request, code)
     context = {"project": project, "project_tab": TAB, "filter": practices, "practices": practices.qs[:200]}
     if project is None:
         context["projects"] = visible_projects(request.user)
     return render(request, "conferences/practice_library.html", context)
+
+
+def practice_export(request: HttpRequest, fmt: str, code: str | None = None) -> HttpResponse:
+    """The library as CSV or XLSX with its filters (all matching practices, not only the first 200 shown)."""
+    project, practices = _practices(request, code)
+    if practices.is_bound and practices.form.errors:
+        messages.error(request, _("Nothing was exported: correct the filters shown below, then export again."))
+        page = (
+            reverse("conferences:practice-library", kwargs={"code": code})
+            if code
+            else reverse("conferences:practice-search")
+        )
+        query = request.GET.urlencode()
+        return redirect(page + (f"?{query}" if query else ""))
+    basename = f"{project.code.lower()}-best-practices" if project else "best-practices"
+    return export_response(request, practices.qs, PRACTICE_COLUMNS, fmt=fmt, basename=basename, project=project)
