@@ -368,6 +368,13 @@ class RoadMap(models.Model):
         if self.deliverable_id and self.project_id and self.deliverable.workstream.project_id != self.project_id:
             raise ValidationError({"deliverable": _("Choose a deliverable of the same project.")})
 
+    @property
+    def latest_in_play(self) -> RoadMapVersion | None:
+        """The newest version that was not returned: the only one a manager may approve while it is submitted
+        (an older one must not overtake it). Uses the prefetched versions when there are."""
+        in_play = [v for v in self.versions.all() if v.status != RoadMapVersion.Status.RETURNED]
+        return max(in_play, key=lambda v: v.number, default=None)
+
 
 def road_map_upload_to(instance: RoadMapVersion, filename: str) -> str:
     return f"imobex/road-maps/{instance.road_map.project.code}/v{instance.number}-{filename}"

@@ -340,13 +340,8 @@ def roadmap_version_approve(*, user, version: RoadMapVersion, note: str = "") ->
     one cannot overtake it (it would supersede the newer document with an outdated one)."""
     project = _decidable(user, version)
     RoadMap.objects.select_for_update().filter(pk=version.road_map_id).first()  # one decision at a time
-    newer = (
-        version.road_map.versions.filter(number__gt=version.number)
-        .exclude(status=RoadMapVersion.Status.RETURNED)
-        .order_by("-number")
-        .first()
-    )
-    if newer is not None:
+    newer = RoadMap.objects.prefetch_related("versions").get(pk=version.road_map_id).latest_in_play
+    if newer is not None and newer.number > version.number:
         raise ValidationError(
             _(
                 "Version %(number)d cannot be approved: version %(newer)d is newer (%(status)s). Approve or return "

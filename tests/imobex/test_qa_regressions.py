@@ -76,6 +76,21 @@ def test_the_page_explains_why_an_older_version_is_not_approved(client_for, imob
     assert RoadMapVersion.objects.get(pk=newer.pk).status == "approved"
 
 
+def test_only_the_latest_submitted_version_offers_approve_on_the_page(client_for, imobex, imobex_staff, imobex_manager):
+    road_map = road_map_for(imobex)
+    older = roadmap_version_submit(user=imobex_staff, road_map=road_map, document=_pdf())
+    newer = roadmap_version_submit(user=imobex_staff, road_map=road_map, document=_pdf())
+    page = client_for(imobex_manager).get("/projects/IMOBEX/road-map/").content.decode()
+
+    def item(version):
+        start = page.index(f'data-version="{version.number}" data-status="submitted"')
+        return page[start : page.index("</li>", start)]
+
+    assert 'value="approve"' in item(newer)
+    assert 'value="approve"' not in item(older)
+    assert 'value="return"' in item(older)  # an older version can still be returned
+
+
 def test_a_road_map_that_is_an_executable_named_pdf_is_refused(client_for, imobex_staff):
     upload = SimpleUploadedFile("road-map.pdf", b"MZ\x90\x00\x03\x00\x00\x00", content_type="application/pdf")
     response = client_for(imobex_staff).post(
