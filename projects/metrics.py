@@ -138,12 +138,8 @@ class PeopleSourceRegistry:
 people_sources = PeopleSourceRegistry()
 
 
-def distinct_people_by_project(
-    project_ids: Sequence[int], until: date | None = None, sources: Sequence[str] | None = None
-) -> dict[int, int]:
-    """{project_id: number of distinct people} over the registered people sources, in one query."""
-    from django.db import connection
-
+def _people_union(project_ids: Sequence[int], until: date | None, sources: Sequence[str] | None) -> tuple[str, list]:
+    """The SQL (and its parameters) of the (project_id, person_id) rows of every people source, UNIONed."""
     keys = people_sources.keys() if sources is None else list(sources)
     parts, params = [], []
     for key in keys:
@@ -151,9 +147,18 @@ def distinct_people_by_project(
         sql, part_params = qs.query.sql_with_params()
         parts.append(f"SELECT project_id, person_id FROM ({sql}) AS src_{len(parts)}")
         params.extend(part_params)
-    if not parts:
+    return " UNION ".join(parts), params
+
+
+def distinct_people_by_project(
+    project_ids: Sequence[int], until: date | None = None, sources: Sequence[str] | None = None
+) -> dict[int, int]:
+    """{project_id: number of distinct people} over the registered people sources, in one query."""
+    from django.db import connection
+
+    union, params = _people_union(project_ids, until, sources)
+    if not union:
         return {}
-    union = " UNION ".join(parts)
     query = f"SELECT project_id, COUNT(DISTINCT person_id) FROM ({union}) AS people GROUP BY project_id"
     with connection.cursor() as cursor:
         cursor.execute(query, params)
@@ -225,16 +230,9 @@ def distinct_people_by_project_and_country(
 
     from .models import Country, Person
 
-    keys = people_sources.keys() if sources is None else list(sources)
-    parts, params = [], []
-    for key in keys:
-        qs = people_sources.get(key)(project_ids, until).order_by().values("project_id", "person_id")
-        sql, part_params = qs.query.sql_with_params()
-        parts.append(f"SELECT project_id, person_id FROM ({sql}) AS src_{len(parts)}")
-        params.extend(part_params)
-    if not parts:
+    union, params = _people_union(project_ids, until, sources)
+    if not union:
         return {}
-    union = " UNION ".join(parts)
     query = (
         f"SELECT people.project_id, country.code, COUNT(DISTINCT people.person_id) FROM ({union}) AS people "
         f"JOIN {Person._meta.db_table} AS person ON person.id = people.person_id "
