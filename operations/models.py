@@ -109,6 +109,11 @@ class JointActivityQuerySet(ProjectScopedQuerySet):
         qs = self.filter(project=project)
         return qs if may_see_sensitive(getattr(project, "user_role", None)) else qs.filter(is_sensitive=False)
 
+    def counted(self) -> JointActivityQuerySet:
+        """The activities that count toward the targets: validated and completed or evaluated (the SQL twin of
+        `JointActivity.counts_toward_targets`)."""
+        return self.filter(validation_state=ValidationState.VALIDATED, status__in=DONE_STATUSES)
+
 
 class JointActivity(models.Model):
     """A joint activity of police forces (observation, operation, investigation, patrol) or a bilateral meeting.
@@ -286,6 +291,7 @@ class JointActivity(models.Model):
 
     @property
     def counts_toward_targets(self) -> bool:
+        """Whether the activity counts toward the targets (`JointActivityQuerySet.counted` says it in SQL)."""
         return self.is_validated and self.status in DONE_STATUSES
 
 

@@ -45,9 +45,7 @@ from .models import (
 
 def counted_activities(project_ids: Sequence[int], until: date | None = None) -> QuerySet[JointActivity]:
     """The activities that count toward the targets: validated, completed or evaluated, ended by `until`."""
-    qs = JointActivity.objects.filter(
-        project_id__in=project_ids, validation_state=ValidationState.VALIDATED, status__in=DONE_STATUSES
-    )
+    qs = JointActivity.objects.filter(project_id__in=project_ids).counted()
     if until is not None:
         qs = qs.filter(end_date__lte=until)
     return qs
