@@ -6,7 +6,6 @@ from django.db import models
 from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
 
-from .metrics import registry
 from .models import (
     AuditEvent,
     BackgroundJob,
@@ -25,6 +24,7 @@ from .models import (
     Task,
     Workstream,
 )
+from .registry import registry
 
 
 @admin.register(CountryGroup)
@@ -91,9 +91,9 @@ class IndicatorForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        choices = registry.choices()
+        choices = registry.metric_choices()
         current = self.instance.metric if self.instance and self.instance.pk else None
-        if current and registry.get(current) is None:
+        if current and registry.metric(current) is None:
             choices = [(current, _("%(key)s (not registered yet)") % {"key": current}), *choices]
         self.fields["metric"].choices = [("", "---------"), *choices]
 

@@ -1,7 +1,7 @@
 """The core of the portal: the SELEC portfolio, its partners, workstreams, indicators and who may see what.
 
 Other apps (conferences, operations, ...) hang their records under a `Project` and report their numbers to the
-indicators through the metric registry (`projects.metrics`), so this module never imports them.
+indicators through the registry of contributions (`projects.registry`), so this module never imports them.
 """
 
 from __future__ import annotations
@@ -452,13 +452,13 @@ class Indicator(models.Model):
         return f"{self.label} ({self.target})"
 
     def clean(self) -> None:
-        from .metrics import registry
+        from .registry import registry
 
-        if self.metric and registry.get(self.metric) is None:
+        if self.metric and registry.metric(self.metric) is None:
             raise ValidationError(
                 {
                     "metric": _("No metric “%(key)s” is registered. Known metrics: %(known)s.")
-                    % {"key": self.metric, "known": ", ".join(registry.keys())}
+                    % {"key": self.metric, "known": ", ".join(registry.metric_keys())}
                 }
             )
 

@@ -24,22 +24,21 @@ from .exports import Column, export_response
 from .forms import DeliverableStatusForm, MilestoneStatusForm, ProfileForm, TaskForm
 from .middleware import SESSION_TIME_ZONE_KEY
 from .models import AuditEvent, BackgroundJob, Deliverable, Milestone, Profile, Task, Workstream
+from .registry import registry
 from .services import audit_log, profile_update
-
-# Other apps add to the portfolio without the core importing them: each function appended here in their
-# AppConfig.ready() gets (request, projects, rows, today), may add keys to the rows, and returns extra context
-# (the reporting app adds each project's status and what is due or overdue).
-portfolio_extensions: list = []
 
 
 def portfolio(request: HttpRequest) -> HttpResponse:
+    """Every project the user may see, with its indicators; the apps' portfolio panels add their part (the
+    reporting app: each project's status and what is due or overdue)."""
     projects = list(queries.visible_projects(request.user).order_by("start_date", "code"))
     progress = queries.indicator_progress(projects)
     today = timezone.localdate()
     rows = [{"project": p, "indicators": progress[p.pk], "elapsed": p.time_elapsed_percent(today)} for p in projects]
-    context = {"rows": rows, "today": today}
-    for extend in portfolio_extensions:
-        context.update(extend(request, projects, rows, today))
+    panels = registry.portfolio_panels()
+    context = {"rows": rows, "today": today, "panels": panels}
+    for panel in panels:
+        context.update(panel.extend(request, projects, rows, today))
     return render(request, "projects/portfolio.html", context)
 
 
