@@ -39,6 +39,27 @@ def test_only_attendees_of_a_held_event_answer(held_event):
         feedback_submit(registration=mira, answers={"overall": 3, "content": 3, "organisation": 3, "usefulness": 3})
 
 
+def test_a_no_show_opening_the_survey_link_sees_a_clear_page_and_no_form(client, athena):
+    start = TODAY - timedelta(days=3)
+    event = make_event(athena, start_date=start, status=Event.Status.HELD)
+    mira = register(event, make_person("Mira Novak"))
+    mira.attendance.create(day=start, present=False)  # marked a no-show
+    url = f"/feedback/{mira.feedback_token}/"
+    page = client.get(url).content.decode()
+    assert 'data-testid="feedback-closed"' in page and "Only people who attended the event" in page
+    assert "<form" not in page
+    answers = {"overall": "5", "content": "5", "organisation": "5", "usefulness": "5"}
+    page = client.post(url, answers).content.decode()
+    assert 'data-testid="feedback-thanks"' not in page
+    assert not event.registrations.filter(feedback__isnull=False).exists()
+
+
+def test_the_survey_of_an_event_not_held_yet_is_not_open(client, workshop):
+    ana = register(workshop, make_person("Ana Popescu"))
+    page = client.get(f"/feedback/{ana.feedback_token}/").content.decode()
+    assert "The survey opens once the event has been held." in page and "<form" not in page
+
+
 def test_ratings_are_between_one_and_five(client, held_event):
     ana = held_event.registrations.get(person__name="Ana Popescu")
     response = client.post(f"/feedback/{ana.feedback_token}/", {**ANSWERS, "overall": "9"})

@@ -1,3 +1,4 @@
+import csv
 import io
 
 import pytest
@@ -57,6 +58,21 @@ def test_every_bad_row_is_reported_with_its_reason(workshop):
     assert not report.can_import
 
 
+def test_the_import_reports_every_problem_of_a_row_at_once(workshop):
+    text = "name,country,organisation,email,gender,role\n,XX,Unknown Agency,not-an-email,q,chairman\n"
+    report = check_rows(event=workshop, rows=read_rows(_csv(text)), today=TODAY)
+    (row,) = report.rejected
+    for problem in (
+        "The name is missing.",
+        "Unknown country “XX”",
+        "Unknown organisation “Unknown Agency”",
+        "“not-an-email” is not an e-mail address.",
+        "Unknown gender “q”",
+        "Unknown role “chairman”",
+    ):
+        assert problem in row.reason
+
+
 def test_people_already_registered_and_places_beyond_the_capacity_are_rejected(workshop):
     register(workshop, make_person("Ana Popescu"))
     for n in range(8):
@@ -68,6 +84,14 @@ def test_people_already_registered_and_places_beyond_the_capacity_are_rejected(w
     assert [row.name for row in report.accepted] == ["Ivan Petrov", "Luka Horvat"]
 
 
+def test_a_row_with_a_bad_e_mail_also_says_the_event_is_full(workshop):
+    for n in range(10):
+        register(workshop, make_person(f"Delegate {n}"))
+    text = "name,country,email\nEva Late,RO,not-an-email\n"
+    (row,) = check_rows(event=workshop, rows=read_rows(_csv(text)), today=TODAY).rejected
+    assert "is not an e-mail address." in row.reason and "all 10 places" in row.reason
+
+
 def test_a_file_that_is_not_a_list_is_refused_as_a_whole():
     from conferences.imports import ImportFileError
 
@@ -77,6 +101,23 @@ def test_a_file_that_is_not_a_list_is_refused_as_a_whole():
         read_rows(_csv("x", name="list.pdf"))
     with pytest.raises(ImportFileError, match="not an Excel workbook"):
         read_rows(SimpleUploadedFile("list.xlsx", b"not a zip"))
+
+
+@pytest.mark.parametrize(
+    ("name", "content"),
+    [
+        ("participants.xlsx", b"MZ\x90\x00\x03\x00\x00\x00 a program renamed .xlsx"),
+        ("participants.csv", b"MZ\x90\x00\x03\x00\x00\x00 a program renamed .csv"),
+    ],
+)
+def test_a_participant_list_whose_content_is_not_its_format_is_refused_before_reading(
+    client_for, staff, workshop, name, content
+):
+    url = f"/projects/ATHENA2/events/{workshop.pk}/registrations/import/"
+    response = client_for(staff).post(url, {"file": SimpleUploadedFile(name, content)})
+    (error,) = response.context["form"].errors["file"]
+    assert "content is not that of a" in error
+    assert response.context["report"] is None
 
 
 def test_a_list_with_bad_rows_is_previewed_and_nothing_is_saved(client_for, staff, workshop):
@@ -129,6 +170,23 @@ def test_an_import_that_became_invalid_meanwhile_saves_nothing(client_for, staff
     assert job.message == "Nothing was imported. Row 3: Ivan Petrov is already registered for this event."
     assert Registration.objects.filter(event=workshop).count() == 1
     assert not Organisation.objects.filter(name="Croatian Border Police").exists()
+
+
+def test_the_imported_participants_file_neutralises_spreadsheet_formulas(client_for, staff, workshop):
+    client = client_for(staff)
+    url = f"/projects/ATHENA2/events/{workshop.pk}/registrations/import/"
+    text = 'name,country,organisation\n"=HYPERLINK(""http://evil.example"",""x"")",RO,IGPR\n@SUM(A1),RO,\n'
+    page = client.post(url, {"file": _csv(text)}).content.decode()
+    assert "2 rows will be imported" in page
+    client.post(url + "confirm/")
+    job = BackgroundJob.objects.get(kind=PARTICIPANTS_IMPORT)
+    job_execute(job_id=job.pk)
+    job.refresh_from_db()
+    assert job.status == "succeeded", job.message
+    rows = list(csv.reader(io.StringIO(job.result.read().decode("utf-8-sig"))))
+    names = sorted(row[0] for row in rows[1:])
+    assert names == ['\'=HYPERLINK("http://evil.example","x")', "'@SUM(A1)"]
+    assert not any(cell.startswith(("=", "@", "+", "-")) for row in rows for cell in row)
 
 
 def test_an_excel_list_is_read_like_a_csv_one(workshop):

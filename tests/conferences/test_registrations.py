@@ -1,13 +1,14 @@
-from datetime import timedelta
+from datetime import date, time, timedelta
 
 import pytest
 from django.core.exceptions import ValidationError
 
-from conferences.models import Event, Registration
+from conferences import services
+from conferences.models import Event, Registration, Session
 from conferences.services import event_transition, registration_create
 from projects.models import AuditEvent, Person
 
-from .conftest import TODAY, make_event
+from .conftest import TODAY, make_event, make_person, register
 
 
 def _register(event, user=None, name="Ana Popescu", role="delegate", today=TODAY, **extra):
@@ -66,6 +67,12 @@ def test_delegates_are_refused_after_the_deadline_but_speakers_are_not(workshop)
     assert "Registration closed on" in exc.value.message_dict["role"][0]
     _register(workshop, name="On the deadline", today=workshop.registration_deadline)
     _register(workshop, name="Late speaker", role="speaker", today=after)
+
+
+def test_the_registration_deadline_is_written_as_the_pages_do(athena):
+    event = make_event(athena, start_date=date(2026, 12, 10), registration_deadline=date(2026, 12, 1))
+    problems = services.registration_problems(event=event, role="delegate", places_taken=0, today=date(2026, 12, 2))
+    assert "Registration closed on 1 Dec 2026." in problems["role"]
 
 
 def test_nobody_registers_for_a_cancelled_event(workshop):
@@ -131,6 +138,20 @@ def test_a_cancelled_event_can_be_planned_again_but_not_held(workshop, staff):
     assert AuditEvent.objects.filter(action="transition").count() == 2
 
 
+def test_messages_write_dates_as_the_pages_do(staff, athena):
+    event = make_event(athena, start_date=date(2026, 12, 10), days=2, status=Event.Status.OPEN)
+    with pytest.raises(ValidationError, match="starts on 10 Dec 2026:"):
+        services.event_transition(user=staff, event=event, status="held", today=date(2026, 12, 1))
+    session = Session(event=event, day=date(2026, 12, 20), starts_at=time(9), ends_at=time(10), title="Late")
+    with pytest.raises(ValidationError, match=r"\(10 Dec 2026 to 11 Dec 2026\)"):
+        session.full_clean()
+    registration = register(event, make_person("Ana Popescu"))
+    with pytest.raises(ValidationError, match="from the day itself \\(10 Dec 2026\\)"):
+        services.attendance_record(user=staff, registration=registration, day=event.start_date, today=date(2026, 12, 1))
+    with pytest.raises(ValidationError, match="^.*20 Dec 2026 is not a day of this event"):
+        services.attendance_record(user=staff, registration=registration, day=date(2026, 12, 20))
+
+
 def test_an_event_must_have_a_venue_or_be_online(athena):
     with pytest.raises(ValidationError) as exc:
         make_event(athena, city="", country=None)
@@ -152,3 +173,35 @@ def test_a_series_has_one_conference_per_edition(dtp):
     make_event(dtp, kind="conference", edition=1, theme="Financial and Computer Crime")
     with pytest.raises(ValidationError):
         make_event(dtp, kind="conference", edition=1, title="Another first edition")
+
+
+@pytest.mark.parametrize(
+    ("fields", "field", "message"),
+    [
+        ({"capacity": 10_001}, "capacity", "An event can have at most 10,000 places."),
+        ({"capacity": 9223372036854775807}, "capacity", "An event can have at most 10,000 places."),
+        ({"capacity": 0}, "capacity", "Give at least one place, or leave the capacity empty for no limit."),
+        ({"kind": "conference", "edition": 101}, "edition", "An edition is a number from 1 to 100."),
+    ],
+)
+def test_capacity_and_edition_are_refused_beyond_sensible_bounds_with_a_plain_message(athena, fields, field, message):
+    with pytest.raises(ValidationError) as exc:
+        make_event(athena, **fields)
+    assert exc.value.message_dict[field] == [message]
+
+
+def test_the_event_form_explains_an_absurd_capacity_without_a_huge_number(client_for, staff, athena):
+    start = TODAY + timedelta(days=40)
+    data = {
+        "kind": "workshop",
+        "title": "Huge workshop",
+        "start_date": start.isoformat(),
+        "end_date": start.isoformat(),
+        "online": "on",
+        "capacity": "9223372036854775807",
+    }
+    response = client_for(staff).post("/projects/ATHENA2/events/new/", data)
+    assert response.context["form"].errors["capacity"] == ["An event can have at most 10,000 places."]
+    assert "9223372036854775807" not in "".join(response.context["form"].errors["capacity"])
+    event = make_event(athena, capacity=10_000)  # the bound itself is allowed
+    assert event.capacity == 10_000

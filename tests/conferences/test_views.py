@@ -1,8 +1,10 @@
-from datetime import timedelta
+from datetime import time, timedelta
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 
+from conferences import services
 from conferences.models import BestPractice, Event, FeedbackResponse, Registration, Session
 from projects.models import AuditEvent, Country, Membership
 from projects.services import membership_set
@@ -118,6 +120,14 @@ def test_a_staff_member_plans_an_event_and_opens_registration(client_for, staff,
     assert "cannot be marked held before" in response.content.decode()
 
 
+def test_the_message_after_a_change_of_status_names_the_new_status(client_for, staff, athena):
+    event = make_event(athena, start_date=TODAY - timedelta(days=1), status=Event.Status.OPEN)
+    response = client_for(staff).post(f"/projects/ATHENA2/events/{event.pk}/status/", {"status": "held"}, follow=True)
+    page = response.content.decode()
+    assert "The event is now Held." in page
+    assert "The event is now Open" not in page and "now Planned" not in page
+
+
 def test_a_session_is_added_to_the_agenda_and_printed(client_for, staff, workshop):
     client = client_for(staff)
     url = f"/projects/ATHENA2/events/{workshop.pk}/sessions/new/"
@@ -129,6 +139,40 @@ def test_a_session_is_added_to_the_agenda_and_printed(client_for, staff, worksho
     assert client.post(url, data).status_code == 302
     programme = get_ok(client, f"/projects/ATHENA2/events/{workshop.pk}/programme/").content.decode()
     assert "Patrol planning" in programme and "10:00–11:30" in programme
+
+
+def _session(event, starts, ends, room="Plenary", title="Talk") -> Session:
+    return Session(event=event, day=event.start_date, starts_at=starts, ends_at=ends, title=title, room=room)
+
+
+def test_two_sessions_cannot_overlap_in_the_same_room_on_the_same_day(staff, workshop):
+    services.session_save(user=staff, session=_session(workshop, time(9), time(10, 30), title="Opening"))
+    with pytest.raises(ValidationError) as exc:
+        services.session_save(user=staff, session=_session(workshop, time(10), time(11), room=" plenary "))
+    assert exc.value.message_dict["room"] == [
+        "Plenary is already used from 09:00 to 10:30 that day, by “Opening”. Choose another room or time."
+    ]
+    # back to back, another room, no room, or another day: all allowed
+    services.session_save(user=staff, session=_session(workshop, time(10, 30), time(11)))
+    services.session_save(user=staff, session=_session(workshop, time(10), time(11), room="Room B"))
+    services.session_save(user=staff, session=_session(workshop, time(10), time(11), room=""))
+    other_day = _session(workshop, time(10), time(11))
+    other_day.day = workshop.end_date
+    services.session_save(user=staff, session=other_day)
+    # a session does not clash with itself when it is edited
+    opening = Session.objects.get(title="Opening")
+    opening.ends_at = time(10, 15)
+    services.session_save(user=staff, session=opening)
+
+
+def test_the_agenda_form_shows_the_room_clash_on_the_room_field(client_for, staff, workshop):
+    client = client_for(staff)
+    url = f"/projects/ATHENA2/events/{workshop.pk}/sessions/new/"
+    day = workshop.start_date.isoformat()
+    data = {"day": day, "starts_at": "09:00", "ends_at": "10:00", "title": "Opening", "room": "Plenary"}
+    assert client.post(url, data).status_code == 302
+    response = client.post(url, {**data, "starts_at": "09:30", "ends_at": "10:30", "title": "Panel"})
+    assert "Plenary is already used from 09:00 to 10:00" in response.context["form"].errors["room"][0]
 
 
 def test_the_statistics_break_participation_down(client_for, manager, held_workshop):
