@@ -1,4 +1,4 @@
-"""Issue 3: a workshop (or meeting) page links the joint activities discussed there, and the activity links back."""
+"""A workshop (or meeting) page links the joint activities discussed there, and the activity links back."""
 
 from __future__ import annotations
 

@@ -6,13 +6,17 @@ from io import StringIO
 
 import pytest
 from django.core.management import call_command
+from django.db.models import IntegerField, Value
+from django.db.models.functions import Now
 from django.utils import timezone
 
 from operations.services import OfficerEntry, activity_save
 from projects.models import Person
-from projects.registry import registry
+from projects.registry import Contributions, PeopleSource, registry
 from projects.registry.people import distinct_people_by_project
+from tests.utils import get_ok
 
+NUMBERS = "/projects/ATHENA2/activities/numbers/"
 KEYS = ["cross_border_observations", "joint_operations", "joint_investigations", "joint_patrols", "bilateral_meetings"]
 
 
@@ -136,6 +140,44 @@ def test_the_numbers_page_shows_officers_by_country_and_role(client_for, manager
     achieved = {item.key: item.achieved for item in context["indicators"]}
     assert achieved["joint_patrols"] == 2
     assert 'data-testid="achieved-joint_patrols">2<' in response.content.decode()
+
+
+def test_the_numbers_page_adds_up_the_largest_numbers_without_failing(client_for, manager, make_activity):
+    for _ in range(30):
+        make_activity(validation_state="validated", countries=(("RO", 10_000), ("BG", 10_000)))
+    response = get_ok(client_for(manager), NUMBERS)
+    deployed = {row["country_name"]: row["deployed"] for row in response.context["deployed_by_country"]}
+    assert deployed == {"Romania": 300_000, "Bulgaria": 300_000}
+
+
+def test_the_numbers_page_counts_officers_by_country_across_every_source_like_the_headline(
+    client_for, manager, make_activity, athena, country
+):
+    make_activity(
+        validation_state="validated", officers=[("Ana Pop", "RO", "spoc"), ("Ivan Petrov", "BG", "field_officer")]
+    )
+    trainee = Person.objects.create(name="Workshop trainee", country=country("AL"))
+    both = Person.objects.get(name="Ana Pop")
+
+    workshops = PeopleSource(
+        key="test-workshops",
+        records=lambda: Person.objects.filter(pk__in=[trainee.pk, both.pk]).annotate(
+            test_project_id=Value(athena.pk, output_field=IntegerField()), day=Now()
+        ),
+        project="test_project_id",
+        person="pk",
+        date="day",
+    )
+    with registry.contributed("tests", Contributions(people_sources=[workshops])):
+        response = get_ok(client_for(manager), NUMBERS)
+    context = response.context
+    rows = {row["code"]: (row["people"], row["in_activities"]) for row in context["officers_by_country"]}
+    assert rows == {"RO": (1, 1), "BG": (1, 1), "AL": (1, 0)}
+    headline = {item.key: item.achieved for item in context["indicators"]}["officers_involved"]
+    assert context["officers_total"] == headline == 3
+    assert context["officers_in_activities_total"] == 2
+    page = response.content.decode()
+    assert 'data-testid="officers-total">3<' in page and "of them in joint activities" in page
 
 
 def test_the_officer_source_is_limited_to_the_projects_asked(known_data, imobex):

@@ -4,10 +4,11 @@ from datetime import timedelta
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from operations import services
-from operations.models import JointActivity
+from operations.models import ActivityCountry, JointActivity
 from projects.models import AuditEvent
 
 
@@ -198,6 +199,12 @@ def test_the_reference_is_unique_in_the_project(make_activity):
     with pytest.raises(ValidationError) as error:
         other.full_clean()
     assert "reference" in error.value.message_dict
+
+
+def test_the_database_refuses_more_than_ten_thousand_officers_deployed(make_activity, country):
+    activity = make_activity(countries=())
+    with pytest.raises(IntegrityError), transaction.atomic():
+        ActivityCountry.objects.create(activity=activity, country=country("RO"), officers_deployed=10_001)
 
 
 def test_an_evaluation_is_given_by_a_country_that_took_part_once(make_activity, staff, country):

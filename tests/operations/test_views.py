@@ -7,7 +7,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
 
-from operations.models import ActivityOfficer, JointActivity
+from operations.models import ActivityAttachment, ActivityCountry, ActivityOfficer, JointActivity
 from projects.models import AuditEvent, Person
 from tests.operations.conftest import formset_data
 from tests.utils import count_queries, get_ok
@@ -157,6 +157,24 @@ def test_negative_officer_numbers_are_refused(client_for, staff, activity_form_d
     assert not JointActivity.objects.exists()
 
 
+def test_more_than_ten_thousand_officers_deployed_is_refused_next_to_the_field(
+    client_for, staff, activity_form_data, country
+):
+    rows = [{"country": str(country("RO").pk), "officers_deployed": "9223372036854775807"}]
+    response = client_for(staff).post(NEW, activity_form_data(countries=rows))
+    assert response.status_code == 200
+    errors = response.context["countries"].forms[0].errors["officers_deployed"]
+    assert any("At most 10,000 officers" in error for error in errors)
+    assert not JointActivity.objects.exists()
+
+
+def test_ten_thousand_officers_deployed_is_accepted(client_for, staff, activity_form_data, country):
+    rows = [{"country": str(country("RO").pk), "officers_deployed": "10000"}]
+    response = client_for(staff).post(NEW, activity_form_data(countries=rows))
+    assert response.status_code == 302
+    assert ActivityCountry.objects.get().officers_deployed == 10_000
+
+
 def _edit_data(activity, activity_form_data, **overrides) -> dict:
     data = activity_form_data(version=str(activity.version), **overrides)
     places = [{"id": str(p.pk), "city": p.city, "country": str(p.country_id)} for p in activity.places.all()]
@@ -297,6 +315,16 @@ def test_an_executable_attachment_is_refused_next_to_the_field(client_for, staff
     assert not activity.attachments.exists()
 
 
+def test_an_executable_named_pdf_is_refused_as_an_attachment(client_for, staff, make_activity, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    activity = make_activity()
+    upload = SimpleUploadedFile("minutes.pdf", b"MZ\x90\x00\x03\x00\x00\x00", content_type="application/pdf")
+    response = client_for(staff).post(f"{detail(activity)}attachments/", {"kind": "minutes", "file": upload})
+    assert response.status_code == 400
+    assert "not that of a PDF file" in response.content.decode()
+    assert not ActivityAttachment.objects.exists()
+
+
 def test_staff_add_a_spoc_to_the_directory(client_for, staff, viewer, country):
     from projects.models import Organisation
 
@@ -373,12 +401,36 @@ def test_the_filtered_list_is_exported_and_the_export_recorded(client_for, viewe
     assert client_for(outsider).get(f"{LIST}?export=csv").status_code == 404
 
 
+@pytest.mark.parametrize("query", ["type=zzz", "sort=password", "country=999999", "start=2026-05-01&end=2026-01-01"])
+def test_an_export_with_invalid_filters_is_refused_not_unfiltered(client_for, viewer, make_activity, query):
+    make_activity(type="joint_patrol")
+    make_activity(type="joint_operation")
+    response = client_for(viewer).get(f"{LIST}?{query}&export=csv")
+    assert response.status_code == 400
+    assert "Nothing was exported" in response.content.decode()
+    assert not AuditEvent.objects.filter(action="export").exists()
+
+
 def test_the_list_is_paginated(client_for, staff, make_activity):
     for _ in range(27):
         make_activity()
     client = client_for(staff)
     assert len(get_ok(client, LIST).context["page"]) == 25
     assert len(get_ok(client, f"{LIST}?page=2").context["page"]) == 2
+
+
+@pytest.mark.parametrize("number", ["0", "-1", "abc", ""])
+def test_an_invalid_page_number_gives_the_first_page(client_for, staff, make_activity, number):
+    for _ in range(30):
+        make_activity()
+    page = get_ok(client_for(staff), f"{LIST}?page={number}").context["page"]
+    assert page.number == 1
+
+
+def test_a_page_number_past_the_end_gives_the_last_page(client_for, staff, make_activity):
+    for _ in range(30):
+        make_activity()
+    assert get_ok(client_for(staff), f"{LIST}?page=99").context["page"].number == 2
 
 
 # --- query counts ---------------------------------------------------------------------------------------------
