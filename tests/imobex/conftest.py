@@ -19,6 +19,12 @@ def _member(django_user_model, imobex, username: str, role: str):
     return user
 
 
+@pytest.fixture(autouse=True)
+def media(settings, tmp_path):
+    """Road-map documents, uploaded or written by the demo seeder, go to a folder of the test."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
 @pytest.fixture
 def imobex_manager(django_user_model, imobex):
     return _member(django_user_model, imobex, "imobex-manager", Membership.Role.MANAGER)

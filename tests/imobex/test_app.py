@@ -9,10 +9,12 @@ from django.urls import reverse
 
 from imobex import demo
 from imobex.models import CountryCoverage, Finding, RoadMapVersion
+from projects.models import Deliverable
 from projects.queries import indicator_progress
 from projects.registry import registry
 from tests.utils import count_queries, get_ok
 
+State = CountryCoverage.State
 MODELS = [model for model in admin.site._registry if model._meta.app_label == "imobex"]
 
 
@@ -55,6 +57,27 @@ def test_the_seeded_records_feed_the_indicators(imobex, imobex_demo):
     values = {p.key: p.achieved for p in indicator_progress([imobex])[imobex.pk]}
     assert values["countries_covered"] == imobex_demo["countries covered"] > 0
     assert values["road_maps"] == 1
+
+
+def test_the_seeded_road_map_deliverable_is_approved_with_its_approved_version(imobex):
+    deliverable = Deliverable.objects.get(workstream__project=imobex, title__istartswith="road map")
+    Deliverable.objects.filter(pk=deliverable.pk).update(status="submitted", delivered_on=deliverable.due_date)
+    demo.seed(activities=120, rng=random.Random("imobex:test"), today=date(2023, 6, 1))
+    deliverable.refresh_from_db()
+    approved = RoadMapVersion.objects.get(road_map__project=imobex, status="approved")
+    assert (deliverable.status, deliverable.delivered_on) == ("approved", approved.approved_on)
+    assert deliverable.evidence.name == approved.document.name
+    assert not deliverable.is_overdue
+
+
+def test_seeded_coverage_dates_are_in_order_and_within_the_project(imobex):
+    demo.seed(activities=120, rng=random.Random("imobex:test"), today=date(2023, 6, 1))
+    rows = list(CountryCoverage.objects.filter(project=imobex).select_related("project"))
+    assert rows
+    for row in rows:
+        row.full_clean()  # raises on dates out of order or before the project started
+    validated = [row for row in rows if row.state == State.VALIDATED]
+    assert all(row.requested_on <= row.received_on <= row.validated_on for row in validated)
 
 
 def test_the_seeder_scales_with_bulk_inserts(imobex):

@@ -143,6 +143,81 @@ def test_a_date_in_the_future_is_refused(imobex, countries, imobex_staff):
     assert "state_date" in exc.value.message_dict
 
 
+def test_coverage_dates_before_the_project_started_are_refused(imobex, countries, imobex_staff):
+    with pytest.raises(ValidationError) as exc:
+        coverage_set_state(
+            user=imobex_staff, project=imobex, country=countries["RO"], state="requested", state_date=date(1990, 1, 1)
+        )
+    assert "before the project started" in exc.value.message_dict["state_date"][0]
+    assert not CountryCoverage.objects.exists()
+
+
+def test_information_cannot_be_received_before_it_was_requested(imobex, countries, imobex_staff):
+    requested = imobex.start_date + timedelta(days=30)
+    coverage_set_state(
+        user=imobex_staff, project=imobex, country=countries["RO"], state="requested", state_date=requested
+    )
+    with pytest.raises(ValidationError) as exc:
+        coverage_set_state(
+            user=imobex_staff,
+            project=imobex,
+            country=countries["RO"],
+            state="received",
+            source="interview",
+            state_date=requested - timedelta(days=1),
+        )
+    assert "state_date" in exc.value.message_dict
+    stored = CountryCoverage.objects.get()
+    assert (stored.state, stored.requested_on) == ("requested", requested)
+
+
+def test_information_cannot_be_validated_before_it_was_received(imobex, countries, imobex_staff, imobex_manager):
+    day = imobex.start_date + timedelta(days=30)
+    ro = countries["RO"]
+    coverage_set_state(user=imobex_staff, project=imobex, country=ro, state="requested", state_date=day)
+    coverage_set_state(
+        user=imobex_staff, project=imobex, country=ro, state="received", source="interview", state_date=day
+    )
+    with pytest.raises(ValidationError) as exc:
+        coverage_set_state(
+            user=imobex_manager, project=imobex, country=ro, state="validated", state_date=day - timedelta(days=1)
+        )
+    assert "state_date" in exc.value.message_dict
+    coverage = coverage_set_state(user=imobex_manager, project=imobex, country=ro, state="validated", state_date=day)
+    assert (coverage.requested_on, coverage.received_on, coverage.validated_on) == (day, day, day)
+
+
+def test_correcting_the_received_date_cannot_put_it_before_the_request(imobex, countries, imobex_staff):
+    day = imobex.start_date + timedelta(days=30)
+    ro = countries["RO"]
+    coverage_set_state(user=imobex_staff, project=imobex, country=ro, state="requested", state_date=day)
+    coverage_set_state(
+        user=imobex_staff, project=imobex, country=ro, state="received", source="interview", state_date=day
+    )
+    with pytest.raises(ValidationError) as exc:
+        coverage_set_state(
+            user=imobex_staff, project=imobex, country=ro, state="received", state_date=day - timedelta(days=5)
+        )
+    assert "cannot be received" in exc.value.message_dict["state_date"][0]
+
+
+def test_the_model_refuses_dates_out_of_order_for_the_admin_too(imobex, countries):
+    day = imobex.start_date + timedelta(days=30)
+    coverage = CountryCoverage(
+        project=imobex,
+        country=countries["RO"],
+        state=State.VALIDATED,
+        source="interview",
+        state_date=day,
+        requested_on=day + timedelta(days=2),
+        received_on=day + timedelta(days=1),
+        validated_on=day,
+    )
+    with pytest.raises(ValidationError) as exc:
+        coverage.full_clean()
+    assert "cannot be received" in exc.value.message_dict["state_date"][0]
+
+
 def test_a_country_outside_the_scope_is_refused(imobex, countries, imobex_staff):
     with pytest.raises(ValidationError) as exc:
         coverage_set_state(user=imobex_staff, project=imobex, country=countries["UA"], state="requested")
@@ -207,6 +282,30 @@ def test_receiving_without_a_source_is_answered_next_to_the_field(client_for, im
     assert response.status_code == 200
     assert "Say where the information came from" in response.content.decode()
     assert CountryCoverage.objects.get(country__code="FR").state == "requested"
+
+
+def test_the_page_answers_a_date_out_of_order_next_to_the_date(client_for, imobex, countries, imobex_staff):
+    day = imobex.start_date + timedelta(days=30)
+    coverage_set_state(user=imobex_staff, project=imobex, country=countries["FR"], state="requested", state_date=day)
+    response = client_for(imobex_staff).post(
+        "/projects/IMOBEX/coverage/FR/",
+        {"state": "received", "source": "interview", "state_date": (day - timedelta(days=3)).isoformat()},
+    )
+    assert response.status_code == 200
+    assert response.context["form"].errors["state_date"]
+    assert CountryCoverage.objects.get().state == "requested"
+
+
+def test_an_empty_date_does_not_move_a_country(client_for, imobex, imobex_staff):
+    response = client_for(imobex_staff).post("/projects/IMOBEX/coverage/RO/", {"state": "requested", "state_date": ""})
+    assert response.status_code == 200
+    assert "Give the date of this state" in response.content.decode()
+    assert not CountryCoverage.objects.exists()
+
+
+def test_the_edit_page_offers_todays_date(client_for, imobex, imobex_staff):
+    response = client_for(imobex_staff).get("/projects/IMOBEX/coverage/RO/")
+    assert f'value="{timezone.localdate().isoformat()}"' in response.content.decode()
 
 
 def test_the_tabs_are_only_on_imobex(client_for, admin_user, selec):

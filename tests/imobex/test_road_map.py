@@ -22,11 +22,6 @@ from projects.registry import registry
 from tests.utils import count_queries, get_ok
 
 
-@pytest.fixture(autouse=True)
-def media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
-
-
 def _pdf(name="road-map.pdf"):
     return SimpleUploadedFile(name, b"%PDF-1.4 road map", content_type="application/pdf")
 
@@ -163,6 +158,38 @@ def test_a_version_is_decided_once(imobex, imobex_staff, imobex_manager):
         roadmap_version_return(user=imobex_manager, version=version, note="Too late")
 
 
+def test_an_older_version_cannot_be_approved_after_a_newer_one(imobex, imobex_staff, imobex_manager):
+    road_map = road_map_for(imobex)
+    v3 = roadmap_version_submit(user=imobex_staff, road_map=road_map, document=_pdf())
+    v4 = roadmap_version_submit(user=imobex_staff, road_map=road_map, document=_pdf())
+    roadmap_version_approve(user=imobex_manager, version=v4)
+    with pytest.raises(ValidationError) as exc:
+        roadmap_version_approve(user=imobex_manager, version=v3)
+    assert "Version 1 cannot be approved: version 2 is newer" in exc.value.messages[0]
+    v3.refresh_from_db()
+    v4.refresh_from_db()
+    assert (v3.status, v4.status) == ("submitted", "approved")
+    deliverable = Deliverable.objects.get(pk=road_map.deliverable_id)
+    assert deliverable.evidence.name == v4.document.name
+
+
+def test_only_the_latest_submitted_version_can_be_approved(imobex, imobex_staff, imobex_manager):
+    road_map = road_map_for(imobex)
+    older = roadmap_version_submit(user=imobex_staff, road_map=road_map, document=_pdf())
+    roadmap_version_submit(user=imobex_staff, road_map=road_map, document=_pdf())
+    with pytest.raises(ValidationError):
+        roadmap_version_approve(user=imobex_manager, version=older)
+    assert not RoadMapVersion.objects.filter(status="approved").exists()
+
+
+def test_an_older_version_can_be_approved_when_the_newer_one_was_returned(imobex, imobex_staff, imobex_manager):
+    road_map = road_map_for(imobex)
+    older = roadmap_version_submit(user=imobex_staff, road_map=road_map, document=_pdf())
+    newer = roadmap_version_submit(user=imobex_staff, road_map=road_map, document=_pdf())
+    roadmap_version_return(user=imobex_manager, version=newer, note="Not this one")
+    assert roadmap_version_approve(user=imobex_manager, version=older).status == "approved"
+
+
 def test_road_maps_counts_by_the_approval_date(imobex, imobex_staff):
     road_map = RoadMap.objects.create(project=imobex, title="Road map")
     RoadMapVersion.objects.create(
@@ -207,6 +234,33 @@ def test_returning_without_a_note_is_explained(client_for, imobex_staff, imobex_
     assert version.status == "submitted"
 
 
+def test_the_page_explains_why_an_older_version_is_not_approved(client_for, imobex, imobex_staff, imobex_manager):
+    road_map = road_map_for(imobex)
+    older = roadmap_version_submit(user=imobex_staff, road_map=road_map, document=_pdf())
+    newer = roadmap_version_submit(user=imobex_staff, road_map=road_map, document=_pdf())
+    roadmap_version_approve(user=imobex_manager, version=newer)
+    response = client_for(imobex_manager).post(
+        f"/projects/IMOBEX/road-map/versions/{older.pk}/decide/", {"decision": "approve"}, follow=True
+    )
+    assert "Version 1 cannot be approved: version 2 is newer" in response.content.decode()
+    assert RoadMapVersion.objects.get(pk=newer.pk).status == "approved"
+
+
+def test_only_the_latest_submitted_version_offers_approve_on_the_page(client_for, imobex, imobex_staff, imobex_manager):
+    road_map = road_map_for(imobex)
+    older = roadmap_version_submit(user=imobex_staff, road_map=road_map, document=_pdf())
+    newer = roadmap_version_submit(user=imobex_staff, road_map=road_map, document=_pdf())
+    page = client_for(imobex_manager).get("/projects/IMOBEX/road-map/").content.decode()
+
+    def item(version):
+        start = page.index(f'data-version="{version.number}" data-status="submitted"')
+        return page[start : page.index("</li>", start)]
+
+    assert 'value="approve"' in item(newer)
+    assert 'value="approve"' not in item(older)
+    assert 'value="return"' in item(older)  # an older version can still be returned
+
+
 def test_a_road_map_that_is_not_a_document_is_refused(client_for, imobex_staff):
     response = client_for(imobex_staff).post(
         "/projects/IMOBEX/road-map/versions/add/", {"document": SimpleUploadedFile("run.sh", b"#!/bin/sh")}
@@ -214,6 +268,23 @@ def test_a_road_map_that_is_not_a_document_is_refused(client_for, imobex_staff):
     assert response.status_code == 200
     assert "File extension" in response.content.decode()
     assert not RoadMapVersion.objects.exists()
+
+
+def test_a_road_map_that_is_an_executable_named_pdf_is_refused(client_for, imobex_staff):
+    upload = SimpleUploadedFile("road-map.pdf", b"MZ\x90\x00\x03\x00\x00\x00", content_type="application/pdf")
+    response = client_for(imobex_staff).post(
+        "/projects/IMOBEX/road-map/versions/add/", {"document": upload, "notes": ""}
+    )
+    assert response.status_code == 200
+    assert "not that of a PDF file" in response.content.decode()
+    assert not RoadMapVersion.objects.exists()
+
+
+def test_the_service_refuses_a_road_map_whose_content_is_not_its_type(imobex, imobex_staff):
+    upload = SimpleUploadedFile("road-map.docx", b"%PDF-1.4 not a docx")
+    with pytest.raises(ValidationError) as exc:
+        roadmap_version_submit(user=imobex_staff, road_map=road_map_for(imobex), document=upload)
+    assert "document" in exc.value.message_dict
 
 
 def test_documents_are_downloaded_only_by_members(client_for, imobex_staff, imobex_viewer, staff, imobex):
