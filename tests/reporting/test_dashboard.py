@@ -12,6 +12,8 @@ from reporting.status import Status, project_status
 from tests.reporting.conftest import TODAY
 from tests.utils import count_queries, get_ok
 
+AFTER_THE_END = date(2026, 1, 15)  # REP ran from 2024-01-01 to 2025-12-31
+
 
 def at(day: date):
     """Fix the portal's clock (timezone.localdate) for a view."""
@@ -66,6 +68,37 @@ def test_the_same_project_is_on_track_early_at_risk_today_and_late_after_its_end
         queries.portfolio_extend(None, [known], [row], day)
         statuses.append(row["status"])
     assert statuses == [Status.ON_TRACK, Status.AT_RISK, Status.LATE]
+
+
+@pytest.mark.parametrize(
+    ("progress", "overdue"),
+    [(100, 0), (50, 0), (50, 3), (None, 2)],  # met its targets, fell short, left items open, measured nothing
+)
+def test_a_closed_project_is_closed_whatever_its_numbers(progress, overdue):
+    assert project_status(elapsed=100, progress=progress, overdue=overdue, ended=True, closed=True) == Status.CLOSED
+
+
+def test_a_project_past_its_end_but_not_closed_is_still_late_when_short_of_its_targets():
+    assert project_status(elapsed=100, progress=50, overdue=0, ended=True, closed=False) == Status.LATE
+
+
+def test_the_portfolio_and_the_dashboard_show_a_closed_project_as_closed_not_late(client_for, manager, known):
+    client = client_for(manager)
+    with at(AFTER_THE_END):  # ended at 50 % of its targets with D4 overdue: late while it is not closed
+        page = get_ok(client, "/").content.decode()
+    badge = page[page.index('data-testid="status-REP"') :]
+    assert badge[badge.index(">") + 1 : badge.index("</span>")] == "Late"
+    Project.objects.filter(pk=known.pk).update(status=Project.Status.CLOSED)
+    with at(AFTER_THE_END):
+        page = get_ok(client, "/").content.decode()
+        dashboard = get_ok(client, "/projects/REP/dashboard/").content.decode()
+    badge = page[page.index('data-testid="status-REP"') :]
+    assert badge[badge.index(">") + 1 : badge.index("</span>")] == "Closed"
+    assert "text-bg-secondary" in page[page.rindex("<span", 0, page.index('data-testid="status-REP"')) :][:200]
+    status = dashboard[dashboard.index('data-testid="dashboard-status"') :]
+    assert status[status.index(">") + 1 : status.index("</span>")] == "Closed"
+    known.refresh_from_db()
+    assert queries.project_dashboard(known, today=AFTER_THE_END)["status"] == Status.CLOSED
 
 
 # --- the project dashboard --------------------------------------------------------------------------------------------

@@ -1,18 +1,21 @@
 import csv
 import io
 import time
-from datetime import date
+from datetime import UTC, date, datetime
+from unittest import mock
 
 import pytest
 from django.urls import reverse
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
-from projects.models import BackgroundJob
-from reporting import reports
+from projects.models import BackgroundJob, Profile
+from reporting import reports, services
 from reporting.models import ReportingPeriod
 from reporting.services import report_narrative_save
 from tests.utils import get_ok
+
+NOW = datetime(2026, 11, 28, 11, 41, tzinfo=UTC)  # 13:41 in Bucharest (EET, UTC+2)
 
 
 @pytest.fixture
@@ -63,6 +66,28 @@ def test_the_pdf_report_has_the_indicators_and_the_narrative(period):
     text = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
     assert "Deliverables handed over" in text and "Milestones reached" in text
     assert "Reporting test project" in text and "On course." in text
+
+
+def _pdf_text(content: bytes) -> str:
+    return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(content)).pages)
+
+
+def test_the_pdf_report_says_when_it_was_generated_in_the_readers_time_zone(known):
+    period = known.reporting_periods.get()
+    with mock.patch("django.utils.timezone.now", return_value=NOW):
+        text = _pdf_text(reports.render_pdf(reports.period_report_data(period), time_zone="Europe/Bucharest"))
+    assert "28 Nov 2026 13:41" in text and "11:41" not in text
+
+
+def test_a_report_job_keeps_the_time_zone_of_the_user_who_asked_for_it(manager, known):
+    Profile.objects.update_or_create(user=manager, defaults={"time_zone": "Asia/Tokyo"})
+    period = known.reporting_periods.get()
+    job = services.report_generate(user=manager, period=period, fmt="pdf")
+    assert job.params["time_zone"] == "Asia/Tokyo"
+    progress = mock.Mock()
+    with mock.patch("django.utils.timezone.now", return_value=NOW):
+        result = reports.progress_report_job(job, progress)
+    assert "28 Nov 2026 20:41" in _pdf_text(result.content)  # Tokyo is UTC+9
 
 
 def _wait_until_finished(job, seconds=60):
@@ -130,3 +155,23 @@ def test_a_period_cannot_end_before_it_starts_nor_be_due_before_its_end(known):
         ReportingPeriod(project=known, start=date(2024, 5, 1), end=date(2024, 4, 1), due_date=date(2024, 6, 1)).clean()
     with pytest.raises(ValidationError):
         ReportingPeriod(project=known, start=date(2024, 1, 1), end=date(2024, 4, 1), due_date=date(2024, 3, 1)).clean()
+
+
+def test_a_reporting_period_is_named_with_a_separator_and_dates_as_the_pages_write_them(known):
+    period = ReportingPeriod(
+        project=known,
+        title="Interim report 7",
+        start=date(2025, 1, 1),
+        end=date(2025, 6, 30),
+        due_date=date(2025, 7, 31),
+    )
+    assert str(period) == "Interim report 7 · 1 Jan – 30 Jun 2025"
+    period.title, period.kind, period.start = "", ReportingPeriod.Kind.FINAL, date(2024, 12, 1)
+    assert str(period) == "Final report · 1 Dec 2024 – 30 Jun 2025"
+
+
+def test_the_report_list_and_the_dashboard_filter_name_periods_the_same_way(client_for, manager, known):
+    client = client_for(manager)
+    name = "Interim report 1 · 1 Mar – 30 Jun 2024"
+    assert name in get_ok(client, "/projects/REP/reports/").content.decode()
+    assert name in get_ok(client, "/projects/REP/dashboard/").content.decode()
