@@ -5,6 +5,8 @@ XLSX is written in write-only mode to a temporary file. Every export is recorded
 
     columns = [Column(_("Title"), "title"), Column(_("Country"), lambda a: a.lead_country.name)]
     return export_response(request, queryset, columns, fmt="csv", basename="activities", project=project)
+
+A view exports a list through `projects.viewkit.export_list`, which refuses the export when the filters are invalid.
 """
 
 from __future__ import annotations
