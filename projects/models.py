@@ -268,6 +268,9 @@ class Milestone(models.Model):
         REACHED = "reached", _("Reached")
         MISSED = "missed", _("Missed")
 
+    # The colour of each status on a badge (`{% status_badge %}`, projects/templatetags/badges.py).
+    BADGE_COLOURS = {"status": {Status.PENDING: "secondary", Status.REACHED: "success", Status.MISSED: "danger"}}
+
     workstream = models.ForeignKey(
         Workstream, on_delete=models.CASCADE, related_name="milestones", verbose_name=_("workstream")
     )
@@ -316,6 +319,7 @@ class Deliverable(models.Model):
         APPROVED = "approved", _("Approved")
 
     DONE_STATUSES = (Status.APPROVED,)
+    BADGE_COLOURS = {"status": {Status.SUBMITTED: "info", Status.APPROVED: "success"}}  # the others grey
 
     workstream = models.ForeignKey(
         Workstream, on_delete=models.CASCADE, related_name="deliverables", verbose_name=_("workstream")
@@ -349,6 +353,10 @@ class Deliverable(models.Model):
     def is_done(self) -> bool:
         return self.status in self.DONE_STATUSES
 
+    def is_approval_change(self, status: str) -> bool:
+        """Whether moving to `status` approves the deliverable or withdraws its approval: a manager's call."""
+        return self.Status.APPROVED in (status, self.status) and status != self.status
+
     def overdue_on(self, today: date) -> bool:
         return not self.is_done and self.due_date < today
 
@@ -365,6 +373,8 @@ class Task(models.Model):
         IN_PROGRESS = "in_progress", _("In progress")
         BLOCKED = "blocked", _("Blocked")
         DONE = "done", _("Done")
+
+    BADGE_COLOURS = {"status": {Status.BLOCKED: "warning", Status.DONE: "success"}}  # the others grey
 
     workstream = models.ForeignKey(
         Workstream, on_delete=models.CASCADE, related_name="tasks", verbose_name=_("workstream")
@@ -658,6 +668,8 @@ class BackgroundJob(models.Model):
         SUCCEEDED = "succeeded", _("Done")
         FAILED = "failed", _("Failed")
 
+    BADGE_COLOURS = {"status": {Status.SUCCEEDED: "success", Status.FAILED: "danger"}}  # the others grey
+
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     kind = models.CharField(_("kind"), max_length=60)
     title = models.CharField(_("title"), max_length=200)
@@ -693,3 +705,8 @@ class BackgroundJob(models.Model):
     @property
     def is_finished(self) -> bool:
         return self.status in (self.Status.SUCCEEDED, self.Status.FAILED)
+
+    @property
+    def has_result(self) -> bool:
+        """Whether there is a file to download: the job succeeded and wrote one."""
+        return self.status == self.Status.SUCCEEDED and bool(self.result)

@@ -7,7 +7,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import ValidationError
 from django.db import connection
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.templatetags.static import static
 from django.utils import timezone
@@ -20,11 +20,12 @@ from selec_portal.celery import app as celery_app
 
 from . import queries, services
 from .access import Action
-from .exports import Column, export_response
+from .exports import Column
 from .forms import DeliverableStatusForm, MilestoneStatusForm, ProfileForm, TaskForm
 from .middleware import SESSION_TIME_ZONE_KEY
-from .models import AuditEvent, BackgroundJob, Deliverable, Milestone, Profile, Task, Workstream
-from .services import audit_log, profile_update
+from .models import BackgroundJob, Deliverable, Milestone, Profile, Task, Workstream
+from .services import profile_update
+from .viewkit import add_service_errors, download, export_list
 
 # Other apps add to the portfolio without the core importing them: each function appended here in their
 # AppConfig.ready() gets (request, projects, rows, today), may add keys to the rows, and returns extra context
@@ -58,13 +59,12 @@ def job_detail(request: HttpRequest, code: str, pk) -> HttpResponse:
     return render(request, template, {"project": project, "job": job})
 
 
-def job_download(request: HttpRequest, code: str, pk) -> FileResponse:
+def job_download(request: HttpRequest, code: str, pk) -> HttpResponse:
     project = queries.project_for_user(request.user, code)
     job = get_object_or_404(BackgroundJob.objects.filter(project=project), pk=pk)
-    if job.status != BackgroundJob.Status.SUCCEEDED or not job.result:
+    if not job.has_result:
         raise Http404(_("This job has no result to download."))
-    audit_log(user=request.user, action=AuditEvent.Action.EXPORT, obj=job, project=project)
-    return FileResponse(job.result.open("rb"), as_attachment=True, filename=job.result.name.rsplit("/", 1)[-1])
+    return download(request, job.result, obj=job, project=project)
 
 
 def account_settings(request: HttpRequest) -> HttpResponse:
@@ -149,7 +149,7 @@ def task_export(request: HttpRequest, code: str, number: int, fmt: str) -> HttpR
     """The workstream's tasks as CSV or XLSX, as the workstream page lists them (the page has no filters)."""
     project = queries.project_for_user(request.user, code)
     data = queries.workstream_page_data(project, number, today=timezone.localdate())
-    return export_response(
+    return export_list(
         request,
         data["tasks"],
         TASK_COLUMNS,
@@ -164,7 +164,7 @@ def _save(form, request: HttpRequest, success: str, write):
     try:
         obj = write(**form.cleaned_data)
     except ValidationError as exc:
-        form.add_error(None, exc)
+        add_service_errors(form, exc)
         return None
     messages.success(request, success)
     return obj
@@ -239,12 +239,8 @@ def deliverable_status(request: HttpRequest, code: str, pk: int) -> HttpResponse
     return render(request, "projects/workstream_form.html", context | {"heading": deliverable.title})
 
 
-def deliverable_evidence(request: HttpRequest, code: str, pk: int) -> FileResponse:
+def deliverable_evidence(request: HttpRequest, code: str, pk: int) -> HttpResponse:
     """The evidence file of a deliverable, for members of its project only (there is no public address)."""
     project = queries.project_for_user(request.user, code)
     deliverable = get_object_or_404(Deliverable.objects.filter(workstream__project=project), pk=pk)
-    if not deliverable.evidence or not deliverable.evidence.storage.exists(deliverable.evidence.name):
-        raise Http404(_("This deliverable has no evidence file."))
-    audit_log(user=request.user, action=AuditEvent.Action.VIEW, obj=deliverable, project=project)
-    filename = deliverable.evidence.name.rsplit("/", 1)[-1]
-    return FileResponse(deliverable.evidence.open("rb"), as_attachment=True, filename=filename)
+    return download(request, deliverable.evidence, obj=deliverable, project=project)
