@@ -69,8 +69,7 @@ def event_detail_data(event: Event) -> dict:
     return {"sessions": sessions, "best_practices": practices}
 
 
-# The kinds of events at which joint activities are discussed (`operations.JointActivity.discussed_at`).
-DISCUSSION_KINDS = (Event.Kind.WORKSHOP, Event.Kind.MEETING)
+DISCUSSION_KINDS = Event.DISCUSSION_KINDS  # defined on the model: `Event.accepts_discussions`
 
 
 def prefetch_discussed_activities(project: Project, event: Event) -> None:
