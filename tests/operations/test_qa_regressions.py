@@ -158,7 +158,7 @@ def test_a_page_number_past_the_end_gives_the_last_page(client_for, staff, make_
 def test_an_export_with_invalid_filters_is_refused_not_unfiltered(client_for, viewer, make_activity, query):
     make_activity(type="joint_patrol")
     make_activity(type="joint_operation")
-    response = client_for(viewer).get(f"{LIST}?{query}&export=csv")
+    response = client_for(viewer).get(f"{LIST}export.csv?{query}")
     assert response.status_code == 400
     assert "Nothing was exported" in response.content.decode()
     assert not AuditEvent.objects.filter(action="export").exists()
