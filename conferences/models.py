@@ -16,6 +16,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Exists, F, OuterRef, Q
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
@@ -31,6 +32,10 @@ class EventQuerySet(ProjectScopedQuerySet):
         """Events that took place (only these count toward the indicators), ended on or before `until`."""
         qs = self.filter(status=Event.Status.HELD)
         return qs if until is None else qs.filter(end_date__lte=until)
+
+    def accepting_discussions(self) -> EventQuerySet:
+        """The events at which joint activities can be discussed (the SQL twin of `Event.accepts_discussions`)."""
+        return self.filter(kind__in=Event.DISCUSSION_KINDS)
 
 
 class Event(models.Model):
@@ -56,6 +61,16 @@ class Event(models.Model):
         Status.HELD: (),
         Status.CANCELLED: (Status.PLANNED,),
     }
+    BADGE_COLOURS = {
+        "status": {
+            Status.PLANNED: "secondary",
+            Status.OPEN: "primary",
+            Status.HELD: "success",
+            Status.CANCELLED: "danger",
+        }
+    }
+    # The kinds of events at which a joint activity may be discussed (`operations.JointActivity.discussed_at`).
+    DISCUSSION_KINDS = (Kind.WORKSHOP, Kind.MEETING)
 
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="events", verbose_name=_("project"))
     kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices)
@@ -157,6 +172,29 @@ class Event(models.Model):
 
     def allowed_transitions(self) -> list[tuple[str, str]]:
         return [(value, self.Status(value).label) for value in self.TRANSITIONS[self.status]]
+
+    @property
+    def is_held(self) -> bool:
+        """The event took place: it counts toward the indicators, and its attendees may answer the survey."""
+        return self.status == self.Status.HELD
+
+    @property
+    def accepts_discussions(self) -> bool:
+        """Whether joint activities can be discussed at it (a workshop or a meeting)."""
+        return self.kind in self.DISCUSSION_KINDS
+
+    def check_in_refusal(self, day: date, today: date | None = None) -> str:
+        """Why nobody can be checked in (or marked a no-show) on this day of the event today; "" when they can.
+
+        The attendance services refuse with this message, the check-in page shows it instead of its buttons."""
+        today = today or timezone.localdate()
+        if self.status == self.Status.CANCELLED:
+            return str(_("This event was cancelled."))
+        if not (self.start_date <= day <= self.end_date):
+            return _("%(day)s is not a day of this event.") % {"day": date_format(day)}
+        if day > today:
+            return _("People can be checked in from the day itself (%(day)s).") % {"day": date_format(day)}
+        return ""
 
 
 class Session(models.Model):

@@ -62,10 +62,6 @@ def event_detail_data(event: Event) -> dict:
     return {"sessions": sessions, "best_practices": practices}
 
 
-# The kinds of events at which joint activities are discussed (`operations.JointActivity.discussed_at`).
-DISCUSSION_KINDS = (Event.Kind.WORKSHOP, Event.Kind.MEETING)
-
-
 def registrations_of_event(event: Event) -> QuerySet[Registration]:
     """The participants list: person, organisation, country, whether they attended and answered the survey."""
     return (

@@ -242,14 +242,9 @@ def participants_import(
 
 
 def _check_attendance_day(event: Event, day: date, today: date) -> None:
-    if event.status == Event.Status.CANCELLED:
-        raise ValidationError({"day": _("This event was cancelled.")})
-    if not (event.start_date <= day <= event.end_date):
-        raise ValidationError({"day": _("%(day)s is not a day of this event.") % {"day": date_format(day)}})
-    if day > today:
-        raise ValidationError(
-            {"day": _("People can be checked in from the day itself (%(day)s).") % {"day": date_format(day)}}
-        )
+    refusal = event.check_in_refusal(day, today)
+    if refusal:
+        raise ValidationError({"day": refusal})
 
 
 @transaction.atomic
@@ -317,7 +312,7 @@ def feedback_refusal(registration: Registration) -> str:
 
     A person marked a no-show on every day they were recorded, or never checked in, did not attend.
     """
-    if registration.event.status != Event.Status.HELD:
+    if not registration.event.is_held:
         return _("The survey opens once the event has been held.")
     if not Attendance.objects.filter(registration=registration, present=True).exists():
         return _(
@@ -356,7 +351,7 @@ def feedback_remind(*, user, event: Event) -> int:
     """
     from .queries import feedback_missing
 
-    if event.status != Event.Status.HELD:
+    if not event.is_held:
         raise ValidationError(_("Reminders can be sent once the event has been held."))
     pending = [r for r in feedback_missing(event) if r.person.email]
     messages = [

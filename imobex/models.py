@@ -416,6 +416,15 @@ class RoadMapVersion(models.Model):
     project_path = "road_map__project"
     objects = ProjectScopedQuerySet.as_manager()
 
+    BADGE_COLOURS = {
+        "status": {
+            Status.SUBMITTED: "secondary",
+            Status.APPROVED: "success",
+            Status.RETURNED: "warning",
+            Status.SUPERSEDED: "secondary",
+        }
+    }
+
     class Meta:
         ordering = ["road_map", "-number"]
         verbose_name = _("road-map version")
@@ -424,3 +433,8 @@ class RoadMapVersion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.road_map} v{self.number}"
+
+    @property
+    def awaits_decision(self) -> bool:
+        """Submitted for approval: a manager may approve it (if it is the latest in play) or return it."""
+        return self.status == self.Status.SUBMITTED

@@ -326,7 +326,7 @@ def _decidable(user, version: RoadMapVersion) -> Project:
     project = version.road_map.project
     if not _allows(user, project, Action.VALIDATE):
         raise PermissionDenied(_("Only a manager of the project may approve or return a road map."))
-    if version.status != RoadMapVersion.Status.SUBMITTED:
+    if not version.awaits_decision:
         raise ValidationError(_("Only a version submitted for approval can be approved or returned."))
     return project
 

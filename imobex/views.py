@@ -5,18 +5,17 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from projects.access import Action
-from projects.exports import Column, export_response
-from projects.models import AuditEvent, Project
+from projects.exports import Column
 from projects.pagination import page_of
 from projects.queries import project_for_user
-from projects.services import audit_log
+from projects.viewkit import add_service_errors, download, export_list
 
 from . import queries, services
 from .filters import FindingFilter
@@ -32,23 +31,6 @@ from .forms import (
 from .models import IMOBEX_PROJECTS, Barrier, CountryCoverage, Finding, Intervention, RoadMapVersion, scope_countries
 
 
-def _project(request: HttpRequest, code: str, action: Action = Action.VIEW) -> Project:
-    """The project, through the core's access rule; these pages exist only for IMOBEX."""
-    project = project_for_user(request.user, code, action)
-    if project.code not in IMOBEX_PROJECTS:
-        raise Http404
-    return project
-
-
-def _form_errors(form, exc: ValidationError) -> None:
-    """A rule enforced by a service, shown next to its field (or above the form)."""
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc)
-
-
 def _form_page(request, project, tab: str, form, heading: str, back: str, **extra) -> HttpResponse:
     context = {"project": project, "project_tab": tab, "form": form, "heading": heading, "back": back, **extra}
     return render(request, "imobex/form.html", context)
@@ -58,7 +40,7 @@ def _form_page(request, project, tab: str, form, heading: str, back: str, **extr
 
 
 def coverage_board(request: HttpRequest, code: str) -> HttpResponse:
-    project = _project(request, code)
+    project = project_for_user(request.user, code, among=IMOBEX_PROJECTS)
     context = {
         "project": project,
         "project_tab": "coverage",
@@ -91,8 +73,8 @@ COVERAGE_COLUMNS = [
 
 def coverage_export(request: HttpRequest, code: str, fmt: str) -> HttpResponse:
     """The coverage board as CSV or XLSX, one row per country of the scope (the board has no filters)."""
-    project = _project(request, code)
-    return export_response(
+    project = project_for_user(request.user, code, among=IMOBEX_PROJECTS)
+    return export_list(
         request,
         queries.coverage_board(project).tiles,
         COVERAGE_COLUMNS,
@@ -103,7 +85,7 @@ def coverage_export(request: HttpRequest, code: str, fmt: str) -> HttpResponse:
 
 
 def coverage_edit(request: HttpRequest, code: str, country: str) -> HttpResponse:
-    project = _project(request, code, Action.EDIT)
+    project = project_for_user(request.user, code, Action.EDIT, among=IMOBEX_PROJECTS)
     country_obj = get_object_or_404(scope_countries(), code=country)
     coverage = CountryCoverage.objects.filter(project=project, country=country_obj).select_related("responsible")
     coverage = coverage.first() or CountryCoverage(project=project, country=country_obj)
@@ -119,7 +101,7 @@ def coverage_edit(request: HttpRequest, code: str, country: str) -> HttpResponse
         try:
             services.coverage_set_state(user=request.user, project=project, country=country_obj, **form.cleaned_data)
         except ValidationError as exc:
-            _form_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, _("%(country)s: saved.") % {"country": country_obj.name})
             return redirect("imobex:coverage-board", code=project.code)
@@ -129,7 +111,7 @@ def coverage_edit(request: HttpRequest, code: str, country: str) -> HttpResponse
 
 
 def coverage_import(request: HttpRequest, code: str) -> HttpResponse:
-    project = _project(request, code, Action.VALIDATE)
+    project = project_for_user(request.user, code, Action.VALIDATE, among=IMOBEX_PROJECTS)
     form = CoverageImportForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -147,7 +129,7 @@ def coverage_import(request: HttpRequest, code: str) -> HttpResponse:
 
 
 def finding_list(request: HttpRequest, code: str) -> HttpResponse:
-    project = _project(request, code)
+    project = project_for_user(request.user, code, among=IMOBEX_PROJECTS)
     filterset = FindingFilter(request.GET or None, queryset=queries.findings(project))
     page = page_of(filterset.qs, request.GET.get("page"), 50)
     query = request.GET.copy()
@@ -182,29 +164,24 @@ FINDING_COLUMNS = [
 
 
 def finding_export(request: HttpRequest, code: str, fmt: str) -> HttpResponse:
-    """The findings as CSV or XLSX, with the list's current filters; invalid filters export nothing (the list would
-    ignore them, and the file would hold more than was asked for)."""
-    project = _project(request, code)
+    """The findings as CSV or XLSX, with the list's current filters (refused when a filter is invalid)."""
+    project = project_for_user(request.user, code, among=IMOBEX_PROJECTS)
     filterset = FindingFilter(request.GET or None, queryset=queries.findings(project))
-    findings = filterset.qs
-    if filterset.is_bound and filterset.form.errors:
-        messages.error(request, _("Nothing was exported: correct the filters shown below, then export again."))
-        query = request.GET.urlencode()
-        return redirect(reverse("imobex:finding-list", kwargs={"code": project.code}) + (f"?{query}" if query else ""))
-    return export_response(
-        request, findings, FINDING_COLUMNS, fmt=fmt, basename=f"{project.code.lower()}-findings", project=project
+    basename = f"{project.code.lower()}-findings"
+    return export_list(
+        request, filterset.qs, FINDING_COLUMNS, fmt=fmt, basename=basename, project=project, filters=filterset.form
     )
 
 
 def finding_edit(request: HttpRequest, code: str, pk: int | None = None) -> HttpResponse:
-    project = _project(request, code, Action.EDIT)
+    project = project_for_user(request.user, code, Action.EDIT, among=IMOBEX_PROJECTS)
     finding = get_object_or_404(Finding.objects.filter(project=project), pk=pk) if pk else None
     form = FindingForm(request.POST or None, instance=finding)
     if request.method == "POST" and form.is_valid():
         try:
             services.finding_save(user=request.user, project=project, finding=finding, **form.cleaned_data)
         except ValidationError as exc:
-            _form_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, _("The finding was saved."))
             return redirect("imobex:finding-list", code=project.code)
@@ -218,7 +195,7 @@ def finding_edit(request: HttpRequest, code: str, pk: int | None = None) -> Http
 
 
 def road_map(request: HttpRequest, code: str) -> HttpResponse:
-    project = _project(request, code)
+    project = project_for_user(request.user, code, among=IMOBEX_PROJECTS)
     context = queries.road_map_page_data(project)
     context.update(
         project=project,
@@ -230,14 +207,14 @@ def road_map(request: HttpRequest, code: str) -> HttpResponse:
 
 
 def barrier_edit(request: HttpRequest, code: str, pk: int | None = None) -> HttpResponse:
-    project = _project(request, code, Action.EDIT)
+    project = project_for_user(request.user, code, Action.EDIT, among=IMOBEX_PROJECTS)
     barrier = get_object_or_404(Barrier.objects.filter(project=project), pk=pk) if pk else None
     form = BarrierForm(request.POST or None, instance=barrier)
     if request.method == "POST" and form.is_valid():
         try:
             services.barrier_save(user=request.user, project=project, barrier=barrier, **form.cleaned_data)
         except ValidationError as exc:
-            _form_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, _("The barrier was saved."))
             return redirect("imobex:road-map", code=project.code)
@@ -248,7 +225,7 @@ def barrier_edit(request: HttpRequest, code: str, pk: int | None = None) -> Http
 
 
 def intervention_edit(request: HttpRequest, code: str, barrier: int | None = None, pk: int | None = None):
-    project = _project(request, code, Action.EDIT)
+    project = project_for_user(request.user, code, Action.EDIT, among=IMOBEX_PROJECTS)
     if pk:
         scoped = Intervention.objects.filter(barrier__project=project).select_related("barrier__project")
         intervention = get_object_or_404(scoped, pk=pk)
@@ -263,7 +240,7 @@ def intervention_edit(request: HttpRequest, code: str, barrier: int | None = Non
                 user=request.user, barrier=barrier_obj, intervention=intervention, **form.cleaned_data
             )
         except ValidationError as exc:
-            _form_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, _("The intervention was saved."))
             return redirect("imobex:road-map", code=project.code)
@@ -274,14 +251,14 @@ def intervention_edit(request: HttpRequest, code: str, barrier: int | None = Non
 
 
 def roadmap_version_add(request: HttpRequest, code: str) -> HttpResponse:
-    project = _project(request, code, Action.EDIT)
+    project = project_for_user(request.user, code, Action.EDIT, among=IMOBEX_PROJECTS)
     form = RoadMapVersionForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         road_map = services.road_map_for(project)
         try:
             services.roadmap_version_submit(user=request.user, road_map=road_map, **form.cleaned_data)
         except ValidationError as exc:
-            _form_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, _("The new version was submitted for approval."))
             return redirect("imobex:road-map", code=project.code)
@@ -291,7 +268,7 @@ def roadmap_version_add(request: HttpRequest, code: str) -> HttpResponse:
 
 @require_POST
 def roadmap_version_decide(request: HttpRequest, code: str, pk: int) -> HttpResponse:
-    project = _project(request, code, Action.VALIDATE)
+    project = project_for_user(request.user, code, Action.VALIDATE, among=IMOBEX_PROJECTS)
     scoped = RoadMapVersion.objects.filter(road_map__project=project).select_related("road_map__project")
     version = get_object_or_404(scoped, pk=pk)
     form = RoadMapDecisionForm(request.POST)
@@ -311,12 +288,8 @@ def roadmap_version_decide(request: HttpRequest, code: str, pk: int) -> HttpResp
     return redirect("imobex:road-map", code=project.code)
 
 
-def roadmap_version_download(request: HttpRequest, code: str, pk: int) -> FileResponse:
+def roadmap_version_download(request: HttpRequest, code: str, pk: int) -> HttpResponse:
     """A road-map document, for members of the project only (there is no public address)."""
-    project = _project(request, code)
+    project = project_for_user(request.user, code, among=IMOBEX_PROJECTS)
     version = get_object_or_404(RoadMapVersion.objects.filter(road_map__project=project), pk=pk)
-    if not version.document or not version.document.storage.exists(version.document.name):
-        raise Http404(_("The document of this version is missing."))
-    audit_log(user=request.user, action=AuditEvent.Action.VIEW, obj=version, project=project)
-    filename = version.document.name.rsplit("/", 1)[-1]
-    return FileResponse(version.document.open("rb"), as_attachment=True, filename=filename)
+    return download(request, version.document, obj=version, project=project)

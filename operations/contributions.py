@@ -6,7 +6,6 @@ from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
 
 from conferences.models import Event
-from conferences.queries import DISCUSSION_KINDS
 from projects.access import Action
 from projects.registry import (
     Breakdown,
@@ -67,7 +66,7 @@ def _activities_in_period(project, since, until) -> dict | None:
 
 def _discussed_activities(project, event) -> dict | None:
     """The joint activities discussed at a workshop or meeting, as the user may see them (one query)."""
-    if event.kind not in DISCUSSION_KINDS:
+    if not event.accepts_discussions:
         return None
     activities = JointActivity.objects.in_project(project).filter(discussed_at=event).order_by("start_date", "pk")
     return {"activities": list(activities)}

@@ -12,11 +12,9 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from conferences.models import Event
-from projects.access import Action
 from projects.models import Country, Organisation
 
 from .models import (
-    DISCUSSION_EVENT_KINDS,
     ActivityAttachment,
     ActivityCountry,
     ActivityPlace,
@@ -24,6 +22,7 @@ from .models import (
     Evaluation,
     JointActivity,
     OfficerRole,
+    may_see_sensitive,
 )
 from .queries import related_candidates
 from .services import OfficerEntry
@@ -157,7 +156,7 @@ class ActivityForm(forms.ModelForm):
             del self.fields["version"]
             self.fields["status"].initial = ActivityStatus.PLANNED
         self._discussion_choices(project)
-        if not project.allows(Action.MANAGE):
+        if not may_see_sensitive(getattr(project, "user_role", None)):
             del self.fields["is_sensitive"]  # only those who may see a sensitive activity may mark one
         related = self.fields["related_activity"]
         related.queryset = related_candidates(project, exclude_pk=self.instance.pk)
@@ -200,7 +199,7 @@ class ActivityForm(forms.ModelForm):
         chosen against the same events (one more query, on a save only).
         """
         field = self.fields["discussed_at"]
-        events = Event.objects.filter(project=project, kind__in=DISCUSSION_EVENT_KINDS).order_by("start_date", "pk")
+        events = Event.objects.filter(project=project).accepting_discussions().order_by("start_date", "pk")
         field.queryset = events
         rows = events.values_list("pk", "title", "start_date")
         if self.instance.pk:

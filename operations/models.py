@@ -26,58 +26,19 @@ from projects.access import Action, role_allows
 from projects.models import Country, Organisation, Person, Project, ProjectScopedQuerySet
 from projects.validators import validate_file_content
 
+from .choices import (
+    DONE_STATUSES,
+    STATUS_TRANSITIONS,
+    ActivityStatus,
+    ActivityType,
+    MeetingPurpose,
+    OfficerRole,
+    ValidationState,
+)
+
 # The projects whose pages show joint activities.
 OPERATIONS_PROJECTS = ("ATHENA2",)
 
-# The kinds of events (`conferences.Event.Kind`) at which an activity may be "discussed".
-DISCUSSION_EVENT_KINDS = ("workshop", "meeting")
-
-
-class ActivityType(models.TextChoices):
-    CROSS_BORDER_OBSERVATION = "cross_border_observation", _("Cross-border observation")
-    JOINT_OPERATION = "joint_operation", _("Joint operation")
-    JOINT_INVESTIGATION = "joint_investigation", _("Joint investigation")
-    JOINT_PATROL = "joint_patrol", _("Joint patrol")
-    BILATERAL_MEETING = "bilateral_meeting", _("Bilateral meeting")
-
-
-class ActivityStatus(models.TextChoices):
-    PLANNED = "planned", _("Planned")
-    ONGOING = "ongoing", _("Ongoing")
-    COMPLETED = "completed", _("Completed")
-    EVALUATED = "evaluated", _("Evaluated")
-
-
-class ValidationState(models.TextChoices):
-    DRAFT = "draft", _("Draft")
-    SUBMITTED = "submitted", _("Submitted")
-    VALIDATED = "validated", _("Validated")
-    RETURNED = "returned", _("Returned")
-
-
-class MeetingPurpose(models.TextChoices):
-    PLAN = "plan", _("Planning")
-    COORDINATE = "coordinate", _("Coordinating")
-    EVALUATE = "evaluate", _("Evaluating")
-
-
-class OfficerRole(models.TextChoices):
-    SPOC = "spoc", _("SPOC")
-    FIELD_OFFICER = "field_officer", _("Field officer")
-    TEAM_LEADER = "team_leader", _("Team leader")
-    LIAISON_OFFICER = "liaison_officer", _("Liaison officer")
-    ANALYST = "analyst", _("Analyst")
-    COORDINATOR = "coordinator", _("Coordinator")
-    OTHER = "other", _("Other")
-
-
-# The life of an activity: each status may move only to the next one.
-STATUS_TRANSITIONS: dict[str, str] = {
-    ActivityStatus.PLANNED: ActivityStatus.ONGOING,
-    ActivityStatus.ONGOING: ActivityStatus.COMPLETED,
-    ActivityStatus.COMPLETED: ActivityStatus.EVALUATED,
-}
-DONE_STATUSES = (ActivityStatus.COMPLETED, ActivityStatus.EVALUATED)
 
 # Realistic bounds: no country deploys more officers to one activity, and a manager's comment is a few paragraphs.
 OFFICERS_DEPLOYED_MAX = 10_000
@@ -112,7 +73,12 @@ class JointActivityQuerySet(ProjectScopedQuerySet):
     def counted(self) -> JointActivityQuerySet:
         """The activities that count toward the targets: validated and completed or evaluated (the SQL twin of
         `JointActivity.counts_toward_targets`)."""
-        return self.filter(validation_state=ValidationState.VALIDATED, status__in=DONE_STATUSES)
+        return self.filter(counted_condition())
+
+
+def counted_condition() -> Q:
+    """The condition of `JointActivityQuerySet.counted`, for `Count(..., filter=counted_condition())`."""
+    return Q(validation_state=ValidationState.VALIDATED, status__in=DONE_STATUSES)
 
 
 class JointActivity(models.Model):
@@ -213,6 +179,18 @@ class JointActivity(models.Model):
     project_path = "project"
     objects = JointActivityQuerySet.as_manager()
 
+    # The colour of each value on a badge (`{% status_badge %}`): the validation carries the colour, the progress
+    # through the statuses is shown in grey.
+    BADGE_COLOURS = {
+        "status": dict.fromkeys(ActivityStatus.values, "secondary"),
+        "validation_state": {
+            ValidationState.DRAFT: "light",
+            ValidationState.SUBMITTED: "info",
+            ValidationState.VALIDATED: "success",
+            ValidationState.RETURNED: "warning",
+        },
+    }
+
     class Meta:
         ordering = ["-start_date", "-pk"]
         verbose_name = _("joint activity")
@@ -246,7 +224,7 @@ class JointActivity(models.Model):
         today = timezone.localdate()
         if self.start_date and self.end_date and self.end_date < self.start_date:
             errors["end_date"] = _("The end date cannot be before the start date.")
-        if self.status in DONE_STATUSES:
+        if self.is_done:
             if not self.end_date:
                 errors.setdefault("end_date", _("A completed activity needs its end date."))
             elif self.end_date > today:
@@ -286,13 +264,25 @@ class JointActivity(models.Model):
         return self.validation_state == ValidationState.VALIDATED
 
     @property
+    def is_done(self) -> bool:
+        """Completed or evaluated: it needs its end date and may be evaluated."""
+        return self.status in DONE_STATUSES
+
+    @property
     def next_status(self) -> str | None:
         return STATUS_TRANSITIONS.get(self.status)
 
     @property
     def counts_toward_targets(self) -> bool:
         """Whether the activity counts toward the targets (`JointActivityQuerySet.counted` says it in SQL)."""
-        return self.is_validated and self.status in DONE_STATUSES
+        return self.is_validated and self.is_done
+
+    def is_editable_by_role(self, role: str | None) -> bool:
+        """Whether a user with this role in the project may change the activity (its fields, files, status): one who
+        may edit the project's records; once validated, only one who may validate (a manager reopens it).
+
+        The pages ask it with `project.user_role`; the services refuse a change with the same rule."""
+        return role_allows(role, Action.EDIT) and (not self.is_validated or role_allows(role, Action.VALIDATE))
 
 
 class ActivityPlace(models.Model):
@@ -460,7 +450,7 @@ class Evaluation(models.Model):
         if not self.activity_id:
             return
         activity = self.activity
-        if activity.status not in DONE_STATUSES:
+        if not activity.is_done:
             raise ValidationError(_("Only a completed activity can be evaluated."))
         if self.country_id:
             taking_part = {activity.lead_country_id, *activity.countries.values_list("country_id", flat=True)}

@@ -15,13 +15,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from conferences.models import Event
-from projects.access import Action
+from projects.access import Action, role_allows
 from projects.models import AuditEvent, Country, Organisation, Project
+from projects.queries import visible_projects
 from projects.services import audit_log, person_find_or_create
 
 from .models import (
     COMMENT_MAX_LENGTH,
-    DISCUSSION_EVENT_KINDS,
     STATUS_TRANSITIONS,
     ActivityAttachment,
     ActivityOfficer,
@@ -57,9 +57,11 @@ def _require(user, project_id: int, action: Action) -> None:
 
 
 def activity_check_editable(*, activity: JointActivity, user) -> None:
-    """A user may change an activity if they may edit the project's records; a validated one needs a manager."""
-    _require(user, activity.project_id, Action.EDIT)
-    if activity.is_validated and not user_may(user, activity.project_id, Action.VALIDATE):
+    """Refuse a change the user may not make, by the activity's own rule (`JointActivity.is_editable_by_role`)."""
+    role = visible_projects(user).filter(pk=activity.project_id).values_list("user_role", flat=True).first()
+    if not role_allows(role, Action.EDIT):
+        raise PermissionDenied
+    if not activity.is_editable_by_role(role):
         raise PermissionDenied(_("This activity is validated: only a manager can change it or reopen it."))
 
 
@@ -108,7 +110,7 @@ def _discussion_events(activity: JointActivity, events: Iterable[Event]) -> list
         raise ValidationError(
             {"discussed_at": _("Choose workshops or meetings of this project only.")}, code="discussed_at_project"
         )
-    if any(event.kind not in DISCUSSION_EVENT_KINDS for event in events):
+    if not all(event.accepts_discussions for event in events):
         raise ValidationError(
             {"discussed_at": _("An activity is discussed at a workshop or a meeting, not at another kind of event.")},
             code="discussed_at_kind",
@@ -317,16 +319,6 @@ def attachment_add(*, activity: JointActivity, user, kind: str, file) -> Activit
 def activity_log_view(*, activity: JointActivity, user) -> None:
     """Consultation of an activity is logged (Directive 2016/680, Art. 25; see DOMAIN.md, Data protection)."""
     audit_log(user=user, action=AuditEvent.Action.VIEW, obj=activity, details={"page": "detail"})
-
-
-def attachment_log_download(*, attachment: ActivityAttachment, user) -> None:
-    """Disclosure of a document is logged (Directive 2016/680, Art. 25)."""
-    audit_log(
-        user=user,
-        action=AuditEvent.Action.EXPORT,
-        obj=attachment.activity,
-        details={"attachment": "downloaded", "file": attachment.filename},
-    )
 
 
 @transaction.atomic

@@ -6,6 +6,11 @@ app_name = "operations"
 
 urlpatterns = [
     path("projects/<str:code>/activities/", views.activity_list, name="activity-list"),
+    re_path(
+        r"^projects/(?P<code>[^/]+)/activities/export\.(?P<fmt>csv|xlsx)$",
+        views.activity_export,
+        name="activity-export",
+    ),
     path("projects/<str:code>/activities/new/", views.activity_create, name="activity-create"),
     path("projects/<str:code>/activities/spocs/", views.spoc_directory, name="spoc-directory"),
     re_path(

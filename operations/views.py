@@ -3,18 +3,19 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from projects.access import Action
-from projects.exports import Column, export_response
+from projects.exports import Column
 from projects.models import Project
 from projects.pagination import page_of
 from projects.queries import project_for_user
+from projects.viewkit import add_service_errors, download, export_list
 
 from . import queries, services
 from .filters import ActivityFilter
@@ -59,49 +60,40 @@ SPOC_COLUMNS = [
 ]
 
 
-def _project(request: HttpRequest, code: str, action: Action = Action.VIEW) -> Project:
-    if code not in OPERATIONS_PROJECTS:
-        raise Http404
-    return project_for_user(request.user, code, action)
-
-
 def _activity(project: Project, pk: int) -> JointActivity:
     """An activity of the project page the user may see (a sensitive one only for managers and admins)."""
     return get_object_or_404(JointActivity.objects.in_project(project).select_related("project"), pk=pk)
 
 
-def _add_errors(form, error: ValidationError) -> None:
-    """Put a service's ValidationError next to the fields it names (elsewhere: at the top of the form)."""
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(NON_FIELD_ERRORS, error)
+def _activities(request: HttpRequest, project: Project) -> ActivityFilter:
+    """The list's filtered activities (the page and its export show the same rows)."""
+    return ActivityFilter(request.GET or None, queryset=queries.activity_list(project))
 
 
 @require_GET
 def activity_list(request: HttpRequest, code: str) -> HttpResponse:
-    project = _project(request, code)
-    filterset = ActivityFilter(request.GET or None, queryset=queries.activity_list(project))
-    activities = filterset.qs
-    status = 200
-    if "export" in request.GET:
-        # Invalid filters are ignored by the list, which says so; an export would hold more than was asked for.
-        if not filterset.form.errors:
-            return export_response(
-                request,
-                activities,
-                EXPORT_COLUMNS,
-                fmt=request.GET["export"],
-                basename=f"{project.code}-activities",
-                project=project,
-            )
-        messages.error(request, _("Nothing was exported: correct the filters shown below, then export again."))
-        status = 400
-    page = page_of(activities, request.GET.get("page"), PAGE_SIZE)
+    project = project_for_user(request.user, code, among=OPERATIONS_PROJECTS)
+    filterset = _activities(request, project)
+    page = page_of(filterset.qs, request.GET.get("page"), PAGE_SIZE)
     may_log = project.allows(Action.EDIT)
     context = {"project": project, "project_tab": "activities", "filter": filterset, "page": page, "may_log": may_log}
-    return render(request, "operations/activity_list.html", context, status=status)
+    return render(request, "operations/activity_list.html", context)
+
+
+@require_GET
+def activity_export(request: HttpRequest, code: str, fmt: str) -> HttpResponse:
+    """The activities as CSV or XLSX with the list's filters (refused when a filter is invalid)."""
+    project = project_for_user(request.user, code, among=OPERATIONS_PROJECTS)
+    filterset = _activities(request, project)
+    return export_list(
+        request,
+        filterset.qs,
+        EXPORT_COLUMNS,
+        fmt=fmt,
+        basename=f"{project.code}-activities",
+        project=project,
+        filters=filterset.form,
+    )
 
 
 def _detail_context(project: Project, activity: JointActivity, **extra) -> dict:
@@ -112,8 +104,8 @@ def _detail_context(project: Project, activity: JointActivity, **extra) -> dict:
         "history": queries.activity_history(activity),
         "comment_max_length": COMMENT_MAX_LENGTH,
         "actions": queries.activity_actions(activity, project),
-        "may_edit": project.allows(Action.EDIT) and (project.allows(Action.VALIDATE) or not activity.is_validated),
-        "may_evaluate": project.allows(Action.EDIT) and activity.status in ("completed", "evaluated"),
+        "may_edit": activity.is_editable_by_role(project.user_role),
+        "may_evaluate": project.allows(Action.EDIT) and activity.is_done,
         "attachment_form": AttachmentForm(),
         **extra,
     }
@@ -121,7 +113,7 @@ def _detail_context(project: Project, activity: JointActivity, **extra) -> dict:
 
 @require_GET
 def activity_detail(request: HttpRequest, code: str, pk: int) -> HttpResponse:
-    project = _project(request, code)
+    project = project_for_user(request.user, code, among=OPERATIONS_PROJECTS)
     try:
         activity = queries.activity_detail(project, pk)
     except JointActivity.DoesNotExist:
@@ -134,7 +126,7 @@ def activity_detail(request: HttpRequest, code: str, pk: int) -> HttpResponse:
 @require_GET
 def related_search(request: HttpRequest, code: str) -> HttpResponse:
     """The suggestions of the "related joint activity" box (htmx): at most 20 options of a <datalist>."""
-    project = _project(request, code, Action.EDIT)
+    project = project_for_user(request.user, code, Action.EDIT, among=OPERATIONS_PROJECTS)
     text = request.GET.get("q", request.GET.get("related_activity", ""))[:100]
     exclude = request.GET.get("exclude", "")
     activities = queries.related_search(project, text, exclude_pk=int(exclude) if exclude.isdigit() else None)
@@ -185,7 +177,7 @@ def _activity_form(request: HttpRequest, project: Project, activity: JointActivi
                 if getattr(error, "code", None) == "duplicate_officer":
                     officers._non_form_errors = officers.error_class(error.messages)
                 else:
-                    _add_errors(form, error)
+                    add_service_errors(form, error)
             else:
                 messages.success(request, _("The activity was saved."))
                 return redirect("operations:activity-detail", code=project.code, pk=saved.pk)
@@ -203,14 +195,14 @@ def _activity_form(request: HttpRequest, project: Project, activity: JointActivi
 
 
 def activity_create(request: HttpRequest, code: str) -> HttpResponse:
-    project = _project(request, code, Action.EDIT)
+    project = project_for_user(request.user, code, Action.EDIT, among=OPERATIONS_PROJECTS)
     return _activity_form(request, project, None)
 
 
 def activity_edit(request: HttpRequest, code: str, pk: int) -> HttpResponse:
-    project = _project(request, code, Action.EDIT)
+    project = project_for_user(request.user, code, Action.EDIT, among=OPERATIONS_PROJECTS)
     activity = _activity(project, pk)
-    if activity.is_validated and not project.allows(Action.VALIDATE):
+    if not activity.is_editable_by_role(project.user_role):
         messages.error(request, _("This activity is validated: only a manager can change it or reopen it."))
         return redirect("operations:activity-detail", code=project.code, pk=activity.pk)
     return _activity_form(request, project, activity)
@@ -218,7 +210,7 @@ def activity_edit(request: HttpRequest, code: str, pk: int) -> HttpResponse:
 
 @require_POST
 def activity_transition(request: HttpRequest, code: str, pk: str, action: str) -> HttpResponse:
-    project = _project(request, code)
+    project = project_for_user(request.user, code, among=OPERATIONS_PROJECTS)
     activity = _activity(project, pk)
     service = services.TRANSITIONS.get(action)
     if service is None:
@@ -245,14 +237,14 @@ def _describe(activity: JointActivity) -> str:
 
 
 def evaluation_create(request: HttpRequest, code: str, pk: int) -> HttpResponse:
-    project = _project(request, code, Action.EDIT)
+    project = project_for_user(request.user, code, Action.EDIT, among=OPERATIONS_PROJECTS)
     activity = _activity(project, pk)
     form = EvaluationForm(request.POST or None, activity=activity)
     if request.method == "POST" and form.is_valid():
         try:
             services.evaluation_save(evaluation=form.save(commit=False), user=request.user)
         except ValidationError as error:
-            _add_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, _("The evaluation was saved."))
             return redirect("operations:activity-detail", code=project.code, pk=activity.pk)
@@ -262,7 +254,7 @@ def evaluation_create(request: HttpRequest, code: str, pk: int) -> HttpResponse:
 
 @require_POST
 def attachment_add(request: HttpRequest, code: str, pk: int) -> HttpResponse:
-    project = _project(request, code, Action.EDIT)
+    project = project_for_user(request.user, code, Action.EDIT, among=OPERATIONS_PROJECTS)
     activity = _activity(project, pk)
     form = AttachmentForm(request.POST, request.FILES)
     if form.is_valid():
@@ -271,7 +263,7 @@ def attachment_add(request: HttpRequest, code: str, pk: int) -> HttpResponse:
                 activity=activity, user=request.user, kind=form.cleaned_data["kind"], file=form.cleaned_data["file"]
             )
         except ValidationError as error:
-            _add_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, _("The file was attached."))
             return redirect("operations:activity-detail", code=project.code, pk=activity.pk)
@@ -281,21 +273,18 @@ def attachment_add(request: HttpRequest, code: str, pk: int) -> HttpResponse:
 
 
 @require_GET
-def attachment_download(request: HttpRequest, code: str, pk: int, attachment_pk: int) -> FileResponse:
+def attachment_download(request: HttpRequest, code: str, pk: int, attachment_pk: int) -> HttpResponse:
     """Files are served only here, after the access check, never from a public media URL."""
-    project = _project(request, code)
+    project = project_for_user(request.user, code, among=OPERATIONS_PROJECTS)
     attachment = get_object_or_404(
         ActivityAttachment.objects.filter(
             activity__in=JointActivity.objects.in_project(project), activity_id=pk
         ).select_related("activity"),
         pk=attachment_pk,
     )
-    try:
-        handle = attachment.file.open("rb")
-    except FileNotFoundError:
-        raise Http404 from None
-    services.attachment_log_download(attachment=attachment, user=request.user)
-    return FileResponse(handle, as_attachment=True, filename=attachment.filename)
+    return download(
+        request, attachment.file, obj=attachment.activity, project=project, details={"attachment": "downloaded"}
+    )
 
 
 def _spocs(project: Project):
@@ -306,14 +295,14 @@ def _spocs(project: Project):
 @require_GET
 def spoc_export(request: HttpRequest, code: str, fmt: str) -> HttpResponse:
     """The SPOC directory as CSV or XLSX (the directory has no filters: every entry, as on the page)."""
-    project = _project(request, code)
-    return export_response(
+    project = project_for_user(request.user, code, among=OPERATIONS_PROJECTS)
+    return export_list(
         request, _spocs(project), SPOC_COLUMNS, fmt=fmt, basename=f"{project.code}-spocs", project=project
     )
 
 
 def spoc_directory(request: HttpRequest, code: str) -> HttpResponse:
-    project = _project(request, code)
+    project = project_for_user(request.user, code, among=OPERATIONS_PROJECTS)
     form = None
     if project.allows(Action.EDIT):
         form = SpocForm(request.POST or None)
@@ -321,7 +310,7 @@ def spoc_directory(request: HttpRequest, code: str) -> HttpResponse:
             try:
                 services.spoc_add(project=project, user=request.user, **form.cleaned_data)
             except ValidationError as error:
-                _add_errors(form, error)
+                add_service_errors(form, error)
             else:
                 messages.success(request, _("The SPOC was added to the directory."))
                 return redirect("operations:spoc-directory", code=project.code)
@@ -333,6 +322,6 @@ def spoc_directory(request: HttpRequest, code: str) -> HttpResponse:
 
 @require_GET
 def numbers(request: HttpRequest, code: str) -> HttpResponse:
-    project = _project(request, code, Action.MANAGE)
+    project = project_for_user(request.user, code, Action.MANAGE, among=OPERATIONS_PROJECTS)
     context = {"project": project, "project_tab": "numbers", **queries.numbers(project)}
     return render(request, "operations/numbers.html", context)

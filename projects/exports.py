@@ -5,6 +5,8 @@ XLSX is written in write-only mode to a temporary file. Every export is recorded
 
     columns = [Column(_("Title"), "title"), Column(_("Country"), lambda a: a.lead_country.name)]
     return export_response(request, queryset, columns, fmt="csv", basename="activities", project=project)
+
+A view exports a list through `projects.viewkit.export_list`, which refuses the export when the filters are invalid.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from typing import Any
 
 from django.http import FileResponse, Http404, StreamingHttpResponse
 from django.utils import timezone
+from django.utils.http import content_disposition_header
 
 FORMATS = ("csv", "xlsx")
 # A cell starting with one of these would be run as a formula by spreadsheet programs (CSV injection).
@@ -42,7 +45,7 @@ class Column:
         return result
 
 
-def _cell(value: Any, zone: tzinfo | None = None) -> Any:
+def export_cell(value: Any, zone: tzinfo | None = None) -> Any:
     """A value safe to put in a spreadsheet cell: formulas neutralised; datetimes naive (spreadsheets know no time
     zones), to the second, in `zone` (default: the current time zone, the user's during a request)."""
     if value is None:
@@ -58,8 +61,8 @@ def _cell(value: Any, zone: tzinfo | None = None) -> Any:
 
 
 def csv_cell(value: Any, zone: tzinfo | None = None) -> Any:
-    """`_cell` for a CSV file: dates as 2026-12-10, datetimes as 2026-12-10 13:41:05 (local time)."""
-    value = _cell(value, zone)
+    """`export_cell` for a CSV file: dates as 2026-12-10, datetimes as 2026-12-10 13:41:05 (local time)."""
+    value = export_cell(value, zone)
     if isinstance(value, datetime):
         return value.isoformat(sep=" ")
     if isinstance(value, date):
@@ -74,7 +77,7 @@ def csv_row(values: Iterable[Any], zone: tzinfo | None = None) -> list[Any]:
 def rows(queryset: Iterable, columns: list[Column], zone: tzinfo | None = None) -> Iterator[list[Any]]:
     source = queryset.iterator(chunk_size=2000) if hasattr(queryset, "iterator") else queryset
     for obj in source:
-        yield [_cell(column.get(obj), zone) for column in columns]
+        yield [export_cell(column.get(obj), zone) for column in columns]
 
 
 class _Echo:
@@ -126,7 +129,7 @@ def export_response(request, queryset, columns: list[Column], *, fmt: str, basen
     if fmt == "csv":
         zone = timezone.get_current_timezone()
         response = StreamingHttpResponse(csv_stream(queryset, columns, zone), content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = f'attachment; filename="{filename}"'
+        response["Content-Disposition"] = content_disposition_header(True, filename)
         return response
     return FileResponse(
         xlsx_file(queryset, columns, title=basename),

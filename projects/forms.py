@@ -90,10 +90,9 @@ class DeliverableStatusForm(forms.ModelForm):
 
     def __init__(self, *args, approve: bool, **kwargs):
         super().__init__(*args, **kwargs)
-        approved = Deliverable.Status.APPROVED
-        if not approve and self.instance.status != approved:
-            self.fields["status"].choices = [c for c in self.fields["status"].choices if c[0] != approved]
-        elif not approve:  # an approved deliverable stays approved unless a manager withdraws the approval
-            self.fields["status"].disabled = True
+        if not approve:  # approving, or withdrawing an approval, is for those who may `approve`
+            status = self.fields["status"]
+            status.choices = [c for c in status.choices if not self.instance.is_approval_change(c[0])]
+            status.disabled = len(status.choices) == 1  # an approved deliverable stays approved
         self.helper = FormHelper()
         self.helper.add_input(Submit("save", _("Save")))

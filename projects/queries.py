@@ -13,6 +13,7 @@ from datetime import date, timedelta
 
 from django.contrib.auth import get_user_model
 from django.db.models import Prefetch, QuerySet
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 
 from .access import Action
@@ -37,10 +38,15 @@ def visible_projects(user, action: Action = Action.VIEW) -> QuerySet[Project]:
     return Project.objects.for_user(user, action).with_role(user)
 
 
-def project_for_user(user, code: str, action: Action = Action.VIEW) -> Project:
-    """The project with this code, if the user may see it (else 404) and perform the action (else 403)."""
+def project_for_user(user, code: str, action: Action = Action.VIEW, *, among: Sequence[str] = ()) -> Project:
+    """The project with this code, if the user may see it (else 404) and perform the action (else 403).
+
+    `among`: the codes of the only projects that have the page (an app's pages serve some projects); others are 404.
+    """
     from django.core.exceptions import PermissionDenied
 
+    if among and code not in among:
+        raise Http404
     project = get_object_or_404(visible_projects(user), code=code)
     if not project.allows(action):
         raise PermissionDenied

@@ -355,8 +355,8 @@ def deliverable_set_status(
     """
     project = deliverable.workstream.project
     require_action(user=user, project=project, action=Action.EDIT)
-    approving = Deliverable.Status.APPROVED in (status, deliverable.status) and status != deliverable.status
-    if approving and not Project.objects.for_user(user, Action.VALIDATE).filter(pk=project.pk).exists():
+    may_approve = Project.objects.for_user(user, Action.VALIDATE).filter(pk=project.pk)
+    if deliverable.is_approval_change(status) and not may_approve.exists():
         raise ValidationError(
             {"status": _("Only a manager of the project may approve a deliverable or withdraw an approval.")}
         )

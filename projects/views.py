@@ -5,7 +5,7 @@ from functools import partial
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -13,12 +13,13 @@ from django.utils.translation import gettext_lazy as _lazy
 
 from . import queries, services
 from .access import Action
-from .exports import Column, export_response
+from .exports import Column
 from .forms import DeliverableStatusForm, MilestoneStatusForm, ProfileForm, TaskForm
 from .middleware import SESSION_TIME_ZONE_KEY
-from .models import AuditEvent, BackgroundJob, Deliverable, Milestone, Profile, Task, Workstream
+from .models import BackgroundJob, Deliverable, Milestone, Profile, Task, Workstream
 from .registry import registry
-from .services import audit_log, profile_update
+from .services import profile_update
+from .viewkit import add_service_errors, download, export_list
 
 
 def portfolio(request: HttpRequest) -> HttpResponse:
@@ -50,13 +51,12 @@ def job_detail(request: HttpRequest, code: str, pk) -> HttpResponse:
     return render(request, template, {"project": project, "job": job})
 
 
-def job_download(request: HttpRequest, code: str, pk) -> FileResponse:
+def job_download(request: HttpRequest, code: str, pk) -> HttpResponse:
     project = queries.project_for_user(request.user, code)
     job = get_object_or_404(BackgroundJob.objects.filter(project=project), pk=pk)
-    if job.status != BackgroundJob.Status.SUCCEEDED or not job.result:
+    if not job.has_result:
         raise Http404(_("This job has no result to download."))
-    audit_log(user=request.user, action=AuditEvent.Action.EXPORT, obj=job, project=project)
-    return FileResponse(job.result.open("rb"), as_attachment=True, filename=job.result.name.rsplit("/", 1)[-1])
+    return download(request, job.result, obj=job, project=project)
 
 
 def account_settings(request: HttpRequest) -> HttpResponse:
@@ -106,7 +106,7 @@ def task_export(request: HttpRequest, code: str, number: int, fmt: str) -> HttpR
     """The workstream's tasks as CSV or XLSX, as the workstream page lists them (the page has no filters)."""
     project = queries.project_for_user(request.user, code)
     data = queries.workstream_page_data(project, number, today=timezone.localdate())
-    return export_response(
+    return export_list(
         request,
         data["tasks"],
         TASK_COLUMNS,
@@ -121,7 +121,7 @@ def _save(form, request: HttpRequest, success: str, write):
     try:
         obj = write(**form.cleaned_data)
     except ValidationError as exc:
-        form.add_error(None, exc)
+        add_service_errors(form, exc)
         return None
     messages.success(request, success)
     return obj
@@ -196,12 +196,8 @@ def deliverable_status(request: HttpRequest, code: str, pk: int) -> HttpResponse
     return render(request, "projects/workstream_form.html", context | {"heading": deliverable.title})
 
 
-def deliverable_evidence(request: HttpRequest, code: str, pk: int) -> FileResponse:
+def deliverable_evidence(request: HttpRequest, code: str, pk: int) -> HttpResponse:
     """The evidence file of a deliverable, for members of its project only (there is no public address)."""
     project = queries.project_for_user(request.user, code)
     deliverable = get_object_or_404(Deliverable.objects.filter(workstream__project=project), pk=pk)
-    if not deliverable.evidence or not deliverable.evidence.storage.exists(deliverable.evidence.name):
-        raise Http404(_("This deliverable has no evidence file."))
-    audit_log(user=request.user, action=AuditEvent.Action.VIEW, obj=deliverable, project=project)
-    filename = deliverable.evidence.name.rsplit("/", 1)[-1]
-    return FileResponse(deliverable.evidence.open("rb"), as_attachment=True, filename=filename)
+    return download(request, deliverable.evidence, obj=deliverable, project=project)

@@ -17,7 +17,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from projects.exports import _cell
+from projects.exports import export_cell
 from projects.jobs import JobError, JobResult
 from projects.models import Project
 
@@ -69,19 +69,19 @@ def render_xlsx(data: dict) -> bytes:
     sheet.append([])
     sheet.append(_headers())
     for row in data["indicators"]:
-        sheet.append([_cell(value) for value in _indicator_cells(row)])
+        sheet.append([export_cell(value) for value in _indicator_cells(row)])
     items = workbook.create_sheet(_("Items of the period"))
     items.append([_("Kind"), _("Title"), _("Date"), _("Status")])
     for item in data["items"]:
-        items.append([_cell(item["kind"]), _cell(item["title"]), item["date"], _cell(item["status"])])
+        items.append([export_cell(item["kind"]), export_cell(item["title"]), item["date"], export_cell(item["status"])])
     for section in data["sections"]:
         sheet = workbook.create_sheet(section["title"][:31])  # Excel's limit on a sheet's name
-        sheet.append([_cell(column) for column in section["columns"]])
+        sheet.append([export_cell(column) for column in section["columns"]])
         for row in section["rows"]:
-            sheet.append([_cell(value) for value in row])
+            sheet.append([export_cell(value) for value in row])
     narrative = workbook.create_sheet(_("Narrative"))
     for paragraph in (data["narrative"] or "").splitlines() or [""]:
-        narrative.append([_cell(paragraph)])
+        narrative.append([export_cell(paragraph)])
     with tempfile.TemporaryFile(suffix=".xlsx") as handle:
         workbook.save(handle)
         handle.seek(0)
@@ -95,24 +95,24 @@ def render_csv(data: dict) -> bytes:
     writer = csv.writer(buffer)
     writer.writerow([_("Section"), *_headers()])
     for row in data["indicators"]:
-        writer.writerow(["indicator", *[_cell(v) for v in _indicator_cells(row)]])
+        writer.writerow(["indicator", *[export_cell(v) for v in _indicator_cells(row)]])
     for item in data["items"]:
         writer.writerow(
             [
                 "item",
-                _cell(item["title"]),
-                _cell(item["kind"]),
+                export_cell(item["title"]),
+                export_cell(item["kind"]),
                 item["date"].isoformat(),
                 "",
                 "",
                 "",
-                _cell(item["status"]),
+                export_cell(item["status"]),
             ]
         )
     for section in data["sections"]:  # each contributed table: its title row, then its rows
-        writer.writerow([section["key"], *[_cell(column) for column in section["columns"]]])
+        writer.writerow([section["key"], *[export_cell(column) for column in section["columns"]]])
         for row in section["rows"]:
-            writer.writerow([section["key"], *[_cell(value) for value in row]])
+            writer.writerow([section["key"], *[export_cell(value) for value in row]])
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
 

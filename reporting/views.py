@@ -16,10 +16,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from projects.access import Action
-from projects.exports import Column, export_response
+from projects.exports import Column
 from projects.models import BackgroundJob
 from projects.queries import project_for_user
 from projects.registry import registry
+from projects.viewkit import export_list
 
 from . import queries, services
 from .forms import DashboardFilterForm, NarrativeForm, PreferencesForm
@@ -83,11 +84,10 @@ def due_list(request: HttpRequest, code: str) -> HttpResponse:
 
 
 def dashboard_export(request: HttpRequest, code: str, fmt: str):
-    """The dashboard's indicator table, with its current filters, as CSV or XLSX."""
+    """The dashboard's indicator table, with its current filters, as CSV or XLSX (refused when a filter is invalid)."""
     project = project_for_user(request.user, code, Action.VIEW)
-    data = queries.project_dashboard(
-        project, today=timezone.localdate(), **DashboardFilterForm(request.GET or None).filters()
-    )
+    form = DashboardFilterForm(request.GET or None)
+    data = queries.project_dashboard(project, today=timezone.localdate(), **form.filters())
     columns = [
         Column(_("Indicator"), "label"),
         Column(_("Unit"), "unit"),
@@ -97,8 +97,8 @@ def dashboard_export(request: HttpRequest, code: str, fmt: str):
         Column(_("Target"), "target"),
         Column(_("Percent"), "percent"),
     ]
-    return export_response(
-        request, data["rows"], columns, fmt=fmt, basename=f"indicators-{project.code}", project=project
+    return export_list(
+        request, data["rows"], columns, fmt=fmt, basename=f"indicators-{project.code}", project=project, filters=form
     )
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404
 
 from projects.access import Action
@@ -18,12 +17,3 @@ def project_and_event(request, code: str, pk: int, action: Action = Action.VIEW,
     if counts:
         return project, queries.event_for_page(project, pk)
     return project, get_object_or_404(Event.objects.filter(project=project).select_related("project", "country"), pk=pk)
-
-
-def add_errors(form, exc: ValidationError) -> None:
-    """Put a service's refusal on the form, each message on its field."""
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc)

@@ -6,21 +6,21 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
 
 from projects.access import Action
-from projects.exports import Column, export_response
+from projects.exports import Column
 from projects.queries import project_for_user
 from projects.registry import registry
+from projects.viewkit import add_service_errors, export_list
 
 from .. import queries, services
 from ..filters import EventFilter
 from ..forms import BestPracticeForm, EventForm, SessionForm, TransitionForm
 from ..models import BestPractice, Event, Session
-from .common import add_errors, project_and_event
+from .common import project_and_event
 
 TAB = "events"
 
@@ -55,17 +55,12 @@ def event_list(request: HttpRequest, code: str) -> HttpResponse:
 
 
 def event_export(request: HttpRequest, code: str, fmt: str) -> HttpResponse:
-    """The events as CSV or XLSX with the list's filters; invalid filters export nothing (the list ignores them)."""
+    """The events as CSV or XLSX with the list's filters (refused when a filter is invalid)."""
     project = project_for_user(request.user, code)
     events = _events(request, project)
-    if events.is_bound and events.form.errors:
-        messages.error(request, _("Nothing was exported: correct the filters shown below, then export again."))
-        query = request.GET.urlencode()
-        return redirect(
-            reverse("conferences:event-list", kwargs={"code": project.code}) + (f"?{query}" if query else "")
-        )
-    return export_response(
-        request, events.qs, EVENT_COLUMNS, fmt=fmt, basename=f"{project.code.lower()}-events", project=project
+    basename = f"{project.code.lower()}-events"
+    return export_list(
+        request, events.qs, EVENT_COLUMNS, fmt=fmt, basename=basename, project=project, filters=events.form
     )
 
 
@@ -76,7 +71,7 @@ def event_create(request: HttpRequest, code: str) -> HttpResponse:
         try:
             event = services.event_save(user=request.user, event=form.save(commit=False))
         except ValidationError as exc:
-            add_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, _("The event was created."))
             return redirect(event)
@@ -94,7 +89,7 @@ def event_edit(request: HttpRequest, code: str, pk: int) -> HttpResponse:
         try:
             services.event_save(user=request.user, event=form.save(commit=False))
         except ValidationError as exc:
-            add_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, _("The event was saved."))
             return redirect(event)
@@ -142,7 +137,7 @@ def session_edit(request: HttpRequest, code: str, pk: int, session_pk: int | Non
         try:
             services.session_save(user=request.user, session=form.save(commit=False))
         except ValidationError as exc:
-            add_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, _("The agenda was saved."))
             return redirect(event.get_absolute_url() + "#agenda")
@@ -176,7 +171,7 @@ def practice_create(request: HttpRequest, code: str, pk: int) -> HttpResponse:
         try:
             services.best_practice_save(user=request.user, practice=form.save(commit=False))
         except ValidationError as exc:
-            add_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, _("The practice was added to the library."))
             return redirect(event.get_absolute_url() + "#practices")

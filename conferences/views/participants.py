@@ -14,15 +14,15 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from projects.access import Action
-from projects.exports import Column, export_response
-from projects.models import AuditEvent
-from projects.services import audit_log, job_start
+from projects.exports import Column
+from projects.services import job_start
+from projects.viewkit import add_service_errors, download, export_list
 
 from .. import jobs, pdf, queries, services
 from ..forms import ImportForm, RegistrationForm
 from ..imports import ImportFileError, check_rows, read_rows
 from ..models import Event, Registration
-from .common import add_errors, project_and_event
+from .common import project_and_event
 
 TAB = "events"
 
@@ -44,7 +44,7 @@ def registration_create(request: HttpRequest, code: str, pk: int) -> HttpRespons
         try:
             registration = services.registration_create(user=request.user, event=event, **form.cleaned_data)
         except ValidationError as exc:
-            add_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, _("%(name)s is registered.") % {"name": registration.person.name})
             if "another" in request.POST:
@@ -83,7 +83,7 @@ PARTICIPANT_COLUMNS = [
 
 def registration_export(request: HttpRequest, code: str, pk: int, fmt: str) -> HttpResponse:
     project, event = project_and_event(request, code, pk)
-    return export_response(
+    return export_list(
         request,
         queries.registrations_of_event(event),
         PARTICIPANT_COLUMNS,
@@ -169,8 +169,9 @@ def checkin(request: HttpRequest, code: str, pk: int) -> HttpResponse:
         "search": search,
         "rows": queries.checkin_rows(event, day, search),
         "counts": queries.checkin_counts(event, day),
-        "can_record": day <= timezone.localdate() and event.status != Event.Status.CANCELLED,
+        "refusal": event.check_in_refusal(day),
     }
+    context["can_record"] = not context["refusal"]
     if request.headers.get("HX-Request"):
         return render(request, "conferences/includes/checkin_rows.html", context)
     return render(request, "conferences/checkin.html", context)
@@ -229,19 +230,18 @@ def checkin_no_shows(request: HttpRequest, code: str, pk: int) -> HttpResponse:
 # --- certificates and badges --------------------------------------------------------------------------------------
 
 
-def _pdf_response(content: bytes, filename: str) -> HttpResponse:
-    response = HttpResponse(content, content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
-
-
 def certificate(request: HttpRequest, code: str, pk: int, registration_pk: int) -> HttpResponse:
     """One attendee's certificate of attendance."""
     project, event = project_and_event(request, code, pk, Action.EDIT)
     registration = get_object_or_404(queries.registrations_of_event(event).filter(attended=True), pk=registration_pk)
-    audit_log(user=request.user, action=AuditEvent.Action.EXPORT, obj=registration, project=project,
-              object_type="conferences.Certificate")  # fmt: skip
-    return _pdf_response(pdf.certificates_pdf(event, [registration]), f"certificate-{event.pk}-{registration.pk}.pdf")
+    return download(
+        request,
+        pdf.certificates_pdf(event, [registration]),
+        filename=f"certificate-{event.pk}-{registration.pk}.pdf",
+        obj=registration,
+        project=project,
+        object_type="conferences.Certificate",
+    )
 
 
 @require_POST
@@ -261,6 +261,12 @@ def certificates_all(request: HttpRequest, code: str, pk: int) -> HttpResponse:
 def badges(request: HttpRequest, code: str, pk: int) -> HttpResponse:
     project, event = project_and_event(request, code, pk, Action.EDIT)
     registrations = list(queries.registrations_of_event(event))
-    audit_log(user=request.user, action=AuditEvent.Action.EXPORT, obj=event, object_type="conferences.Badge",
-              details={"badges": len(registrations)})  # fmt: skip
-    return _pdf_response(pdf.badges_pdf(event, registrations), f"badges-{event.pk}.pdf")
+    return download(
+        request,
+        pdf.badges_pdf(event, registrations),
+        filename=f"badges-{event.pk}.pdf",
+        obj=event,
+        project=project,
+        object_type="conferences.Badge",
+        details={"badges": len(registrations)},
+    )

@@ -7,20 +7,20 @@ from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
 
 from projects.access import Action
-from projects.exports import Column, export_response
+from projects.exports import Column
 from projects.queries import project_for_user, visible_projects
+from projects.viewkit import add_service_errors, export_list
 
 from .. import queries, services
 from ..filters import BestPracticeFilter
 from ..forms import FeedbackForm
 from ..models import FeedbackResponse, Registration
-from .common import add_errors, project_and_event
+from .common import project_and_event
 
 TAB = "events"
 
@@ -64,7 +64,7 @@ def feedback_survey(request: HttpRequest, token) -> HttpResponse:
         try:
             services.feedback_submit(registration=registration, answers=form.cleaned_data)
         except ValidationError as exc:
-            add_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             answered = True
     return render(
@@ -129,14 +129,7 @@ def practice_library(request: HttpRequest, code: str | None = None) -> HttpRespo
 def practice_export(request: HttpRequest, fmt: str, code: str | None = None) -> HttpResponse:
     """The library as CSV or XLSX with its filters (all matching practices, not only the first 200 shown)."""
     project, practices = _practices(request, code)
-    if practices.is_bound and practices.form.errors:
-        messages.error(request, _("Nothing was exported: correct the filters shown below, then export again."))
-        page = (
-            reverse("conferences:practice-library", kwargs={"code": code})
-            if code
-            else reverse("conferences:practice-search")
-        )
-        query = request.GET.urlencode()
-        return redirect(page + (f"?{query}" if query else ""))
     basename = f"{project.code.lower()}-best-practices" if project else "best-practices"
-    return export_response(request, practices.qs, PRACTICE_COLUMNS, fmt=fmt, basename=basename, project=project)
+    return export_list(
+        request, practices.qs, PRACTICE_COLUMNS, fmt=fmt, basename=basename, project=project, filters=practices.form
+    )

@@ -29,6 +29,8 @@ class BackgroundJob(models.Model):
         SUCCEEDED = "succeeded", _("Done")
         FAILED = "failed", _("Failed")
 
+    BADGE_COLOURS = {"status": {Status.SUCCEEDED: "success", Status.FAILED: "danger"}}  # the others grey
+
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     kind = models.CharField(_("kind"), max_length=60)
     title = models.CharField(_("title"), max_length=200)
@@ -64,3 +66,8 @@ class BackgroundJob(models.Model):
     @property
     def is_finished(self) -> bool:
         return self.status in (self.Status.SUCCEEDED, self.Status.FAILED)
+
+    @property
+    def has_result(self) -> bool:
+        """Whether there is a file to download: the job succeeded and wrote one."""
+        return self.status == self.Status.SUCCEEDED and bool(self.result)

@@ -64,6 +64,9 @@ class Milestone(models.Model):
         REACHED = "reached", _("Reached")
         MISSED = "missed", _("Missed")
 
+    # The colour of each status on a badge (`{% status_badge %}`, projects/templatetags/badges.py).
+    BADGE_COLOURS = {"status": {Status.PENDING: "secondary", Status.REACHED: "success", Status.MISSED: "danger"}}
+
     workstream = models.ForeignKey(
         Workstream, on_delete=models.CASCADE, related_name="milestones", verbose_name=_("workstream")
     )
@@ -112,6 +115,7 @@ class Deliverable(models.Model):
         APPROVED = "approved", _("Approved")
 
     DONE_STATUSES = (Status.APPROVED,)
+    BADGE_COLOURS = {"status": {Status.SUBMITTED: "info", Status.APPROVED: "success"}}  # the others grey
 
     workstream = models.ForeignKey(
         Workstream, on_delete=models.CASCADE, related_name="deliverables", verbose_name=_("workstream")
@@ -145,6 +149,10 @@ class Deliverable(models.Model):
     def is_done(self) -> bool:
         return self.status in self.DONE_STATUSES
 
+    def is_approval_change(self, status: str) -> bool:
+        """Whether moving to `status` approves the deliverable or withdraws its approval: a manager's call."""
+        return self.Status.APPROVED in (status, self.status) and status != self.status
+
     def overdue_on(self, today: date) -> bool:
         return not self.is_done and self.due_date < today
 
@@ -161,6 +169,8 @@ class Task(models.Model):
         IN_PROGRESS = "in_progress", _("In progress")
         BLOCKED = "blocked", _("Blocked")
         DONE = "done", _("Done")
+
+    BADGE_COLOURS = {"status": {Status.BLOCKED: "warning", Status.DONE: "success"}}  # the others grey
 
     workstream = models.ForeignKey(
         Workstream, on_delete=models.CASCADE, related_name="tasks", verbose_name=_("workstream")

@@ -100,3 +100,23 @@ def test_the_check_in_page_works_without_javascript(client_for, staff, running_w
 def test_a_day_that_is_not_the_events_is_not_found(client_for, staff, running_workshop):
     url = f"/projects/ATHENA2/events/{running_workshop.pk}/check-in/"
     assert client_for(staff).get(url, {"day": "2001-01-01"}).status_code == 404
+
+
+def test_the_check_in_rule_says_why_nobody_can_be_checked_in(running_workshop):
+    event = running_workshop
+    assert event.check_in_refusal(TODAY) == "" and event.check_in_refusal(event.start_date) == ""
+    assert "from the day itself" in event.check_in_refusal(TODAY + timedelta(days=1))
+    assert "not a day of this event" in event.check_in_refusal(TODAY - timedelta(days=2))
+    assert event.check_in_refusal(TODAY + timedelta(days=1), today=TODAY + timedelta(days=1)) == ""
+    event.status = Event.Status.CANCELLED
+    assert event.check_in_refusal(TODAY) == "This event was cancelled."
+
+
+def test_the_check_in_page_shows_the_refusal_instead_of_the_buttons(client_for, staff, running_workshop):
+    url = f"/projects/ATHENA2/events/{running_workshop.pk}/check-in/"
+    tomorrow = (TODAY + timedelta(days=1)).isoformat()
+    page = client_for(staff).get(f"{url}?day={tomorrow}").content.decode()
+    assert 'data-testid="checkin-refusal"' in page and "from the day itself" in page
+    assert 'data-testid="check-in"' not in page
+    page = client_for(staff).get(url).content.decode()
+    assert 'data-testid="checkin-refusal"' not in page and 'data-testid="check-in"' in page

@@ -293,7 +293,7 @@ def test_documents_are_downloaded_only_by_members(client_for, imobex_staff, imob
     response = client_for(imobex_viewer).get(url)
     assert response.status_code == 200
     assert b"".join(response.streaming_content) == b"%PDF-1.4 road map"
-    assert AuditEvent.objects.filter(action="view", user=imobex_viewer, object_type="imobex.RoadMapVersion").exists()
+    assert AuditEvent.objects.filter(action="export", user=imobex_viewer, object_type="imobex.RoadMapVersion").exists()
     assert client_for(staff).get(url).status_code == 404
     assert client_for(imobex_viewer).get(f"/media/{version.document.name}").status_code == 404
 
@@ -328,3 +328,8 @@ def test_the_road_map_page_queries_are_pinned_and_do_not_grow(client_for, imobex
     grow(20)
     large = count_queries(lambda: get_ok(client, url))
     assert small == large == 8
+
+
+@pytest.mark.parametrize(("status", "awaits"), [(s, s == "submitted") for s in RoadMapVersion.Status.values])
+def test_only_a_submitted_version_awaits_a_managers_decision(status, awaits):
+    assert RoadMapVersion(status=status).awaits_decision is awaits

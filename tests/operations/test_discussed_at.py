@@ -154,3 +154,11 @@ def test_the_activity_pages_queries_do_not_grow_with_the_events(client_for, mana
     assert count_queries(lambda: get_ok(client, detail(activity))) == small_detail == 14
     # 12 in test_reporting_integration, whose activity is a meeting (one more query: its related activity's reference)
     assert count_queries(lambda: get_ok(client, detail(activity) + "edit/")) == small_edit == 11
+
+
+def test_the_kinds_an_activity_is_discussed_at_are_defined_once_on_the_event(athena):
+    events = {kind: make_event(athena, title=f"A {kind}", kind=kind) for kind in Event.Kind.values}
+    accepting = {kind for kind, event in events.items() if event.accepts_discussions}
+    assert accepting == {"workshop", "meeting"}
+    in_sql = Event.objects.filter(project=athena).accepting_discussions().values_list("kind", flat=True)
+    assert set(in_sql) == accepting

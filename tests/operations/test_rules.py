@@ -240,3 +240,51 @@ def test_a_planned_activity_cannot_be_evaluated(make_activity, staff, country):
         services.evaluation_save(
             evaluation=Evaluation(activity=activity, country=country("RO"), objectives_met="met", rating=4), user=staff
         )
+
+
+# --- the rules written once on the activity, asked by the pages and the services -----------------------------------
+
+
+@pytest.mark.parametrize(
+    ("role", "draft", "validated"),
+    [
+        ("viewer", False, False),
+        ("staff", True, False),
+        ("manager", True, True),
+        ("admin", True, True),
+        (None, False, False),
+    ],
+)
+def test_who_may_edit_an_activity_depends_on_the_role_and_the_lock(role, draft, validated):
+    assert JointActivity(validation_state="draft").is_editable_by_role(role) is draft
+    assert JointActivity(validation_state="returned").is_editable_by_role(role) is draft
+    assert JointActivity(validation_state="validated").is_editable_by_role(role) is validated
+
+
+def test_the_page_offers_an_edit_exactly_when_the_service_accepts_it(client_for, make_activity, staff, manager):
+    locked = make_activity(validation_state="validated")
+    page = client_for(staff).get(f"/projects/ATHENA2/activities/{locked.pk}/")
+    assert page.context["may_edit"] is False
+    with pytest.raises(PermissionDenied, match="only a manager"):
+        services.activity_check_editable(activity=locked, user=staff)
+    page = client_for(manager).get(f"/projects/ATHENA2/activities/{locked.pk}/")
+    assert page.context["may_edit"] is True
+    services.activity_check_editable(activity=locked, user=manager)  # no refusal
+
+
+def test_what_counts_toward_the_targets_is_the_same_rule_in_python_and_in_sql(make_activity):
+    from operations.models import counted_condition
+
+    activities = [
+        make_activity(status=status, validation_state=state)
+        for status in ("planned", "ongoing", "completed", "evaluated")
+        for state in ("draft", "submitted", "validated", "returned")
+    ]
+    counted = set(JointActivity.objects.counted().values_list("pk", flat=True))
+    assert counted == {a.pk for a in activities if a.counts_toward_targets}
+    assert counted == set(JointActivity.objects.filter(counted_condition()).values_list("pk", flat=True))
+    assert {(a.status, a.validation_state) for a in activities if a.counts_toward_targets} == {
+        ("completed", "validated"),
+        ("evaluated", "validated"),
+    }
+    assert [a.is_done for a in activities[::4]] == [False, False, True, True]

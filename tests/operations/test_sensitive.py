@@ -34,7 +34,7 @@ def test_a_sensitive_activity_is_hidden_from_viewers_and_staff(request, client_f
     client = client_for(request.getfixturevalue(who))
     listing = get_ok(client, LIST).content.decode()
     assert "Ordinary patrol" in listing and "Operation Nightjar" not in listing
-    assert "Operation Nightjar" not in client.get(f"{LIST}?export=csv").getvalue().decode()
+    assert "Operation Nightjar" not in client.get(f"{LIST}export.csv").getvalue().decode()
     assert client.get(detail(secret)).status_code == 404
     assert client.get(detail(secret) + "edit/").status_code in (403, 404)
     assert client.post(detail(secret) + "submit/", {"version": 1}).status_code == 404

@@ -388,24 +388,24 @@ def test_the_filtered_list_is_exported_and_the_export_recorded(client_for, viewe
     make_activity(title="Danube patrol", type="joint_patrol")
     make_activity(title="=HYPERLINK(evil)", type="joint_operation")
     client = client_for(viewer)
-    response = client.get(f"{LIST}?type=joint_patrol&export=csv")
+    response = client.get(f"{LIST}export.csv?type=joint_patrol")
     assert response.status_code == 200
     body = b"".join(response.streaming_content).decode()
     assert "Danube patrol" in body and "HYPERLINK" not in body
     assert "Giurgiu (RO); Ruse (BG)" in body
-    everything = b"".join(client.get(f"{LIST}?export=csv").streaming_content).decode()
+    everything = b"".join(client.get(f"{LIST}export.csv").streaming_content).decode()
     assert "'=HYPERLINK(evil)" in everything  # neutralised for spreadsheet programs
-    assert client.get(f"{LIST}?export=xlsx").status_code == 200
-    assert client.get(f"{LIST}?export=pdf").status_code == 404
+    assert client.get(f"{LIST}export.xlsx").status_code == 200
+    assert client.get(f"{LIST}export.pdf").status_code == 404
     assert AuditEvent.objects.filter(action="export", user=viewer).count() == 3
-    assert client_for(outsider).get(f"{LIST}?export=csv").status_code == 404
+    assert client_for(outsider).get(f"{LIST}export.csv").status_code == 404
 
 
 @pytest.mark.parametrize("query", ["type=zzz", "sort=password", "country=999999", "start=2026-05-01&end=2026-01-01"])
 def test_an_export_with_invalid_filters_is_refused_not_unfiltered(client_for, viewer, make_activity, query):
     make_activity(type="joint_patrol")
     make_activity(type="joint_operation")
-    response = client_for(viewer).get(f"{LIST}?{query}&export=csv")
+    response = client_for(viewer).get(f"{LIST}export.csv?{query}")
     assert response.status_code == 400
     assert "Nothing was exported" in response.content.decode()
     assert not AuditEvent.objects.filter(action="export").exists()

@@ -1,4 +1,4 @@
-"""Times in exports: the user's local time, to the second, in every export (`projects.exports._cell`)."""
+"""Times in exports: the user's local time, to the second, in every export (`projects.exports.export_cell`)."""
 
 import csv
 import io
@@ -9,7 +9,7 @@ from django.test import RequestFactory
 from django.utils import timezone
 from openpyxl import load_workbook
 
-from projects.exports import Column, _cell, export_response
+from projects.exports import Column, export_cell, export_response
 
 RECORDED = datetime(2026, 11, 28, 11, 41, 5, 123456, tzinfo=UTC)  # 13:41:05 in Bucharest (EET)
 BUCHAREST = zoneinfo.ZoneInfo("Europe/Bucharest")
@@ -33,8 +33,8 @@ def _export(user, fmt):
 
 def test_a_cell_holds_a_datetime_in_local_time_without_microseconds():
     with timezone.override(BUCHAREST):
-        assert _cell(RECORDED) == datetime(2026, 11, 28, 13, 41, 5)
-    assert _cell(datetime(2026, 1, 1, 8, 0, 0, 999)) == datetime(2026, 1, 1, 8, 0, 0)  # naive: kept, seconds only
+        assert export_cell(RECORDED) == datetime(2026, 11, 28, 13, 41, 5)
+    assert export_cell(datetime(2026, 1, 1, 8, 0, 0, 999)) == datetime(2026, 1, 1, 8, 0, 0)  # naive: kept, seconds only
 
 
 def test_the_csv_export_writes_local_time_to_the_second(selec, manager):

@@ -108,3 +108,9 @@ def test_jobs_of_another_project_are_not_found(selec, manager, outsider, client_
     # ...nor through a project the outsider does belong to
     url = reverse("projects:job-download", kwargs={"code": "IMOBEX", "pk": job.pk})
     assert client.get(url).status_code == 404
+
+
+def test_only_a_job_that_succeeded_and_wrote_a_file_has_a_result_to_download():
+    assert BackgroundJob(status="succeeded", result="jobs/1/report.pdf").has_result
+    assert not BackgroundJob(status="succeeded").has_result  # a job that only counted
+    assert not BackgroundJob(status="failed", result="jobs/1/report.pdf").has_result

@@ -6,6 +6,7 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from projects.forms import DeliverableStatusForm
 from projects.models import AuditEvent, Deliverable, Membership, Milestone, Task, Workstream
 from projects.queries import project_months, project_timeline, workstream_page_data
 from projects.services import (
@@ -304,7 +305,7 @@ def test_evidence_is_uploaded_by_staff_and_downloaded_only_through_the_access_ch
     assert download.status_code == 200
     assert b"".join(download.streaming_content) == b"%PDF-1.4 evidence"
     assert "attachment" in download["Content-Disposition"]
-    assert AuditEvent.objects.filter(action="view", user=viewer, object_id=str(deliverable.pk)).exists()
+    assert AuditEvent.objects.filter(action="export", user=viewer, object_id=str(deliverable.pk)).exists()
 
     assert client_for(outsider).get(url).status_code == 404
     assert client_for(viewer).get(f"/media/{deliverable.evidence.name}").status_code == 404  # no public address
@@ -365,3 +366,17 @@ def test_workstream_page_queries_are_pinned_and_do_not_grow(client_for, manager,
     _grow(athena, 20)
     large = count_queries(lambda: get_ok(client, url))
     assert small == large == expected
+
+
+def test_approving_or_withdrawing_an_approval_is_the_change_only_a_manager_makes():
+    assert Deliverable(status="submitted").is_approval_change("approved")
+    assert Deliverable(status="approved").is_approval_change("in_progress")
+    assert not Deliverable(status="approved").is_approval_change("approved")
+    assert not Deliverable(status="planned").is_approval_change("submitted")
+    # The form offers staff the same changes the service accepts from them.
+    form = DeliverableStatusForm(instance=Deliverable(status="submitted"), approve=False)
+    assert [value for value, _label in form.fields["status"].choices] == ["planned", "in_progress", "submitted"]
+    form = DeliverableStatusForm(instance=Deliverable(status="approved"), approve=False)
+    assert form.fields["status"].disabled
+    form = DeliverableStatusForm(instance=Deliverable(status="approved"), approve=True)
+    assert not form.fields["status"].disabled and len(form.fields["status"].choices) == 4

@@ -5,7 +5,7 @@ from unittest import mock
 import pytest
 from django.db.models import CharField, Count, DateField, Q, Value
 
-from projects.models import Deliverable, Milestone, Project, Workstream
+from projects.models import AuditEvent, Deliverable, Milestone, Project, Workstream
 from projects.registry import Breakdown, Contributions, Metric, TimelineItem, TimelineSource, registry
 from reporting import queries
 from reporting.status import Status, project_status
@@ -292,3 +292,10 @@ def test_portfolio_queries_do_not_grow_with_the_data(client_for, manager, known)
     small = count_queries(lambda: get_ok(client, "/"))
     _grow(known, 30)
     assert count_queries(lambda: get_ok(client, "/")) == small
+
+
+def test_the_dashboard_export_with_invalid_filters_is_refused_not_unfiltered(client_for, manager, known):
+    response = client_for(manager).get("/projects/REP/dashboard/export.csv?since=2024-06-30&until=2024-03-01")
+    assert response.status_code == 400
+    assert 'href="/projects/REP/dashboard/?since=2024-06-30&amp;until=2024-03-01"' in response.content.decode()
+    assert not AuditEvent.objects.filter(action="export").exists()
