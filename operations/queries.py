@@ -19,7 +19,6 @@ from projects.queries import indicator_progress
 from projects.registry.people import distinct_people_by_project_and_country
 
 from .models import (
-    DONE_STATUSES,
     ActivityCountry,
     ActivityOfficer,
     ActivityPlace,
@@ -29,6 +28,7 @@ from .models import (
     JointActivity,
     OfficerRole,
     ValidationState,
+    counted_condition,
     may_see_sensitive,
 )
 
@@ -212,7 +212,7 @@ def numbers(project: Project) -> dict:
             submitted=Count("pk", filter=Q(validation_state=ValidationState.SUBMITTED)),
             returned=Count("pk", filter=Q(validation_state=ValidationState.RETURNED)),
             validated=Count("pk", filter=Q(validation_state=ValidationState.VALIDATED)),
-            counted=Count("pk", filter=Q(validation_state=ValidationState.VALIDATED, status__in=DONE_STATUSES)),
+            counted=Count("pk", filter=counted_condition()),
         )
     ]
     return {
@@ -235,10 +235,9 @@ def activity_actions(activity: JointActivity, project: Project) -> list[dict]:
 
     may_edit = project.allows(Action.EDIT)
     may_validate = project.allows(Action.VALIDATE)
-    unlocked = may_validate or not activity.is_validated
     actions = []
     target = STATUS_TRANSITIONS.get(activity.status)
-    if target and may_edit and unlocked:
+    if target and activity.is_editable_by_role(getattr(project, "user_role", None)):
         label = {
             ActivityStatus.ONGOING: _("Mark as ongoing"),
             ActivityStatus.COMPLETED: _("Mark as completed"),

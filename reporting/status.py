@@ -35,6 +35,11 @@ class Status(models.TextChoices):
     LATE = "late", _("Late")
     CLOSED = "closed", _("Closed")
 
+    @property
+    def colour(self) -> str:
+        """The colour of the status on a badge (a Bootstrap theme colour)."""
+        return {"on_track": "success", "at_risk": "warning", "late": "danger", "closed": "secondary"}[self.value]
+
 
 def project_status(*, elapsed: int, progress: int | None, overdue: int, ended: bool, closed: bool = False) -> Status:
     """The documented rule (see the module's docstring)."""

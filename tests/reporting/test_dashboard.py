@@ -299,3 +299,15 @@ def test_the_dashboard_export_with_invalid_filters_is_refused_not_unfiltered(cli
     assert response.status_code == 400
     assert 'href="/projects/REP/dashboard/?since=2024-06-30&amp;until=2024-03-01"' in response.content.decode()
     assert not AuditEvent.objects.filter(action="export").exists()
+
+
+def test_each_project_status_is_drawn_in_its_own_colour(client_for, manager, known):
+    assert {status: status.colour for status in Status} == {
+        Status.ON_TRACK: "success",
+        Status.AT_RISK: "warning",
+        Status.LATE: "danger",
+        Status.CLOSED: "secondary",
+    }
+    with at(TODAY):
+        page = get_ok(client_for(manager), "/projects/REP/dashboard/").content.decode()
+    assert 'class="badge fs-6 text-bg-warning" data-testid="dashboard-status">At risk<' in page
