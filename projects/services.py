@@ -33,6 +33,7 @@ from .models import (
     Task,
     Workstream,
 )
+from .queue import enqueue
 
 
 def add_months(start: date, months: int) -> date:
@@ -213,12 +214,12 @@ logger = logging.getLogger(__name__)
 
 def job_start(*, user, project: Project, kind: str, title: str, params: dict | None = None) -> BackgroundJob:
     """Queue a background job; its Celery task is sent once the surrounding transaction commits."""
-    from . import jobs, tasks
+    from . import jobs
 
     if jobs.handlers.get(kind) is None:
         raise ValueError(f"no job handler registered for {kind!r}")
     job = BackgroundJob.objects.create(kind=kind, title=title, project=project, user=user, params=params or {})
-    transaction.on_commit(lambda: tasks.job_run.delay(str(job.pk)))
+    enqueue("projects.tasks.job_run", str(job.pk))
     return job
 
 
