@@ -11,7 +11,7 @@ from collections.abc import Callable, Sequence
 from datetime import date
 
 from django.conf import settings
-from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.mail import EmailMessage, get_connection
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 from projects.models import AuditEvent, Country, Organisation
 from projects.services import audit_log, person_find_or_create
 
+from .imports import check_rows
 from .models import Attendance, BestPractice, Event, FeedbackResponse, Registration, Session
 
 # --- events -------------------------------------------------------------------------------------------------------
@@ -102,32 +103,6 @@ def best_practice_save(*, user, practice: BestPractice) -> BestPractice:
 # --- registrations -------------------------------------------------------------------------------------------------
 
 
-def registration_problems(*, event: Event, role: str, places_taken: int, today: date) -> dict[str, str]:
-    """Why a registration in this role would be refused now ({field: message}); empty when it is allowed.
-
-    `places_taken` is the number of registrations that already take a place (delegates and trainees).
-    """
-    if event.status in (Event.Status.CANCELLED, Event.Status.HELD):
-        return {NON_FIELD_ERRORS: _("This event is %(status)s: nobody can register any more.")
-                % {"status": event.get_status_display().lower()}}  # fmt: skip
-    if role not in Registration.PARTICIPANT_ROLES:
-        return {}
-    if event.registration_deadline and today > event.registration_deadline:
-        return {
-            "role": _("Registration closed on %(day)s. Only speakers, trainers and organisers can still be added.")
-            % {"day": date_format(event.registration_deadline)}
-        }
-    if event.capacity is not None and places_taken >= event.capacity:
-        return {
-            "role": _(
-                "The event is full: all %(capacity)s places for delegates and trainees are taken. "
-                "Speakers, trainers and organisers can still be added."
-            )
-            % {"capacity": event.capacity}
-        }
-    return {}
-
-
 def places_taken(event: Event) -> int:
     return Registration.objects.filter(event=event, role__in=Registration.PARTICIPANT_ROLES).count()
 
@@ -152,7 +127,7 @@ def registration_create(
     """
     today = today or timezone.localdate()
     event = Event.objects.select_for_update().select_related("project").get(pk=event.pk)  # serialises the count
-    problems = registration_problems(event=event, role=role, places_taken=places_taken(event), today=today)
+    problems = event.registration_problems(role=role, places_taken=places_taken(event), today=today)
     if problems:
         raise ValidationError(problems)
     person, _created = person_find_or_create(
@@ -198,8 +173,6 @@ def participants_import(
     The rows are checked again here (the event may have filled up since the preview): any problem raises
     `ValidationError` listing the rows, and the transaction is rolled back, so nothing is imported half-way.
     """
-    from .imports import check_rows
-
     today = today or timezone.localdate()
     event = Event.objects.select_for_update().select_related("project").get(pk=event.pk)
     report = check_rows(event=event, rows=rows, today=today)
