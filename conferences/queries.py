@@ -6,26 +6,19 @@ breakdowns are aggregated in the database.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import date
 
-from django.core.exceptions import FieldDoesNotExist
 from django.db.models import (
     Avg,
     Count,
     Exists,
-    F,
-    Min,
     OuterRef,
-    Prefetch,
     Q,
     QuerySet,
     Subquery,
-    prefetch_related_objects,
 )
 from django.utils.translation import gettext as _
 
-from projects.metrics import count_by_project, count_by_project_month, count_first_days_by_month
 from projects.models import Organisation, Person, Project
 
 from .models import Attendance, BestPractice, Event, FeedbackResponse, Registration, Session, attended_condition
@@ -71,23 +64,6 @@ def event_detail_data(event: Event) -> dict:
 
 # The kinds of events at which joint activities are discussed (`operations.JointActivity.discussed_at`).
 DISCUSSION_KINDS = (Event.Kind.WORKSHOP, Event.Kind.MEETING)
-
-
-def prefetch_discussed_activities(project: Project, event: Event) -> None:
-    """Read the joint activities discussed at a workshop or meeting in one query, into the relation the template
-    reads (`event.discussed_activities.all`); nothing for other kinds of events, which cannot have any.
-
-    The activities are those of the project page (`in_project`, the operations app's rule: sensitive ones only for
-    those who may see them), reached through the reverse relation so that this app does not import operations.
-    """
-    if event.kind not in DISCUSSION_KINDS:
-        return
-    try:
-        activities = Event._meta.get_field("discussed_activities").related_model
-    except FieldDoesNotExist:  # the operations app is not installed
-        return
-    visible = activities._default_manager.in_project(project).order_by("start_date", "pk")
-    prefetch_related_objects([event], Prefetch("discussed_activities", queryset=visible))
 
 
 def registrations_of_event(event: Event) -> QuerySet[Registration]:
@@ -253,131 +229,3 @@ def best_practices_for(user, project: Project | None = None) -> QuerySet[BestPra
     if project is not None:
         qs = qs.filter(event__project=project)
     return qs
-
-
-# --- metrics (registered in apps.py; one query each) ----------------------------------------------------------------
-
-
-def _held(project_ids: Sequence[int], until: date | None) -> QuerySet[Event]:
-    return Event.objects.filter(project_id__in=project_ids).held(until)
-
-
-def conferences_held(project_ids: Sequence[int], until: date | None) -> dict[int, int]:
-    return count_by_project(_held(project_ids, until).filter(kind=Event.Kind.CONFERENCE))
-
-
-def workshops_held(project_ids: Sequence[int], until: date | None) -> dict[int, int]:
-    return count_by_project(_held(project_ids, until).filter(kind=Event.Kind.WORKSHOP))
-
-
-def field_labs_held(project_ids: Sequence[int], until: date | None) -> dict[int, int]:
-    return count_by_project(_held(project_ids, until).filter(kind=Event.Kind.FIELD_LAB))
-
-
-def trainings_held(project_ids: Sequence[int], until: date | None) -> dict[int, int]:
-    return count_by_project(_held(project_ids, until).filter(kind=Event.Kind.TRAINING))
-
-
-def attendees_of_held_events(project_ids: Sequence[int], until: date | None) -> QuerySet[Registration]:
-    """Registrations of people who attended a held event of these projects."""
-    held = Event.objects.filter(project_id__in=project_ids).held(until)
-    return Registration.objects.filter(event__in=held).attended()
-
-
-def _distinct_by_project(qs: QuerySet, field: str) -> dict[int, int]:
-    rows = qs.order_by().values("event__project_id").annotate(n=Count(field, distinct=True))
-    return {row["event__project_id"]: row["n"] for row in rows}
-
-
-def participants_reached(project_ids: Sequence[int], until: date | None) -> dict[int, int]:
-    """Distinct people who attended the project's held events (a person at three events counts once)."""
-    return _distinct_by_project(attendees_of_held_events(project_ids, until), "person")
-
-
-def countries_reached(project_ids: Sequence[int], until: date | None) -> dict[int, int]:
-    return _distinct_by_project(attendees_of_held_events(project_ids, until), "person__country")
-
-
-def officers_trained(project_ids: Sequence[int], until: date | None) -> dict[int, int]:
-    """Distinct trainees who attended held training courses."""
-    return _distinct_by_project(trainees_of_held_trainings(project_ids, until), "person")
-
-
-def trainees_of_held_trainings(project_ids: Sequence[int], until: date | None) -> QuerySet[Registration]:
-    """Registrations of trainees who attended a held training course of these projects."""
-    return attendees_of_held_events(project_ids, until).filter(
-        event__kind=Event.Kind.TRAINING, role=Registration.Role.TRAINEE
-    )
-
-
-# --- monthly series of the metrics (burn-up charts; one query each) ---------------------------------------------------
-# The months up to m add up to the metric's value at the end of m: a held event counts in the month of its last day;
-# a person or a country counts once, in the month of the first held event where they were reached.
-
-
-def _held_monthly(project_ids: Sequence[int], kind: str) -> dict[int, dict[date, int]]:
-    return count_by_project_month(_held(project_ids, None).filter(kind=kind), "end_date")
-
-
-def conferences_held_monthly(project_ids: Sequence[int]) -> dict[int, dict[date, int]]:
-    return _held_monthly(project_ids, Event.Kind.CONFERENCE)
-
-
-def workshops_held_monthly(project_ids: Sequence[int]) -> dict[int, dict[date, int]]:
-    return _held_monthly(project_ids, Event.Kind.WORKSHOP)
-
-
-def field_labs_held_monthly(project_ids: Sequence[int]) -> dict[int, dict[date, int]]:
-    return _held_monthly(project_ids, Event.Kind.FIELD_LAB)
-
-
-def trainings_held_monthly(project_ids: Sequence[int]) -> dict[int, dict[date, int]]:
-    return _held_monthly(project_ids, Event.Kind.TRAINING)
-
-
-def _first_reached_monthly(registrations: QuerySet[Registration], field: str) -> dict[int, dict[date, int]]:
-    """{project_id: {month: number of distinct `field` values first reached in it}}, in one query.
-
-    The inner query finds, per project and value, the last day of the earliest held event that reached it; the
-    outer one counts those first days by month (`projects.metrics.count_first_days_by_month`).
-    """
-    firsts = (
-        registrations.order_by()
-        .filter(**{f"{field}__isnull": False})
-        .values("event__project_id", field)
-        .annotate(first_day=Min("event__end_date"))
-        .values_list("event__project_id", "first_day")
-    )
-    sql, params = firsts.query.sql_with_params()
-    return count_first_days_by_month(sql, params)
-
-
-def participants_reached_monthly(project_ids: Sequence[int]) -> dict[int, dict[date, int]]:
-    return _first_reached_monthly(attendees_of_held_events(project_ids, None), "person")
-
-
-def countries_reached_monthly(project_ids: Sequence[int]) -> dict[int, dict[date, int]]:
-    return _first_reached_monthly(attendees_of_held_events(project_ids, None), "person__country")
-
-
-def officers_trained_monthly(project_ids: Sequence[int]) -> dict[int, dict[date, int]]:
-    return _first_reached_monthly(trainees_of_held_trainings(project_ids, None), "person")
-
-
-def event_people(project_ids: Sequence[int], until: date | None) -> QuerySet:
-    """People source "events" for the core's distinct-people count: who attended held events."""
-    return (
-        attendees_of_held_events(project_ids, until)
-        .annotate(project_id=F("event__project_id"))
-        .values("project_id", "person_id")
-    )
-
-
-def event_people_dated(project_ids: Sequence[int]) -> QuerySet:
-    """The dated variant: each attendee with the last day of the event (the date `until` compares), so the core can
-    find the month a person was first involved across every source in one query."""
-    return (
-        attendees_of_held_events(project_ids, None)
-        .annotate(project_id=F("event__project_id"), day=F("event__end_date"))
-        .values("project_id", "person_id", "day")
-    )

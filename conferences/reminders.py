@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from projects.models import Project
-from reporting.registry import Reminder
+from projects.registry import Reminder, ReminderKind
 
 from .models import Event, Registration
 
@@ -132,17 +132,19 @@ def feedback_missing(today: date) -> list[Reminder]:
     return reminders
 
 
-KINDS = [
-    (
+KINDS = [  # the reminder kinds this app contributes
+    ReminderKind(
         "event_registration_closing",
-        gettext_lazy("Event registration closing"),
-        registration_closing,
-        gettext_lazy("An event open for registration whose deadline is in the next week."),
+        label=gettext_lazy("Event registration closing"),
+        collect=registration_closing,
+        description=gettext_lazy("An event open for registration whose deadline is in the next week."),
     ),
-    (
+    ReminderKind(
         "event_feedback_missing",
-        gettext_lazy("Event feedback not answered"),
-        feedback_missing,
-        gettext_lazy("After an event, the attendees who have not answered the survey nor been sent its link."),
+        label=gettext_lazy("Event feedback not answered"),
+        collect=feedback_missing,
+        description=gettext_lazy(
+            "After an event, the attendees who have not answered the survey nor been sent its link."
+        ),
     ),
 ]

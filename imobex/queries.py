@@ -2,70 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
 
-from django.db.models import Count, Min, Prefetch, Q, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet
 
-from projects.metrics import count_by_project, count_by_project_month
 from projects.models import Country, Project
 
 from .models import SCOPE_GROUPS, Barrier, CountryCoverage, Finding, Intervention, RoadMap, RoadMapVersion
 
 State = CountryCoverage.State
-
-
-# --- metrics ---------------------------------------------------------------------------------------------------------
-
-
-def countries_covered(project_ids: Sequence[int], until: date | None) -> dict[int, int]:
-    """Countries whose information was gathered and validated (by the validation date)."""
-    qs = CountryCoverage.objects.filter(project_id__in=project_ids, state=State.VALIDATED)
-    if until is not None:
-        qs = qs.filter(validated_on__lte=until)
-    return count_by_project(qs)
-
-
-def road_maps(project_ids: Sequence[int], until: date | None) -> dict[int, int]:
-    """Road maps with an approved version (approved by a manager on or before `until`); a road map counts once,
-    however many of its versions were approved."""
-    qs = RoadMap.objects.filter(project_id__in=project_ids, versions__approved_on__isnull=False)
-    if until is not None:
-        qs = qs.filter(versions__approved_on__lte=until)
-    return count_by_project(qs)
-
-
-def countries_covered_monthly(project_ids: Sequence[int]) -> dict[int, dict[date, int]]:
-    """Countries validated in each month (for burn-up charts), in one query."""
-    qs = CountryCoverage.objects.filter(project_id__in=project_ids, state=State.VALIDATED)
-    return count_by_project_month(qs, "validated_on")
-
-
-def countries_covered_by_country(project_ids: Sequence[int], until: date | None) -> dict[int, dict[str, int]]:
-    """`countries_covered` split by country (1 for each validated country), in one query."""
-    qs = CountryCoverage.objects.filter(project_id__in=project_ids, state=State.VALIDATED)
-    if until is not None:
-        qs = qs.filter(validated_on__lte=until)
-    result: dict[int, dict[str, int]] = {}
-    for project_id, code in qs.values_list("project_id", "country__code"):
-        result.setdefault(project_id, {})[code] = 1
-    return result
-
-
-def road_maps_monthly(project_ids: Sequence[int]) -> dict[int, dict[date, int]]:
-    """Road maps counted in the month of their first approval (so the months add up to `road_maps`), one query."""
-    rows = (
-        RoadMap.objects.filter(project_id__in=project_ids)
-        .annotate(first_approved=Min("versions__approved_on"))
-        .filter(first_approved__isnull=False)
-        .values_list("project_id", "first_approved")
-    )
-    result: dict[int, dict[date, int]] = {}
-    for project_id, day in rows:
-        months = result.setdefault(project_id, {})
-        months[day.replace(day=1)] = months.get(day.replace(day=1), 0) + 1
-    return result
 
 
 # --- the coverage board ----------------------------------------------------------------------------------------------

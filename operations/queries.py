@@ -5,26 +5,18 @@ Each function runs a fixed number of queries whatever the amount of data.
 
 from __future__ import annotations
 
-import calendar
 from collections.abc import Sequence
-from datetime import date, timedelta
+from datetime import date
 
 from django.core.exceptions import FieldDoesNotExist
-from django.db.models import BigIntegerField, Count, F, Min, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
+from django.db.models import BigIntegerField, Count, F, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from conferences.models import Event
-from projects.metrics import (
-    count_by_project,
-    count_by_project_month,
-    distinct_people_by_project,
-    distinct_people_by_project_and_country,
-    first_people_by_project_month,
-)
 from projects.models import AuditEvent, Country, Project
 from projects.queries import indicator_progress
+from projects.registry.people import distinct_people_by_project_and_country
 
 from .models import (
     DONE_STATUSES,
@@ -40,7 +32,7 @@ from .models import (
     may_see_sensitive,
 )
 
-# --- indicators ----------------------------------------------------------------------------------------------------
+# --- what counts ----------------------------------------------------------------------------------------------------
 
 
 def counted_activities(project_ids: Sequence[int], until: date | None = None) -> QuerySet[JointActivity]:
@@ -49,165 +41,6 @@ def counted_activities(project_ids: Sequence[int], until: date | None = None) ->
     if until is not None:
         qs = qs.filter(end_date__lte=until)
     return qs
-
-
-def _activities_of_type(activity_type: str):
-    def compute(project_ids: Sequence[int], until: date | None) -> dict[int, int]:
-        return count_by_project(counted_activities(project_ids, until).filter(type=activity_type))
-
-    compute.__name__ = f"count_{activity_type.value}"
-    return compute
-
-
-# One metric per activity type: indicator key -> compute function.
-ACTIVITY_METRICS = {
-    "cross_border_observations": _activities_of_type(ActivityType.CROSS_BORDER_OBSERVATION),
-    "joint_operations": _activities_of_type(ActivityType.JOINT_OPERATION),
-    "joint_investigations": _activities_of_type(ActivityType.JOINT_INVESTIGATION),
-    "joint_patrols": _activities_of_type(ActivityType.JOINT_PATROL),
-    "bilateral_meetings": _activities_of_type(ActivityType.BILATERAL_MEETING),
-}
-
-
-def joint_activities(project_ids: Sequence[int], until: date | None) -> dict[int, int]:
-    """Every joint activity that counts, whatever its type (the "by type" breakdown splits it)."""
-    return count_by_project(counted_activities(project_ids, until))
-
-
-# --- monthly series (burn-up charts; one query each) ----------------------------------------------------------------
-# An activity counts in the month of its end date (the date `until` compares with); a person in the month of the
-# first activity (or event) that involved them.
-
-
-def _monthly_of_type(activity_type: str | None):
-    def monthly(project_ids: Sequence[int]) -> dict[int, dict[date, int]]:
-        qs = counted_activities(project_ids)
-        if activity_type is not None:
-            qs = qs.filter(type=activity_type)
-        return count_by_project_month(qs, "end_date")
-
-    monthly.__name__ = f"monthly_{activity_type.value if activity_type else 'all'}"
-    return monthly
-
-
-ACTIVITY_MONTHLY = {
-    "cross_border_observations": _monthly_of_type(ActivityType.CROSS_BORDER_OBSERVATION),
-    "joint_operations": _monthly_of_type(ActivityType.JOINT_OPERATION),
-    "joint_investigations": _monthly_of_type(ActivityType.JOINT_INVESTIGATION),
-    "joint_patrols": _monthly_of_type(ActivityType.JOINT_PATROL),
-    "bilateral_meetings": _monthly_of_type(ActivityType.BILATERAL_MEETING),
-}
-joint_activities_monthly = _monthly_of_type(None)
-
-
-def _month_end(day: date) -> date:
-    return day.replace(day=calendar.monthrange(day.year, day.month)[1])
-
-
-def officers_involved_monthly(project_ids: Sequence[int]) -> dict[int, dict[date, int]]:
-    """People first involved in each month, across every people source, in one query.
-
-    When a people source cannot date its rows (it registered no `dated` variant), the first month of a person is
-    unknown; the series is then computed from the cumulative count at each month's end since the projects' start
-    (one query per month: correct, but not constant).
-    """
-    firsts = first_people_by_project_month(project_ids)
-    if firsts is not None:
-        return firsts
-    spans = Project.objects.filter(pk__in=project_ids).aggregate(start=Min("start_date"))
-    if spans["start"] is None:
-        return {}
-    result: dict[int, dict[date, int]] = {}
-    previous: dict[int, int] = {}
-    month, today = spans["start"].replace(day=1), timezone.localdate()
-    while month <= today:
-        values = distinct_people_by_project(project_ids, _month_end(month))
-        for project_id, value in values.items():
-            increase = value - previous.get(project_id, 0)
-            if increase:
-                result.setdefault(project_id, {})[month] = increase
-        previous = dict(values)
-        month = _month_end(month) + timedelta(days=1)
-    return result
-
-
-def officers_in_activities_dated(project_ids: Sequence[int]) -> QuerySet:
-    """The dated people source: each officer row with the end date of its activity (the date `until` compares)."""
-    return (
-        ActivityOfficer.objects.filter(activity__in=counted_activities(project_ids))
-        .annotate(project_id=F("activity__project_id"), day=F("activity__end_date"))
-        .values("project_id", "person_id", "day")
-    )
-
-
-# --- breakdowns (one query each; sensitive activities count: numbers are not sensitive) -----------------------------
-
-
-def _pivot(rows, category) -> dict[int, dict[str, int]]:
-    result: dict[int, dict[str, int]] = {}
-    for row in rows:
-        result.setdefault(row["project_id"], {})[category(row)] = row["n"]
-    return result
-
-
-def _by_lead_country(activity_type: str | None):
-    def compute(project_ids: Sequence[int], until: date | None) -> dict[int, dict[str, int]]:
-        qs = counted_activities(project_ids, until)
-        if activity_type is not None:
-            qs = qs.filter(type=activity_type)
-        rows = qs.order_by().values("project_id", code=F("lead_country__code")).annotate(n=Count("pk"))
-        return _pivot(rows, lambda row: row["code"])
-
-    compute.__name__ = f"by_lead_country_{activity_type.value if activity_type else 'all'}"
-    return compute
-
-
-ACTIVITY_BY_LEAD_COUNTRY = {
-    "cross_border_observations": _by_lead_country(ActivityType.CROSS_BORDER_OBSERVATION),
-    "joint_operations": _by_lead_country(ActivityType.JOINT_OPERATION),
-    "joint_investigations": _by_lead_country(ActivityType.JOINT_INVESTIGATION),
-    "joint_patrols": _by_lead_country(ActivityType.JOINT_PATROL),
-    "bilateral_meetings": _by_lead_country(ActivityType.BILATERAL_MEETING),
-    "joint_activities": _by_lead_country(None),
-}
-
-
-def activities_by_type(project_ids: Sequence[int], until: date | None) -> dict[int, dict[str, int]]:
-    """{project_id: {type label: activities that count}}."""
-    labels = dict(ActivityType.choices)
-    rows = counted_activities(project_ids, until).order_by().values("project_id", "type").annotate(n=Count("pk"))
-    return _pivot(rows, lambda row: str(labels.get(row["type"], row["type"])))
-
-
-def officers_by_country(project_ids: Sequence[int], until: date | None) -> dict[int, dict[str, int]]:
-    """{project_id: {ISO code: distinct people}} over every people source, like `officers_involved` itself."""
-    return distinct_people_by_project_and_country(project_ids, until)
-
-
-def officers_by_role(project_ids: Sequence[int], until: date | None) -> dict[int, dict[str, int]]:
-    """{project_id: {role label: distinct officers}} in the activities that count (a person may hold two roles)."""
-    labels = dict(OfficerRole.choices)
-    rows = (
-        ActivityOfficer.objects.filter(activity__in=counted_activities(project_ids, until))
-        .order_by()
-        .values("role", project_id=F("activity__project_id"))
-        .annotate(n=Count("person", distinct=True))
-    )
-    return _pivot(rows, lambda row: str(labels.get(row["role"], row["role"])))
-
-
-def officers_in_activities(project_ids: Sequence[int], until: date | None = None) -> QuerySet:
-    """People source "operations": (project_id, person_id) of officers in the activities that count."""
-    return (
-        ActivityOfficer.objects.filter(activity__in=counted_activities(project_ids, until))
-        .annotate(project_id=F("activity__project_id"))
-        .values("project_id", "person_id")
-    )
-
-
-def officers_involved(project_ids: Sequence[int], until: date | None) -> dict[int, int]:
-    """Distinct people over every registered people source (activities, workshops, trainings): each counts once."""
-    return distinct_people_by_project(project_ids, until)
 
 
 # --- pages ---------------------------------------------------------------------------------------------------------

@@ -21,10 +21,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from projects.models import Project
-from reporting.registry import Reminder
+from projects.registry import Reminder, ReminderKind
 
-from .dashboard import EVALUATION_DAYS
 from .models import DONE_STATUSES, ActivityStatus, Evaluation, JointActivity
+from .timeline import EVALUATION_DAYS
 
 STARTING_DAYS = 7
 WINDOW_DAYS = 30
@@ -108,23 +108,23 @@ def evaluations_missing(today: date) -> list[Reminder]:
     )
 
 
-KINDS = [
-    (
+KINDS = [  # the reminder kinds this app contributes
+    ReminderKind(
         "activity_starting",
-        gettext_lazy("Joint activity starting soon"),
-        activities_starting,
-        gettext_lazy("A planned joint activity that starts in the next week."),
+        label=gettext_lazy("Joint activity starting soon"),
+        collect=activities_starting,
+        description=gettext_lazy("A planned joint activity that starts in the next week."),
     ),
-    (
+    ReminderKind(
         "activity_not_completed",
-        gettext_lazy("Joint activity past its end, not completed"),
-        activities_not_completed,
-        gettext_lazy("A joint activity whose end date has passed and that is not marked completed."),
+        label=gettext_lazy("Joint activity past its end, not completed"),
+        collect=activities_not_completed,
+        description=gettext_lazy("A joint activity whose end date has passed and that is not marked completed."),
     ),
-    (
+    ReminderKind(
         "activity_evaluation_missing",
-        gettext_lazy("Joint activity without evaluation"),
-        evaluations_missing,
-        gettext_lazy("A completed joint activity that nobody has evaluated a month after its end."),
+        label=gettext_lazy("Joint activity without evaluation"),
+        collect=evaluations_missing,
+        description=gettext_lazy("A completed joint activity that nobody has evaluated a month after its end."),
     ),
 ]

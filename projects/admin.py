@@ -8,7 +8,6 @@ from django.utils.translation import gettext_lazy as _
 
 from . import services
 from .admin_base import ServiceAdmin, ServiceAdminMixin, adopt
-from .metrics import registry
 from .models import (
     AuditEvent,
     BackgroundJob,
@@ -27,6 +26,7 @@ from .models import (
     Task,
     Workstream,
 )
+from .registry import registry
 
 
 @admin.register(CountryGroup)
@@ -93,9 +93,9 @@ class IndicatorForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        choices = registry.choices()
+        choices = registry.metric_choices()
         current = self.instance.metric if self.instance and self.instance.pk else None
-        if current and registry.get(current) is None:
+        if current and registry.metric(current) is None:
             choices = [(current, _("%(key)s (not registered yet)") % {"key": current}), *choices]
         self.fields["metric"].choices = [("", "---------"), *choices]
 

@@ -1,4 +1,4 @@
-"""Demo data for `manage.py seed_demo`: the core's part, and the registry through which other apps add theirs.
+"""Demo data for `manage.py seed_demo`: the core's part (each app contributes its own `Seeder`).
 
 A seeder is a function `seed(*, activities: int, rng: random.Random, today: date) -> dict[str, int]` returning
 what it created. Seeders must be deterministic for a given `activities` and safe to run again (they replace
@@ -8,13 +8,9 @@ their own demo records rather than add to them), and should use bulk inserts so 
 from __future__ import annotations
 
 import random
-from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import date, timedelta
 
 from django.conf import settings
-
-SeedFn = Callable[..., dict[str, int]]
 
 DEMO_ACCOUNTS = [
     # username, superuser, {project code: role}, first name, last name
@@ -23,27 +19,6 @@ DEMO_ACCOUNTS = [
     ("demo-staff", False, {"DTP-TOC": "staff", "ATHENA2": "staff"}, "Stefan", "Staff"),
     ("demo-viewer", False, {"ATHENA2": "viewer"}, "Vera", "Viewer"),
 ]
-
-
-@dataclass(frozen=True)
-class Seeder:
-    app_label: str
-    seed: SeedFn
-    order: int
-
-
-class SeederRegistry:
-    def __init__(self) -> None:
-        self._seeders: dict[str, Seeder] = {}
-
-    def register(self, app_label: str, seed: SeedFn, *, order: int = 100) -> None:
-        self._seeders[app_label] = Seeder(app_label, seed, order)
-
-    def all(self) -> list[Seeder]:
-        return sorted(self._seeders.values(), key=lambda s: (s.order, s.app_label))
-
-
-seeders = SeederRegistry()
 
 
 def seed_core(*, activities: int, rng: random.Random, today: date) -> dict[str, int]:

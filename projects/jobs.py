@@ -1,8 +1,6 @@
 """Background jobs: long work that runs in Celery and shows its progress to the user.
 
-An app registers a handler in `AppConfig.ready()`:
-
-    handlers.register("progress_report", run_progress_report)
+An app contributes a handler (`projects.registry.JobHandler("progress_report", run_progress_report)`).
 
 `handler(job, progress)` does the work; it calls `progress(percent, message)` as it goes, and returns either
 None, or a `JobResult` with a file to offer for download and/or data to show. It raises `JobError(message)`
@@ -12,7 +10,6 @@ job is marked failed with a generic message. Start a job with `services.job_star
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 
 
@@ -25,24 +22,3 @@ class JobResult:
     filename: str = ""
     content: bytes | None = None
     data: dict = field(default_factory=dict)
-
-
-ProgressFn = Callable[[int, str], None]
-HandlerFn = Callable[..., "JobResult | None"]
-
-
-class JobHandlerRegistry:
-    def __init__(self) -> None:
-        self._handlers: dict[str, HandlerFn] = {}
-
-    def register(self, kind: str, handler: HandlerFn) -> None:
-        self._handlers[kind] = handler
-
-    def get(self, kind: str) -> HandlerFn | None:
-        return self._handlers.get(kind)
-
-    def unregister(self, kind: str) -> None:
-        self._handlers.pop(kind, None)
-
-
-handlers = JobHandlerRegistry()

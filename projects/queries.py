@@ -16,8 +16,8 @@ from django.db.models import Prefetch, QuerySet
 from django.shortcuts import get_object_or_404
 
 from .access import Action
-from .metrics import count_by_project, registry
 from .models import Deliverable, Indicator, Milestone, Partner, Project, Task, Workstream
+from .registry import registry
 
 # --- access ------------------------------------------------------------------------------------------------------
 
@@ -102,10 +102,10 @@ def metric_values(indicators: Iterable[Indicator], until: date | None = None) ->
         projects_by_metric[indicator.metric].add(indicator.project_id)
     values: dict[tuple[int, str], int] = {}
     for key, project_ids in projects_by_metric.items():
-        metric = registry.get(key)
+        metric = registry.metric(key)
         if metric is None:
             continue
-        computed = metric.compute(sorted(project_ids), until)
+        computed = metric.values(sorted(project_ids), until)
         for project_id in project_ids:
             values[(project_id, key)] = int(computed.get(project_id, 0))
     return values
@@ -163,23 +163,6 @@ def project_page_data(project: Project) -> dict:
         "workstreams": workstreams,
         "indicators": indicator_progress([project])[project.pk],
     }
-
-
-# --- the core's own metrics ----------------------------------------------------------------------------------------
-
-
-def deliverables_done(project_ids: Sequence[int], until: date | None) -> dict[int, int]:
-    qs = Deliverable.objects.filter(workstream__project_id__in=project_ids, status__in=Deliverable.DONE_STATUSES)
-    if until is not None:
-        qs = qs.filter(delivered_on__lte=until)
-    return count_by_project(qs, "workstream__project_id")
-
-
-def milestones_reached(project_ids: Sequence[int], until: date | None) -> dict[int, int]:
-    qs = Milestone.objects.filter(workstream__project_id__in=project_ids, status=Milestone.Status.REACHED)
-    if until is not None:
-        qs = qs.filter(reached_on__lte=until)
-    return count_by_project(qs, "workstream__project_id")
 
 
 # --- workstreams and the timeline ------------------------------------------------------------------------------------

@@ -35,6 +35,7 @@ from .models import (
     Workstream,
 )
 from .queue import enqueue
+from .registry import registry
 
 
 def add_months(start: date, months: int) -> date:
@@ -258,9 +259,7 @@ logger = logging.getLogger(__name__)
 
 def job_start(*, user, project: Project, kind: str, title: str, params: dict | None = None) -> BackgroundJob:
     """Queue a background job; its Celery task is sent once the surrounding transaction commits."""
-    from . import jobs
-
-    if jobs.handlers.get(kind) is None:
+    if registry.job_handler(kind) is None:
         raise ValueError(f"no job handler registered for {kind!r}")
     job = BackgroundJob.objects.create(kind=kind, title=title, project=project, user=user, params=params or {})
     enqueue("projects.tasks.job_run", str(job.pk))
@@ -281,7 +280,7 @@ def job_execute(*, job_id) -> BackgroundJob | None:
     if not claimed:
         return None
     job = BackgroundJob.objects.select_related("project", "user").get(pk=job_id)
-    handler = jobs.handlers.get(job.kind)
+    handler = registry.job_handler(job.kind)
     try:
         if handler is None:
             raise jobs.JobError(f"No handler for jobs of kind {job.kind}.")

@@ -1,22 +1,15 @@
-"""Core pages: the portfolio, a project, the user's settings, and the health check."""
+"""Core pages: the portfolio, a project, the user's settings."""
 
 import copy
 from functools import partial
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import ValidationError
-from django.db import connection
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.templatetags.static import static
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
-from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
-
-from selec_portal.celery import app as celery_app
 
 from . import queries, services
 from .access import Action
@@ -24,22 +17,21 @@ from .exports import Column, export_response
 from .forms import DeliverableStatusForm, MilestoneStatusForm, ProfileForm, TaskForm
 from .middleware import SESSION_TIME_ZONE_KEY
 from .models import AuditEvent, BackgroundJob, Deliverable, Milestone, Profile, Task, Workstream
+from .registry import registry
 from .services import audit_log, profile_update
-
-# Other apps add to the portfolio without the core importing them: each function appended here in their
-# AppConfig.ready() gets (request, projects, rows, today), may add keys to the rows, and returns extra context
-# (the reporting app adds each project's status and what is due or overdue).
-portfolio_extensions: list = []
 
 
 def portfolio(request: HttpRequest) -> HttpResponse:
+    """Every project the user may see, with its indicators; the apps' portfolio panels add their part (the
+    reporting app: each project's status and what is due or overdue)."""
     projects = list(queries.visible_projects(request.user).order_by("start_date", "code"))
     progress = queries.indicator_progress(projects)
     today = timezone.localdate()
     rows = [{"project": p, "indicators": progress[p.pk], "elapsed": p.time_elapsed_percent(today)} for p in projects]
-    context = {"rows": rows, "today": today}
-    for extend in portfolio_extensions:
-        context.update(extend(request, projects, rows, today))
+    panels = registry.portfolio_panels()
+    context = {"rows": rows, "today": today, "panels": panels}
+    for panel in panels:
+        context.update(panel.extend(request, projects, rows, today))
     return render(request, "projects/portfolio.html", context)
 
 
@@ -76,41 +68,6 @@ def account_settings(request: HttpRequest) -> HttpResponse:
         messages.success(request, _("Your settings were saved."))
         return redirect("projects:account-settings")
     return render(request, "projects/account_settings.html", {"form": form})
-
-
-def _check_database() -> str:
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT 1")
-        cursor.fetchone()
-    return "ok"
-
-
-def _check_broker() -> str:
-    with celery_app.connection_for_write() as conn:
-        conn.ensure_connection(max_retries=1, interval_start=0, interval_step=0, timeout=3)
-    return "ok"
-
-
-@login_not_required
-@never_cache
-@require_GET
-def healthz(request: HttpRequest) -> JsonResponse:
-    """For load balancers and monitoring: the state of the database and the Celery broker, 200 or 503."""
-    checks = {}
-    for name, check in (("database", _check_database), ("broker", _check_broker)):
-        try:
-            checks[name] = check()
-        except Exception as exc:  # any failure of a dependency is reported, never raised
-            checks[name] = f"error: {exc.__class__.__name__}"
-    healthy = all(value == "ok" for value in checks.values())
-    return JsonResponse({"status": "ok" if healthy else "unavailable", **checks}, status=200 if healthy else 503)
-
-
-@login_not_required
-@require_GET
-def favicon(request: HttpRequest) -> HttpResponse:
-    """Browsers and the admin's pages ask for /favicon.ico: send them to the vendored icon (served as static)."""
-    return redirect(static("img/favicon.ico"), permanent=True)
 
 
 # --- workstreams and the timeline ------------------------------------------------------------------------------------

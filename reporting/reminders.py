@@ -15,9 +15,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from projects.models import Deliverable, Milestone
+from projects.registry import Reminder, ReminderKind
 
 from .models import ReportingPeriod
-from .registry import Reminder, reminder_kinds
 
 
 def reminder_days() -> int:
@@ -103,20 +103,16 @@ def reports_due(today: date) -> list[Reminder]:
     return reminders
 
 
-def register_core_kinds() -> None:
-    kinds = [
-        ("deliverable_due", gettext_lazy("Deliverable due soon"), deliverables_due),
-        ("deliverable_overdue", gettext_lazy("Deliverable overdue"), deliverables_overdue),
-        ("milestone_due", gettext_lazy("Milestone due soon"), milestones_due),
-        ("milestone_overdue", gettext_lazy("Milestone overdue"), milestones_overdue),
-        ("report_due", gettext_lazy("Report to the funder due or overdue"), reports_due),
-    ]
-    for key, label, collect in kinds:
-        reminder_kinds.register(key, label=label, collect=collect, app_label="reporting")
-    reminder_kinds.register(
+KINDS = [  # the reminder kinds this app contributes (about the core's plan and the reports to the funders)
+    ReminderKind("deliverable_due", label=gettext_lazy("Deliverable due soon"), collect=deliverables_due),
+    ReminderKind("deliverable_overdue", label=gettext_lazy("Deliverable overdue"), collect=deliverables_overdue),
+    ReminderKind("milestone_due", label=gettext_lazy("Milestone due soon"), collect=milestones_due),
+    ReminderKind("milestone_overdue", label=gettext_lazy("Milestone overdue"), collect=milestones_overdue),
+    ReminderKind("report_due", label=gettext_lazy("Report to the funder due or overdue"), collect=reports_due),
+    ReminderKind(
         "monthly_report",
         label=gettext_lazy("Monthly progress report (managers)"),
-        collect=None,
+        collect=None,  # sent by its own task
         description=gettext_lazy("On the first of each month, the previous month's report as a PDF."),
-        app_label="reporting",
-    )
+    ),
+]

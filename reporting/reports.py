@@ -22,7 +22,8 @@ from projects.jobs import JobError, JobResult
 from projects.models import Project
 
 from .models import ProgressReport, ReportingPeriod
-from .queries import month_end, report_data
+from .queries import report_data
+from .series import month_end
 
 
 def _headers() -> list[str]:
@@ -73,6 +74,11 @@ def render_xlsx(data: dict) -> bytes:
     items.append([_("Kind"), _("Title"), _("Date"), _("Status")])
     for item in data["items"]:
         items.append([_cell(item["kind"]), _cell(item["title"]), item["date"], _cell(item["status"])])
+    for section in data["sections"]:
+        sheet = workbook.create_sheet(section["title"][:31])  # Excel's limit on a sheet's name
+        sheet.append([_cell(column) for column in section["columns"]])
+        for row in section["rows"]:
+            sheet.append([_cell(value) for value in row])
     narrative = workbook.create_sheet(_("Narrative"))
     for paragraph in (data["narrative"] or "").splitlines() or [""]:
         narrative.append([_cell(paragraph)])
@@ -83,7 +89,8 @@ def render_xlsx(data: dict) -> bytes:
 
 
 def render_csv(data: dict) -> bytes:
-    """One table: the indicators, then the items of the period (a `section` column tells them apart)."""
+    """One table: the indicators, the items of the period, then each contributed section (a `section` column tells
+    them apart)."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow([_("Section"), *_headers()])
@@ -102,6 +109,10 @@ def render_csv(data: dict) -> bytes:
                 _cell(item["status"]),
             ]
         )
+    for section in data["sections"]:  # each contributed table: its title row, then its rows
+        writer.writerow([section["key"], *[_cell(column) for column in section["columns"]]])
+        for row in section["rows"]:
+            writer.writerow([section["key"], *[_cell(value) for value in row]])
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
 

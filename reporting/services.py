@@ -17,10 +17,10 @@ from projects.mail import TransientMailError, is_transient
 from projects.models import AuditEvent, BackgroundJob, Membership, Project
 from projects.queries import user_time_zone
 from projects.queue import enqueue
+from projects.registry import Reminder, registry
 from projects.services import job_start
 
 from .models import Notification, NotificationPreference, ProgressReport, ReminderDelivery, ReportingPeriod
-from .registry import Reminder, reminder_kinds
 
 logger = logging.getLogger(__name__)
 
@@ -90,7 +90,7 @@ def period_submitted(*, user, period: ReportingPeriod, on: date) -> ReportingPer
 @transaction.atomic
 def preferences_save(*, user, enabled: dict[str, bool]) -> None:
     """Store which reminder kinds the user receives (unknown kinds are ignored)."""
-    for kind in reminder_kinds.all():
+    for kind in registry.reminder_kinds():
         if kind.key in enabled:
             NotificationPreference.objects.update_or_create(
                 user=user, kind=kind.key, defaults={"enabled": bool(enabled[kind.key])}
@@ -140,7 +140,7 @@ def reminders_dispatch(*, today: date | None = None, kinds: list[str] | None = N
 
     today = today or timezone.localdate()
     created_ids: list[int] = []
-    for kind in reminder_kinds.all():
+    for kind in registry.reminder_kinds():
         if kind.collect is None or (kinds is not None and kind.key not in kinds):
             continue
         reminders = list(kind.collect(today))

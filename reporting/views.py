@@ -19,11 +19,11 @@ from projects.access import Action
 from projects.exports import Column, export_response
 from projects.models import BackgroundJob
 from projects.queries import project_for_user
+from projects.registry import registry
 
 from . import queries, services
 from .forms import DashboardFilterForm, NarrativeForm, PreferencesForm
 from .models import ProgressReport, ReportingPeriod
-from .registry import TimelineList, timeline_sources
 
 
 def dashboard(request: HttpRequest, code: str) -> HttpResponse:
@@ -55,13 +55,13 @@ def due_list(request: HttpRequest, code: str) -> HttpResponse:
     project = project_for_user(request.user, code, Action.VIEW)
     which = "overdue" if request.GET.get("which") == "overdue" else "upcoming"
     filters = DashboardFilterForm(request.GET or None).filters()
-    labels = timeline_sources.labels()
+    labels = registry.timeline.labels()
     kind = request.GET.get("kind", "")
     kinds = [kind] if kind in labels else []
     query = queries.due_query(which, today=timezone.localdate(), since=filters["since"], until=filters["until"])
-    items = TimelineList([project.pk], query, kinds=kinds)
+    items = registry.timeline.paged([project.pk], query, kinds=kinds)
     page = Paginator(items, DUE_LIST_PAGE).get_page(request.GET.get("page"))
-    by_source = TimelineList([project.pk], query).totals().by_source if kinds else items.totals().by_source
+    by_source = registry.timeline.paged([project.pk], query).totals().by_source if kinds else items.totals().by_source
     params = request.GET.copy()
     params.pop("page", None)
     params.pop("kind", None)

@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from projects import views as project_views
+from . import views
 
 admin.site.site_header = "SELEC portal administration"
 admin.site.site_title = "SELEC portal"
@@ -12,8 +12,8 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("account/password/", auth_views.PasswordChangeView.as_view(), name="password_change"),
     path("account/password/done/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
-    path("favicon.ico", project_views.favicon, name="favicon"),
-    path("healthz", project_views.healthz, name="healthz"),
+    path("favicon.ico", views.favicon, name="favicon"),
+    path("healthz", views.healthz, name="healthz"),
     path("admin/", admin.site.urls),
     path("", include("projects.urls")),
     path("", include("conferences.urls")),

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 from projects.access import Action
 from projects.exports import Column, export_response
 from projects.queries import project_for_user
+from projects.registry import registry
 
 from .. import queries, services
 from ..filters import EventFilter
@@ -107,8 +108,13 @@ def event_edit(request: HttpRequest, code: str, pk: int) -> HttpResponse:
 def event_detail(request: HttpRequest, code: str, pk: int) -> HttpResponse:
     project, event = project_and_event(request, code, pk, counts=True)
     context = queries.event_detail_data(event)
-    queries.prefetch_discussed_activities(project, event)
-    context.update(project=project, project_tab=TAB, event=event, transition_form=TransitionForm(event=event))
+    context.update(
+        project=project,
+        project_tab=TAB,
+        event=event,
+        transition_form=TransitionForm(event=event),
+        panels=registry.panels_for(project, event),  # e.g. the joint activities discussed at a workshop
+    )
     return render(request, "conferences/event_detail.html", context)
 
 

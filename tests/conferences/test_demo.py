@@ -4,8 +4,8 @@ from django.utils import timezone
 
 from conferences.demo import seed
 from conferences.models import Attendance, Event, FeedbackResponse, Registration
-from projects.metrics import registry
 from projects.models import Project
+from projects.registry import registry
 
 
 def _snapshot():
@@ -32,10 +32,10 @@ def test_the_seeded_events_count_toward_the_indicators(selec):
 
     seed(activities=20, rng=random.Random("conferences:20"), today=date(2026, 11, 28))
     ids = {p.code: p.pk for p in Project.objects.all()}
-    assert registry.get("conferences_held").compute(list(ids.values()), None) == {ids["DTP-TOC"]: 2}
-    assert registry.get("thematic_workshops").compute([ids["ATHENA2"]], None) == {ids["ATHENA2"]: 5}
-    assert registry.get("expert_workshops").compute([ids["IMOBEX"]], None) == {ids["IMOBEX"]: 1}
-    assert registry.get("field_labs").compute([ids["IMOBEX"]], None) == {ids["IMOBEX"]: 1}
+    assert registry.metric("conferences_held").values(list(ids.values()), None) == {ids["DTP-TOC"]: 2}
+    assert registry.metric("thematic_workshops").values([ids["ATHENA2"]], None) == {ids["ATHENA2"]: 5}
+    assert registry.metric("expert_workshops").values([ids["IMOBEX"]], None) == {ids["IMOBEX"]: 1}
+    assert registry.metric("field_labs").values([ids["IMOBEX"]], None) == {ids["IMOBEX"]: 1}
     utrecht = Event.objects.get(project__code="IMOBEX", kind="workshop")
     assert (utrecht.city, utrecht.start_date, utrecht.end_date) == ("Utrecht", date(2022, 7, 6), date(2022, 7, 7))
-    assert registry.get("officers_trained").compute([ids["ATHENA2"]], None)[ids["ATHENA2"]] > 20
+    assert registry.metric("officers_trained").values([ids["ATHENA2"]], None)[ids["ATHENA2"]] > 20

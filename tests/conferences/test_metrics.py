@@ -5,9 +5,10 @@ from datetime import date
 import pytest
 
 from conferences.models import Event
-from projects.metrics import distinct_people_by_project, registry
 from projects.models import Indicator
 from projects.queries import indicator_progress
+from projects.registry import registry
+from projects.registry.people import distinct_people_by_project
 
 from .conftest import make_event, make_person, register
 
@@ -51,7 +52,7 @@ def known_events(selec):
 
 
 def _metric(key, ids, until=None):
-    return dict(registry.get(key).compute(list(ids.values()), until))
+    return dict(registry.metric(key).values(list(ids.values()), until))
 
 
 def test_only_held_conferences_count(known_events):

@@ -11,13 +11,12 @@ from django.utils import timezone
 
 from conferences.models import Attendance, Event, FeedbackResponse, Registration
 from conferences.services import feedback_remind
-from projects.metrics import registry
 from projects.models import Indicator, Membership, Project
+from projects.registry import TimelineQuery, registry
 from projects.services import membership_set
 from reporting import cache, queries, services
 from reporting.models import Notification, ReminderDelivery
-from reporting.queries import month_end, months_between
-from reporting.registry import TimelineQuery, breakdowns, reminder_kinds, timeline_sources
+from reporting.series import month_end, months_between
 from tests.utils import count_queries, get_ok
 
 from .conftest import make_event, make_person, register
@@ -96,7 +95,7 @@ def reached(selec):
 
 def test_every_event_metric_has_a_monthly_series():
     for key in EVENT_METRICS:
-        assert registry.get(key).monthly is not None, key
+        assert registry.metric(key).has_monthly, key
 
 
 def test_people_and_countries_count_in_the_month_they_were_first_reached(reached):
@@ -104,7 +103,7 @@ def test_people_and_countries_count_in_the_month_they_were_first_reached(reached
     ids = [athena, dtp]
 
     def monthly(key):
-        return {pk: dict(months) for pk, months in registry.get(key).monthly(ids).items()}
+        return {pk: dict(months) for pk, months in registry.metric(key).monthly_values(ids).items()}
 
     assert monthly("participants_reached") == {
         athena: {date(2025, 3, 1): 2, date(2025, 4, 1): 1, date(2025, 5, 1): 2, date(2025, 9, 1): 1},
@@ -122,27 +121,27 @@ def test_people_and_countries_count_in_the_month_they_were_first_reached(reached
 
 @pytest.mark.parametrize("key", EVENT_METRICS)
 def test_the_cumulative_monthly_series_equals_the_metric_at_each_month_end(reached, key):
-    metric = registry.get(key)
+    metric = registry.metric(key)
     ids = list(reached.values())
-    monthly = metric.monthly(ids)
+    monthly = metric.monthly_values(ids)
     for project_id in ids:
         running = 0
         for month in months_between(date(2025, 1, 1), date(2026, 1, 31)):
             running += monthly.get(project_id, {}).get(month, 0)
-            assert running == metric.compute(ids, month_end(month)).get(project_id, 0), (key, project_id, month)
-        assert running == metric.compute(ids, None).get(project_id, 0)
+            assert running == metric.values(ids, month_end(month)).get(project_id, 0), (key, project_id, month)
+        assert running == metric.values(ids, None).get(project_id, 0)
 
 
 @pytest.mark.parametrize("key", EVENT_METRICS)
 def test_a_monthly_series_is_one_query(reached, key):
-    assert count_queries(lambda: registry.get(key).monthly(list(reached.values()))) == 1
+    assert count_queries(lambda: registry.metric(key).monthly_values(list(reached.values()))) == 1
 
 
 # --- breakdowns -----------------------------------------------------------------------------------------------------
 
 
 def _split(metric, dimension, project_id, until=None):
-    return dict(breakdowns.get(metric, dimension).compute([project_id], until).get(project_id, {}))
+    return dict(registry.breakdown(metric, dimension).compute([project_id], until).get(project_id, {}))
 
 
 def test_participants_split_by_country_organisation_type_role_and_gender(reached):
@@ -170,13 +169,13 @@ def test_a_breakdown_counts_only_what_was_reached_by_its_date(reached):
 def test_the_country_splits_add_up_to_the_metric(reached):
     athena = [reached["ATHENA2"]]
     for metric in ("participants_reached", "officers_trained", "countries_reached"):
-        split = breakdowns.get(metric, "country").compute(athena, None)[athena[0]]
-        assert sum(split.values()) == registry.get(metric).compute(athena, None)[athena[0]], metric
+        split = registry.breakdown(metric, "country").compute(athena, None)[athena[0]]
+        assert sum(split.values()) == registry.metric(metric).values(athena, None)[athena[0]], metric
 
 
 def test_each_breakdown_is_one_query(reached):
     ids = list(reached.values())
-    for breakdown in breakdowns.for_metrics(EVENT_METRICS):
+    for breakdown in registry.breakdowns_for(EVENT_METRICS):
         assert count_queries(lambda b=breakdown: b.compute(ids, None)) == 1, breakdown
 
 
@@ -245,7 +244,9 @@ def test_the_portfolio_shows_the_overdue_event(client_for, manager, calendar):
 
 def test_a_report_period_lists_its_events_held_or_not(calendar):
     with at(NOW):
-        items = timeline_sources.items([calendar.pk], since=date(2025, 9, 1), until=date(2025, 10, 31), open_only=False)
+        items = registry.timeline.items(
+            [calendar.pk], since=date(2025, 9, 1), until=date(2025, 10, 31), open_only=False
+        )
     events = {item.title: item for item in items if item.kind == "event"}
     assert set(events) == {
         "Held conference",
@@ -271,10 +272,13 @@ def test_each_timeline_source_is_one_query_for_every_item_and_two_for_counts_and
     every = TimelineQuery(today=NOW, until=NOW, open_only=True)
     first = TimelineQuery(today=NOW, until=NOW, open_only=True, limit=1)
     for key in ("event", "registration_deadline"):
-        source = timeline_sources._sources[key]
-        assert count_queries(lambda s=source: s.items([calendar.pk], every)) == 1
-        assert count_queries(lambda s=source: s.items([calendar.pk], first)) == 2
-        everything, page = source.items([calendar.pk], every), source.items([calendar.pk], first)
+
+        def items(query, key=key):
+            return registry.timeline.page([calendar.pk], query, kinds=[key])
+
+        assert count_queries(lambda: items(every)) == 1
+        assert count_queries(lambda: items(first)) == 2
+        everything, page = items(every), items(first)
         assert page.counts == everything.counts and page.items == everything.items[:1]
 
 
@@ -288,8 +292,8 @@ def _deliveries(kind):
 
 
 def test_the_event_reminder_kinds_are_registered_for_the_users_to_choose():
-    assert reminder_kinds.get("event_registration_closing").app_label == "conferences"
-    assert reminder_kinds.get("event_feedback_missing").app_label == "conferences"
+    assert registry.reminder_kind("event_registration_closing").app_label == "conferences"
+    assert registry.reminder_kind("event_feedback_missing").app_label == "conferences"
 
 
 def test_registration_closing_is_reminded_to_managers_and_staff_once(athena, manager, staff, viewer):
@@ -366,7 +370,7 @@ def test_missing_feedback_is_a_digest_to_the_staff_once(after_events, manager, s
 
 def test_the_reminder_collectors_are_one_query_each(after_events):
     for key in ("event_registration_closing", "event_feedback_missing"):
-        assert count_queries(lambda k=key: list(reminder_kinds.get(k).collect(NOW))) == 1, key
+        assert count_queries(lambda k=key: list(registry.reminder_kind(k).collect(NOW))) == 1, key
 
 
 def test_reminder_emails_go_out_through_the_reporting_machinery(after_events, manager, staff, mailoutbox):
@@ -412,9 +416,9 @@ def _grow(project, n: int) -> None:
 
 def test_dashboard_queries_are_pinned_and_do_not_grow_with_the_events(client_for, manager, events_project):
     # session, user, project; indicators, intermediate targets, countries, reporting periods; per metric (4 in use,
-    # each with a monthly series): its value and its series; four per timeline source (two lists, each its counts
-    # and its first items); one per breakdown in use (6).
-    expected = 3 + 4 + 4 * 2 + 2 * 2 * len(timeline_sources) + 6
+    # each with a monthly series): its value and its series; two timeline lists, each its counts and its first items
+    # (every source in one UNION); one per breakdown in use (6).
+    expected = 3 + 4 + 4 * 2 + 2 * 2 + 6
     client = client_for(manager)
     _grow(events_project, 3)
     with at(NOW):

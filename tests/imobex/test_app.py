@@ -9,17 +9,17 @@ from django.urls import reverse
 
 from imobex import demo
 from imobex.models import CountryCoverage, Finding, RoadMapVersion
-from projects.metrics import registry
 from projects.models import AuditEvent
 from projects.queries import indicator_progress
+from projects.registry import registry
 from tests.utils import admin_form_data, count_queries, get_ok
 
 MODELS = [model for model in admin.site._registry if model._meta.app_label == "imobex"]
 
 
 def test_the_app_registers_its_two_metrics():
-    assert registry.get("countries_covered").app_label == "imobex"
-    assert registry.get("road_maps").app_label == "imobex"
+    assert registry.metric("countries_covered").app_label == "imobex"
+    assert registry.metric("road_maps").app_label == "imobex"
 
 
 def test_every_model_of_the_app_is_in_the_admin():
@@ -90,9 +90,8 @@ def test_admin_changelists_do_not_slow_down_as_tables_grow(client_for, admin_use
 
 def test_the_monthly_series_add_up_to_the_metrics(imobex, imobex_demo):
     """Burn-up charts: the months up to m sum to the metric's value at the end of m."""
-    from imobex.queries import countries_covered, countries_covered_monthly, road_maps, road_maps_monthly
-
-    for compute, monthly in ((countries_covered, countries_covered_monthly), (road_maps, road_maps_monthly)):
+    for key in ("countries_covered", "road_maps"):
+        compute, monthly = registry.metric(key).values, registry.metric(key).monthly_values
         months = monthly([imobex.pk])[imobex.pk]
         assert sum(months.values()) == compute([imobex.pk], None)[imobex.pk]
         last = max(months)
@@ -101,9 +100,8 @@ def test_the_monthly_series_add_up_to_the_metrics(imobex, imobex_demo):
 
 
 def test_countries_covered_is_split_by_country(imobex, imobex_demo):
-    from reporting.registry import breakdowns
 
-    split = breakdowns.get("countries_covered", "country").compute([imobex.pk], None)[imobex.pk]
+    split = registry.breakdown("countries_covered", "country").compute([imobex.pk], None)[imobex.pk]
     assert len(split) == imobex_demo["countries covered"]
     assert set(split.values()) == {1} and all(len(code) == 2 for code in split)
 

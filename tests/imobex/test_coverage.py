@@ -8,10 +8,11 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from imobex.models import CountryCoverage, scope_countries
-from imobex.queries import countries_covered, coverage_board
+from imobex.queries import coverage_board
 from imobex.services import coverage_import, coverage_set_state, coverage_states_for
 from projects.models import AuditEvent
 from projects.queries import indicator_progress
+from projects.registry import registry
 from tests.utils import count_queries, get_ok
 
 State = CountryCoverage.State
@@ -72,8 +73,8 @@ def test_a_country_outside_the_scope_is_not_on_the_board(known, countries):
 
 
 def test_countries_covered_counts_validated_countries_by_their_validation_date(known):
-    assert countries_covered([known.pk], None) == {known.pk: 3}
-    assert countries_covered([known.pk], date(2021, 12, 31)) == {known.pk: 2}
+    assert registry.metric("countries_covered").values([known.pk], None) == {known.pk: 3}
+    assert registry.metric("countries_covered").values([known.pk], date(2021, 12, 31)) == {known.pk: 2}
     progress = {p.key: p for p in indicator_progress([known])[known.pk]}
     assert (progress["countries_covered"].achieved, progress["countries_covered"].target) == (3, 34)
 
@@ -115,7 +116,7 @@ def test_only_a_manager_reopens_a_validated_country_and_it_stops_counting(
         coverage_set_state(user=imobex_staff, project=known, country=countries["RO"], state="received")
     coverage = coverage_set_state(user=imobex_manager, project=known, country=countries["RO"], state="received")
     assert coverage.validated_on is None
-    assert countries_covered([known.pk], None) == {known.pk: 2}
+    assert registry.metric("countries_covered").values([known.pk], None) == {known.pk: 2}
 
 
 def test_a_viewer_and_an_outsider_cannot_change_coverage(imobex, countries, imobex_viewer, staff):
@@ -223,7 +224,7 @@ GOOD_CSV = "country,state,source,date,notes\nRO,validated,national_agency,2021-0
 
 def test_a_manager_imports_coverage_from_a_csv(imobex, imobex_manager):
     assert coverage_import(user=imobex_manager, project=imobex, text=GOOD_CSV) == 2
-    assert countries_covered([imobex.pk], None) == {imobex.pk: 1}
+    assert registry.metric("countries_covered").values([imobex.pk], None) == {imobex.pk: 1}
     assert CountryCoverage.objects.get(country__code="AL").notes == "sent"
     assert AuditEvent.objects.get(action="import").details["countries"] == ["RO", "AL"]
 

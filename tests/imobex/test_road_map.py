@@ -9,7 +9,6 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from imobex.models import Barrier, Intervention, RoadMap, RoadMapVersion
-from imobex.queries import road_maps
 from imobex.services import (
     barrier_save,
     road_map_for,
@@ -19,6 +18,7 @@ from imobex.services import (
 )
 from projects.models import AuditEvent, Deliverable
 from projects.queries import indicator_progress
+from projects.registry import registry
 from tests.utils import count_queries, get_ok
 
 
@@ -169,8 +169,8 @@ def test_road_maps_counts_by_the_approval_date(imobex, imobex_staff):
         road_map=road_map, number=1, document="x.pdf", status="approved", submitted_by=imobex_staff,
         approved_on=date(2022, 9, 30),
     )  # fmt: skip
-    assert road_maps([imobex.pk], date(2022, 9, 29)) == {}
-    assert road_maps([imobex.pk], date(2022, 9, 30)) == {imobex.pk: 1}
+    assert registry.metric("road_maps").values([imobex.pk], date(2022, 9, 29)) == {}
+    assert registry.metric("road_maps").values([imobex.pk], date(2022, 9, 30)) == {imobex.pk: 1}
 
 
 def test_the_manager_approves_on_the_page_and_the_indicator_goes_up(client_for, imobex_staff, imobex_manager, imobex):

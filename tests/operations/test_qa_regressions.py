@@ -7,12 +7,13 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import IntegrityError, transaction
-from django.db.models import F, IntegerField, Value
+from django.db.models import IntegerField, Value
+from django.db.models.functions import Now
 
 from operations.models import ActivityAttachment, ActivityCountry, JointActivity
 from operations.services import activity_return, activity_submit
-from projects.metrics import people_sources
 from projects.models import AuditEvent, Person
+from projects.registry import Contributions, PeopleSource, registry
 from projects.validators import content_matches_extension
 from tests.utils import get_ok
 
@@ -77,19 +78,17 @@ def test_the_numbers_page_counts_officers_by_country_across_every_source_like_th
     trainee = Person.objects.create(name="Workshop trainee", country=country("AL"))
     both = Person.objects.get(name="Ana Pop")
 
-    def workshops(project_ids, until=None):
-        return (
-            Person.objects.filter(pk__in=[trainee.pk, both.pk])
-            .annotate(project_id=Value(athena.pk, output_field=IntegerField()), person_id=F("pk"))
-            .filter(project_id__in=project_ids)
-            .values("project_id", "person_id")
-        )
-
-    people_sources.register("test-workshops", workshops)
-    try:
+    workshops = PeopleSource(
+        key="test-workshops",
+        records=lambda: Person.objects.filter(pk__in=[trainee.pk, both.pk]).annotate(
+            test_project_id=Value(athena.pk, output_field=IntegerField()), day=Now()
+        ),
+        project="test_project_id",
+        person="pk",
+        date="day",
+    )
+    with registry.contributed("tests", Contributions(people_sources=[workshops])):
         response = get_ok(client_for(manager), NUMBERS)
-    finally:
-        people_sources.unregister("test-workshops")
     context = response.context
     rows = {row["code"]: (row["people"], row["in_activities"]) for row in context["officers_by_country"]}
     assert rows == {"RO": (1, 1), "BG": (1, 1), "AL": (1, 0)}

@@ -10,14 +10,13 @@ from datetime import date, timedelta
 import pytest
 from django.utils import timezone
 
-from operations import queries
 from operations.models import ActivityOfficer, Evaluation, JointActivity
-from projects.metrics import distinct_people_by_project, first_people_by_project_month, people_sources, registry
 from projects.models import AuditEvent, Indicator, Person
+from projects.registry import PeopleSource, registry
+from projects.registry.people import distinct_people_by_project, first_people_by_project_month
 from reporting import cache
 from reporting import services as reporting_services
 from reporting.models import ReminderDelivery
-from reporting.registry import breakdowns, timeline_sources
 from tests.utils import count_queries, get_ok
 
 LIST = "/projects/ATHENA2/activities/"
@@ -49,8 +48,8 @@ def fresh_cache_version():
 @pytest.fixture
 def operations_people_only(monkeypatch):
     """Only the operations people source (dated), as when every source can date its rows."""
-    monkeypatch.setattr(people_sources, "_sources", {"operations": queries.officers_in_activities})
-    monkeypatch.setattr(people_sources, "_dated", {"operations": queries.officers_in_activities_dated})
+    operations = {"operations": registry._items["people_sources"]["operations"]}
+    monkeypatch.setitem(registry._items, "people_sources", operations)
 
 
 @pytest.fixture
@@ -120,20 +119,21 @@ def known(make_activity, country):
 
 @pytest.mark.parametrize("key", OPERATIONS_METRICS)
 def test_the_monthly_series_adds_up_to_the_value_at_each_month_end(athena, known, key):
-    metric = registry.get(key)
-    assert metric is not None and metric.monthly is not None
-    monthly = metric.monthly([athena.pk]).get(athena.pk, {})
+    metric = registry.metric(key)
+    assert metric is not None and metric.has_monthly
+    monthly = metric.monthly_values([athena.pk]).get(athena.pk, {})
     running = 0
     month = date(2025, 1, 1)
     while month <= date(2025, 12, 1):
         running += monthly.get(month, 0)
-        assert running == metric.compute([athena.pk], month_end(month)).get(athena.pk, 0), (key, month)
+        assert running == metric.values([athena.pk], month_end(month)).get(athena.pk, 0), (key, month)
         month = month_end(month) + timedelta(days=1)
 
 
 def test_the_activity_series_count_in_the_month_of_the_end_date(athena, known):
-    assert registry.get("joint_patrols").monthly([athena.pk]) == {athena.pk: {date(2025, 3, 1): 1, date(2025, 5, 1): 1}}
-    assert registry.get("joint_activities").monthly([athena.pk])[athena.pk] == {
+    patrols = registry.metric("joint_patrols").monthly_values([athena.pk])
+    assert patrols == {athena.pk: {date(2025, 3, 1): 1, date(2025, 5, 1): 1}}
+    assert registry.metric("joint_activities").monthly_values([athena.pk])[athena.pk] == {
         date(2025, 3, 1): 1,
         date(2025, 5, 1): 2,  # the sensitive operation counts: numbers are not sensitive
         date(2025, 7, 1): 1,
@@ -141,7 +141,7 @@ def test_the_activity_series_count_in_the_month_of_the_end_date(athena, known):
 
 
 def test_an_officer_counts_once_in_the_month_first_involved(athena, known, operations_people_only):
-    series = registry.get("officers_involved").monthly
+    series = registry.metric("officers_involved").monthly_values
     assert series([athena.pk]) == {athena.pk: {date(2025, 3, 1): 2, date(2025, 5, 1): 2}}
     assert count_queries(lambda: series([athena.pk])) == 1
 
@@ -153,16 +153,16 @@ def test_first_months_over_dated_sources_match_the_distinct_count(athena, known)
         assert sum(n for m, n in firsts.items() if m <= month) == expected
 
 
-def test_an_undated_people_source_gives_no_first_months(athena, known, monkeypatch):
-    monkeypatch.setattr(people_sources, "_sources", {**people_sources._sources, "other": lambda ids, until: None})
-    assert first_people_by_project_month([athena.pk], sources=["operations", "other"]) is None
+def test_a_people_source_declares_its_date_so_first_months_are_always_known():
+    with pytest.raises(ValueError):
+        PeopleSource(key="undated", records=ActivityOfficer.objects.all, project="activity__project", date="")
 
 
 # --- breakdowns -----------------------------------------------------------------------------------------------------
 
 
 def _breakdown(metric: str, dimension: str, project, until=None) -> dict:
-    return dict(breakdowns.get(metric, dimension).compute([project.pk], until).get(project.pk, {}))
+    return dict(registry.breakdown(metric, dimension).compute([project.pk], until).get(project.pk, {}))
 
 
 def test_breakdowns_on_the_known_data_set(athena, known, operations_people_only):
@@ -249,7 +249,7 @@ def test_the_activity_sources_count_and_split_exactly_what_they_list(athena, dat
 
 def test_a_reporting_period_lists_the_activities_of_the_period(athena, dated):
     today = dated["today"]
-    items = timeline_sources.items([athena.pk], since=today - timedelta(days=5), until=today, open_only=False)
+    items = registry.timeline.items([athena.pk], since=today - timedelta(days=5), until=today, open_only=False)
     assert [(i.kind, i.done) for i in items if i.kind.startswith("activity")] == [("activity_end", False)]
 
 
@@ -327,7 +327,7 @@ def test_managers_and_admins_see_a_sensitive_activity(request, client_for, secre
 
 
 def test_a_sensitive_activity_still_counts_toward_the_targets(athena, secret):
-    assert registry.get("joint_patrols").compute([athena.pk], None) == {athena.pk: 1}
+    assert registry.metric("joint_patrols").values([athena.pk], None) == {athena.pk: 1}
 
 
 def test_only_managers_may_mark_an_activity_sensitive(client_for, manager, staff):
@@ -431,12 +431,12 @@ def _measure(client, url: str) -> int:
 
 def _dashboard_queries(project) -> int:
     """The dashboard's fixed cost: session, user, project, indicators, countries, reporting periods, targets (7);
-    then one query per metric for its value and one for its monthly series, four per timeline source (every app's:
-    the overdue and the upcoming lists, each its exact counts and its first items), one per breakdown of the
-    project's metrics. 64 on ATHENA2 today (7 metrics, 9 sources, 7 breakdowns)."""
-    metrics = {i.metric for i in Indicator.objects.filter(project=project)} & set(registry.keys())
-    assert all(registry.get(key).monthly is not None for key in metrics)
-    return 7 + 2 * len(metrics) + 2 * 2 * len(timeline_sources) + len(breakdowns.for_metrics(metrics))
+    then one query per metric for its value and one for its monthly series, four for the timeline (the overdue and
+    the upcoming lists, each its exact counts and its first items, every app's sources in one UNION), one per
+    breakdown of the project's metrics. 32 on ATHENA2 today (7 metrics, 7 breakdowns)."""
+    metrics = {i.metric for i in Indicator.objects.filter(project=project)} & set(registry.metric_keys())
+    assert all(registry.metric(key).has_monthly for key in metrics)
+    return 7 + 2 * len(metrics) + 2 * 2 + len(registry.breakdowns_for(metrics))
 
 
 # List: 7 and detail: 14 (see test_views). Edit: session, user, project, activity, countries and organisations
@@ -499,14 +499,31 @@ def test_officers_involved_counts_each_person_once_across_activities_and_events(
     registration = Registration.objects.create(event=workshop, person=o1, role=Registration.Role.DELEGATE)
     Attendance.objects.create(registration=registration, day=date(2025, 2, 11), present=True)
 
-    metric = registry.get("officers_involved")
-    series = metric.monthly([athena.pk])[athena.pk]
+    metric = registry.metric("officers_involved")
+    series = metric.monthly_values([athena.pk])[athena.pk]
     assert series[date(2025, 2, 1)] == 1  # O1, at the workshop
     assert series[date(2025, 3, 1)] == 1  # O2 (O1 already counted)
-    assert count_queries(lambda: metric.monthly([athena.pk])) == 1
+    assert count_queries(lambda: metric.monthly_values([athena.pk])) == 1
     running, month = 0, date(2025, 1, 1)
     while month <= date(2025, 12, 1):
         running += series.get(month, 0)
-        assert running == metric.compute([athena.pk], month_end(month)).get(athena.pk, 0), month
+        assert running == metric.values([athena.pk], month_end(month)).get(athena.pk, 0), month
         month = month_end(month) + timedelta(days=1)
-    assert metric.compute([athena.pk], None)[athena.pk] == running
+    assert metric.values([athena.pk], None)[athena.pk] == running
+
+
+# --- the progress report's section ----------------------------------------------------------------------------------
+
+
+def test_the_report_has_a_table_of_the_joint_activities_that_counted_in_the_period(athena, imobex, known):
+    from reporting.queries import report_data
+
+    data = report_data(athena, since=date(2025, 1, 1), until=date(2025, 6, 30))
+    [section] = [s for s in data["sections"] if s["key"] == "joint-activities"]
+    rows = {str(row[0]): row[1:] for row in section["rows"]}
+    # Patrols a1 and a2 (officers O1, O2, O3), the sensitive operation a3 (O4); the July meeting is outside the period
+    # and the draft patrol a4 does not count.
+    assert rows["Joint patrol"] == [2, 3] and rows["Joint operation"] == [1, 1] and rows["Bilateral meeting"] == [0, 0]
+    assert count_queries(lambda: registry.report_sections()[0].table(athena, date(2025, 1, 1), date(2025, 6, 30))) == 2
+    imobex_data = report_data(imobex, since=date(2021, 4, 1), until=date(2021, 9, 30))
+    assert [s["key"] for s in imobex_data["sections"]] == []

@@ -1,6 +1,4 @@
-"""The user's own account: changing the password, and the small things every page needs (the favicon)."""
-
-from django.contrib.staticfiles import finders
+"""The user's own account: changing the password."""
 
 from tests.conftest import PASSWORD
 from tests.utils import get_ok
@@ -44,15 +42,3 @@ def test_the_password_change_needs_a_login_and_the_login_page_offers_no_reset_by
     assert response.status_code == 302 and "/login/" in response.url
     login = client.get("/login/").content.decode().lower()
     assert "reset" not in login and "forgot" not in login
-
-
-def test_every_page_names_the_vendored_favicon_and_favicon_ico_leads_to_it(client_for, staff, client):
-    page = get_ok(client_for(staff), "/").content.decode()
-    assert '<link rel="icon" href="/static/img/favicon.ico"' in page
-    path = finders.find("img/favicon.ico")
-    assert path is not None
-    with open(path, "rb") as icon:
-        assert icon.read(4) == b"\x00\x00\x01\x00"  # an ICO file
-    client.logout()
-    response = client.get("/favicon.ico")
-    assert response.status_code == 301 and response.url == "/static/img/favicon.ico"

@@ -5,6 +5,7 @@ from django.urls import reverse
 
 from projects import jobs
 from projects.models import AuditEvent, BackgroundJob
+from projects.registry import Contributions, JobHandler, registry
 from projects.services import job_execute, job_start
 from tests.utils import get_ok
 
@@ -27,13 +28,16 @@ def _crashing_handler(job, progress):
 
 @pytest.fixture(autouse=True)
 def registered_handlers():
-    jobs.handlers.register("test-count", _counting_handler)
-    jobs.handlers.register("test-fail", _failing_handler)
-    jobs.handlers.register("test-crash", _crashing_handler)
+    handlers = Contributions(
+        jobs=[
+            JobHandler("test-count", _counting_handler),
+            JobHandler("test-fail", _failing_handler),
+            JobHandler("test-crash", _crashing_handler),
+        ]
+    )
     CALLS.clear()
-    yield
-    for kind in ("test-count", "test-fail", "test-crash"):
-        jobs.handlers.unregister(kind)
+    with registry.contributed("tests", handlers):
+        yield
 
 
 def _wait_until_finished(job, seconds=20):

@@ -1,22 +1,23 @@
 from datetime import date
 
 import pytest
+from django.core.exceptions import ImproperlyConfigured
 
-from projects.metrics import MetricRegistry, registry
 from projects.models import Deliverable, Indicator, Milestone
 from projects.queries import indicator_progress
+from projects.registry import Contributions, Metric, Registry, registry
 
 
 def test_the_core_registers_its_own_metrics():
-    assert registry.get("deliverables_done") is not None
-    assert registry.get("milestones_reached") is not None
+    assert registry.metric("deliverables_done") is not None
+    assert registry.metric("milestones_reached") is not None
 
 
 def test_a_metric_key_cannot_be_taken_twice_by_different_code():
-    reg = MetricRegistry()
-    reg.register("x", label="X", compute=lambda ids, until: {})
-    with pytest.raises(ValueError):
-        reg.register("x", label="X again", compute=lambda ids, until: {})
+    reg = Registry()
+    reg.register("one", Contributions(metrics=[Metric(key="x", label="X", compute=lambda ids, until: {})]))
+    with pytest.raises(ImproperlyConfigured):
+        reg.register("two", Contributions(metrics=[Metric(key="x", label="X again", compute=lambda ids, until: {})]))
 
 
 def test_indicators_without_a_registered_metric_are_not_measured(athena):

@@ -1,9 +1,11 @@
 import pytest
 from django.core.exceptions import ValidationError
-from django.db.models import F, IntegerField, Value
+from django.db.models import Case, IntegerField, Value, When
+from django.db.models.functions import Now
 
-from projects.metrics import distinct_people_by_project, people_sources
 from projects.models import Country, Organisation, Person
+from projects.registry import Contributions, PeopleSource, registry
+from projects.registry.people import distinct_people_by_project
 from projects.services import person_find_or_create
 
 
@@ -40,34 +42,32 @@ def test_a_duplicate_person_is_refused_with_a_message_on_the_name(romania, igpr)
     assert "name" in exc.value.message_dict
 
 
-def _source_for(people_by_project):
-    """A people source over Person rows: {project_id: [person, ...]}."""
-
-    def source(project_ids, until):
-        parts = [
-            Person.objects.filter(pk__in=[p.pk for p in people]).annotate(
-                project_id=Value(project_id, output_field=IntegerField()), person_id=F("pk")
-            )
-            for project_id, people in people_by_project.items()
-            if project_id in project_ids
-        ]
-        qs = parts[0]
-        for part in parts[1:]:
-            qs = qs.union(part)
-        return qs
-
-    return source
+def _source_for(key, people_by_project):
+    """A people source over Person rows: {project_id: [person, ...]} (a person in one project per source)."""
+    project = Case(
+        *[When(pk__in=[p.pk for p in people], then=Value(pk)) for pk, people in people_by_project.items()],
+        output_field=IntegerField(),
+    )
+    everyone = [p.pk for people in people_by_project.values() for p in people]
+    return PeopleSource(
+        key=key,
+        records=lambda: Person.objects.filter(pk__in=everyone).annotate(test_project_id=project, day=Now()),
+        project="test_project_id",
+        person="pk",
+        date="day",
+    )
 
 
 def test_people_are_counted_once_across_every_source(athena, imobex, romania, igpr):
     a = Person.objects.create(name="A", country=romania)
     b = Person.objects.create(name="B", country=romania)
     c = Person.objects.create(name="C", country=romania)
-    people_sources.register("test-activities", _source_for({athena.pk: [a, b], imobex.pk: [c]}))
-    people_sources.register("test-events", _source_for({athena.pk: [b, c]}))
-    try:
+    sources = Contributions(
+        people_sources=[
+            _source_for("test-activities", {athena.pk: [a, b], imobex.pk: [c]}),
+            _source_for("test-events", {athena.pk: [b, c]}),
+        ]
+    )
+    with registry.contributed("tests", sources):
         counts = distinct_people_by_project([athena.pk, imobex.pk], sources=["test-activities", "test-events"])
-    finally:
-        people_sources.unregister("test-activities")
-        people_sources.unregister("test-events")
     assert counts == {athena.pk: 3, imobex.pk: 1}

@@ -6,8 +6,8 @@ from pathlib import Path
 import pytest
 from django.db import transaction
 
-from projects import jobs
 from projects.queue import enqueue
+from projects.registry import Contributions, JobHandler, registry
 from projects.services import job_start
 from projects.tasks import job_run
 
@@ -49,13 +49,10 @@ def test_a_misspelt_task_is_refused_at_once(db):
 
 
 def test_starting_a_job_sends_its_task_after_the_commit(selec, manager, sent, django_capture_on_commit_callbacks):
-    jobs.handlers.register("test-queue", lambda job, progress: None)
-    try:
-        with django_capture_on_commit_callbacks(execute=True):
-            job = job_start(user=manager, project=selec["ATHENA2"], kind="test-queue", title="Queued")
-            assert sent == []
-    finally:
-        jobs.handlers.unregister("test-queue")
+    handler = Contributions(jobs=[JobHandler("test-queue", lambda job, progress: None)])
+    with registry.contributed("tests", handler), django_capture_on_commit_callbacks(execute=True):
+        job = job_start(user=manager, project=selec["ATHENA2"], kind="test-queue", title="Queued")
+        assert sent == []
     assert sent == [((str(job.pk),), {})]
 
 

@@ -1,12 +1,14 @@
+from dataclasses import replace
 from datetime import date
 from unittest import mock
 
 import pytest
+from django.db.models import CharField, Count, DateField, Q, Value
 
-from projects.models import Deliverable, Milestone, Workstream
+from projects.models import Deliverable, Milestone, Project, Workstream
+from projects.registry import Breakdown, Contributions, Metric, TimelineItem, TimelineSource, registry
 from reporting import queries
-from reporting.queries import Status, project_status
-from reporting.registry import TimelineItem, TimelinePage, TimelineQuery, breakdowns, timeline_sources
+from reporting.status import Status, project_status
 from tests.reporting.conftest import TODAY
 from tests.utils import count_queries, get_ok
 
@@ -117,72 +119,55 @@ def test_the_burnup_series_is_cumulative_per_month_against_a_straight_line(known
 
 
 def test_a_metric_without_monthly_series_is_computed_month_by_month(known):
-    from projects.metrics import registry
-
-    def planned(project_ids, until):  # milestones by due date: no `monthly`
+    def planned(project_ids, until):  # milestones by due date: an opaque `compute`, no monthly series
         qs = Milestone.objects.filter(workstream__project_id__in=project_ids)
         if until:
             qs = qs.filter(due_date__lte=until)
-        from projects.metrics import count_by_project
+        return dict(qs.values_list("workstream__project_id").annotate(n=Count("pk")))
 
-        return count_by_project(qs, "workstream__project_id")
-
-    registry.register("test_planned", label="Planned milestones", compute=planned, app_label="tests")
-    try:
+    metric = Metric(key="test_planned", label="Planned milestones", compute=planned)
+    with registry.contributed("tests", Contributions(metrics=[metric])):
         known.indicators.create(key="planned", label="Planned", target=2, metric="test_planned", order=5)
         series = queries.project_dashboard(known, today=TODAY)["series"]["planned"]
         assert series["achieved"][:10] == [0, 0, 0, 0, 0, 1, 1, 1, 1, 1]
-    finally:
-        registry.unregister("test_planned")
 
 
-def test_a_country_filter_uses_the_country_breakdown_and_says_which_metrics_cannot(known):
-    breakdowns.register(
-        "deliverables_done",
-        dimension="country",
-        label="By country",
-        compute=lambda ids, until: {pk: {"RO": 2, "BG": 1} for pk in ids},
-    )
-    try:
-        data = queries.project_dashboard(known, today=TODAY, country="RO")
-        rows = {row.key: row for row in data["rows"]}
-        assert rows["deliverables"].cumulative == 2
-        assert rows["milestones"].cumulative is None and not rows["milestones"].filterable
-        split = [e for e in data["breakdowns"] if e["dimension"] == "country"][0]
-        assert split["values"] == [("Romania", 2), ("Bulgaria", 1)]
-    finally:
-        breakdowns.unregister("deliverables_done", "country")
+def test_a_country_filter_uses_the_country_breakdown_and_says_which_metrics_cannot(known, monkeypatch):
+    by_country = Breakdown("country", "By country", compute=lambda ids, until: {pk: {"RO": 2, "BG": 1} for pk in ids})
+    deliverables = registry.metric("deliverables_done")
+    with_country = replace(deliverables, breakdowns=[*deliverables.breakdowns, by_country])
+    monkeypatch.setitem(registry._items["metrics"], "deliverables_done", with_country)
+    data = queries.project_dashboard(known, today=TODAY, country="RO")
+    rows = {row.key: row for row in data["rows"]}
+    assert rows["deliverables"].cumulative == 2
+    assert rows["milestones"].cumulative is None and not rows["milestones"].filterable
+    split = [e for e in data["breakdowns"] if e["dimension"] == "country"][0]
+    assert split["values"] == [("Romania", 2), ("Bulgaria", 1)]
 
 
 def test_another_apps_timeline_source_shows_on_the_dashboard_and_portfolio(client_for, manager, known):
-    def events(project_ids, query: TimelineQuery) -> TimelinePage:
-        items = [
-            TimelineItem(
-                project_id=pk,
-                kind="test-event",
-                kind_label="Event",
-                title="Antidrug conference",
-                date=date(2024, 10, 25),
-            )
-            for pk in project_ids
-        ]
-        selected = [
-            item
-            for item in items
-            if (query.until is None or item.date <= query.until)
-            and (query.overdue is None or item.overdue_on(query.today) == query.overdue)
-        ]
-        return TimelinePage(counts={item.project_id: 1 for item in selected}, items=selected[: query.limit])
-
-    timeline_sources.register("test-event", label="Events", items=events, app_label="tests")
-    try:
+    events = TimelineSource(  # one event a project, on 25 October 2024
+        key="test-event",
+        label="Events",
+        records=lambda: Project.objects.annotate(
+            test_day=Value(date(2024, 10, 25), output_field=DateField()),
+            test_title=Value("Antidrug conference", output_field=CharField()),
+        ),
+        project="pk",
+        date="test_day",
+        open=lambda today: Q(pk__isnull=False),
+        title="test_title",
+        status="",
+        item=lambda row: TimelineItem(
+            project_id=row.project_id, kind="test-event", kind_label="Event", title=row.title, date=row.date
+        ),
+    )
+    with registry.contributed("tests", Contributions(timeline=[events])):
         data = queries.project_dashboard(known, today=TODAY)
         assert "Antidrug conference" in [item.title for item in data["upcoming"]]
         with at(TODAY):
             page = get_ok(client_for(manager), "/").content.decode()
         assert "Antidrug conference" in page
-    finally:
-        timeline_sources.unregister("test-event")
 
 
 def test_the_dashboard_page_shows_bars_charts_data_and_filters(client_for, viewer, known):
@@ -255,9 +240,9 @@ def _grow(project, n: int) -> None:
 
 def test_dashboard_queries_are_pinned_and_do_not_grow_with_the_data(client_for, manager, known):
     # session, user, project; indicators, intermediate targets, countries, reporting periods; per metric (2 in use,
-    # both with a monthly series): its value and its series; per timeline source, two lists (overdue, upcoming) of
-    # two queries each (the exact counts, the first DASHBOARD_ITEMS items); one per breakdown (2).
-    expected = 3 + 4 + 2 * 2 + 2 * 2 * len(timeline_sources) + 2
+    # both with a monthly series): its value and its series; two lists (overdue, upcoming) of two queries each (the
+    # exact counts, the first DASHBOARD_ITEMS items; every source in one UNION); one per breakdown (2).
+    expected = 3 + 4 + 2 * 2 + 2 * 2 + 2
     client = client_for(manager)
     _grow(known, 3)
     small = count_queries(lambda: get_ok(client, "/projects/REP/dashboard/?since=2024-01-01"))

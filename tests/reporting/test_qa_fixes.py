@@ -12,7 +12,7 @@ from pypdf import PdfReader
 from projects.models import Profile, Project
 from reporting import queries, reports, services
 from reporting.models import ReportingPeriod
-from reporting.queries import Status, project_status
+from reporting.status import Status, project_status
 from tests.utils import get_ok
 
 AFTER_THE_END = date(2026, 1, 15)  # REP ran from 2024-01-01 to 2025-12-31

@@ -10,10 +10,10 @@ from django.utils import timezone
 from django_celery_beat.models import PeriodicTask
 
 from projects.models import Deliverable, Project, Workstream
+from projects.registry import Contributions, Reminder, ReminderKind, registry
 from projects.services import membership_set
 from reporting import services, tasks
 from reporting.models import Notification, ReminderDelivery
-from reporting.registry import Reminder, reminder_kinds
 from tests.reporting import mail_backends
 from tests.reporting.conftest import wait_for
 
@@ -199,15 +199,13 @@ def test_another_app_adds_a_reminder_kind(running, staff):
             )
         ]
 
-    reminder_kinds.register("test_activity_starting", label="Activity starting", collect=collect, app_label="tests")
-    try:
+    kind = ReminderKind("test_activity_starting", label="Activity starting", collect=collect)
+    with registry.contributed("tests", Contributions(reminder_kinds=[kind])):
         services.reminders_dispatch(kinds=["test_activity_starting"])
         services.reminders_dispatch(kinds=["test_activity_starting"])
         assert list(ReminderDelivery.objects.values_list("recipient", "subject")) == [
             (staff.pk, "Joint patrol starts in 3 days")
         ]
-    finally:
-        reminder_kinds.unregister("test_activity_starting")
 
 
 def test_the_monthly_report_goes_once_to_each_manager_with_a_pdf(celery_worker_running, running, manager, staff):

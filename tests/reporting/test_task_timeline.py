@@ -1,7 +1,7 @@
 from datetime import date
 
 from projects.models import Task
-from reporting.registry import timeline_sources
+from projects.registry import registry
 
 
 def test_open_workstream_tasks_are_due_and_overdue_items(athena, staff):
@@ -11,7 +11,7 @@ def test_open_workstream_tasks_are_due_and_overdue_items(athena, staff):
         workstream=ws, title="Send invitations", owner=staff, due_date=date(2026, 4, 1), status="done",
         completed_on=date(2026, 3, 30),
     )  # fmt: skip
-    items = [i for i in timeline_sources.items([athena.pk], open_only=True) if i.kind == "task"]
+    items = [i for i in registry.timeline.items([athena.pk], open_only=True) if i.kind == "task"]
     assert [(i.title, i.date) for i in items] == [("Book the venue", date(2026, 5, 1))]
     assert items[0].overdue_on(date(2026, 5, 2)) and not items[0].overdue_on(date(2026, 5, 1))
     assert items[0].url == "/projects/ATHENA2/workstreams/1/"

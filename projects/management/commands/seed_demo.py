@@ -6,7 +6,8 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
-from projects.demo import DEMO_ACCOUNTS, seeders
+from projects.demo import DEMO_ACCOUNTS
+from projects.registry import registry
 from projects.services import reference_data_load
 
 
@@ -28,7 +29,7 @@ class Command(BaseCommand):
             return
         reference_data_load()
         today = timezone.localdate()
-        for seeder in seeders.all():
+        for seeder in registry.seeders():
             rng = random.Random(f"{seeder.app_label}:{activities}")
             with transaction.atomic():
                 created = seeder.seed(activities=activities, rng=rng, today=today)

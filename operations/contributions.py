@@ -1,0 +1,127 @@
+"""Everything the operations app adds to the portal: the ATHENA 2 activity counts, the officers of joint
+activities among the people counted once, activities on the timeline and in reminders, its tabs, its block on
+workshop and meeting pages, and its demo data."""
+
+from django.db.models import Count
+from django.utils.translation import gettext_lazy as _
+
+from conferences.models import Event
+from conferences.queries import DISCUSSION_KINDS
+from projects.access import Action
+from projects.registry import (
+    Breakdown,
+    Contributions,
+    DetailPanel,
+    Metric,
+    PeopleSource,
+    ReportSection,
+    Section,
+    Seeder,
+)
+
+from . import demo, reminders, timeline
+from .models import OPERATIONS_PROJECTS, ActivityOfficer, ActivityType, JointActivity, OfficerRole
+
+BY_LEAD_COUNTRY = Breakdown("country", _("By lead country"), field="lead_country__code")
+
+
+def _activities(activity_type: str | None = None):
+    """The activities that count toward the targets (of one type); sensitive ones count: numbers are not."""
+
+    def records():
+        qs = JointActivity.objects.counted()
+        return qs if activity_type is None else qs.filter(type=activity_type)
+
+    return records
+
+
+def _activity_metric(key: str, label, activity_type: str | None, *extra: Breakdown) -> Metric:
+    """An activity counts in the month of its end date; the count of every type is offered for admins' indicators."""
+    return Metric(
+        key=key,
+        label=label,
+        records=_activities(activity_type),
+        date="end_date",
+        breakdowns=[BY_LEAD_COUNTRY, *extra],
+        sensitive="is_sensitive",
+        offered=activity_type is None,
+    )
+
+
+def _activities_in_period(project, since, until) -> dict | None:
+    """The report's table of joint activities that count, ended in the period, by type, with their officers (two
+    queries); None for a project without joint activities."""
+    if project.code not in OPERATIONS_PROJECTS:
+        return None
+    counted = JointActivity.objects.filter(project=project, end_date__range=(since, until)).counted()
+    activities = dict(counted.order_by().values_list("type").annotate(n=Count("pk")))
+    officers = dict(
+        ActivityOfficer.objects.filter(activity__in=counted)
+        .order_by()
+        .values_list("activity__type")
+        .annotate(n=Count("person", distinct=True))
+    )
+    rows = [[label, activities.get(value, 0), officers.get(value, 0)] for value, label in ActivityType.choices]
+    return {"columns": [_("Type"), _("Activities that count"), _("Officers in them")], "rows": rows}
+
+
+def _discussed_activities(project, event) -> dict | None:
+    """The joint activities discussed at a workshop or meeting, as the user may see them (one query)."""
+    if event.kind not in DISCUSSION_KINDS:
+        return None
+    activities = JointActivity.objects.in_project(project).filter(discussed_at=event).order_by("start_date", "pk")
+    return {"activities": list(activities)}
+
+
+PROJECTS = list(OPERATIONS_PROJECTS)
+
+CONTRIBUTIONS = Contributions(
+    metrics=[
+        _activity_metric(
+            "cross_border_observations", _("Cross-border observations"), ActivityType.CROSS_BORDER_OBSERVATION
+        ),
+        _activity_metric("joint_operations", _("Joint operations"), ActivityType.JOINT_OPERATION),
+        _activity_metric("joint_investigations", _("Joint investigations"), ActivityType.JOINT_INVESTIGATION),
+        _activity_metric("joint_patrols", _("Joint patrols"), ActivityType.JOINT_PATROL),
+        _activity_metric("bilateral_meetings", _("Bilateral meetings"), ActivityType.BILATERAL_MEETING),
+        _activity_metric(
+            "joint_activities",
+            _("Joint activities (all types)"),
+            None,
+            Breakdown("type", _("By type"), field="type", labels=dict(ActivityType.choices)),
+        ),
+    ],
+    people_sources=[
+        # Officers of the activities that count, from the activity's end date, among the people the core counts once.
+        PeopleSource(
+            key="operations",
+            records=lambda: ActivityOfficer.objects.filter(activity__in=JointActivity.objects.counted()),
+            project="activity__project",
+            date="activity__end_date",
+            breakdowns=[
+                Breakdown("role", _("By role in joint activities"), field="role", labels=dict(OfficerRole.choices))
+            ],
+        ),
+    ],
+    timeline=timeline.SOURCES,
+    reminder_kinds=reminders.KINDS,
+    sections=[
+        Section("activities", _("Joint activities"), "operations:activity-list", order=20, projects=PROJECTS),
+        Section("spocs", _("SPOC directory"), "operations:spoc-directory", order=21, projects=PROJECTS),
+        Section(
+            "numbers", _("ATHENA 2 numbers"), "operations:numbers", order=22, projects=PROJECTS, action=Action.MANAGE
+        ),
+    ],
+    report_sections=[
+        ReportSection("joint-activities", _("Joint activities ended in the period"), table=_activities_in_period)
+    ],
+    detail_panels=[
+        DetailPanel(
+            "discussed-activities",
+            model=Event._meta.label,
+            context=_discussed_activities,
+            template="operations/includes/discussed_activities.html",
+        )
+    ],
+    seeders=[Seeder(demo.seed, order=20)],
+)

@@ -1,0 +1,93 @@
+"""Joint activities on the timeline (contributed in `contributions.py`):
+
+- `activity_start`: an activity on its start date; done once it has started (no longer planned).
+- `activity_end`: an activity on its end date; done once completed or evaluated, so an activity past its end and
+  still not completed is overdue.
+- `activity_evaluation`: a completed activity's evaluation, due EVALUATION_DAYS after its end date; done once a
+  country has evaluated it.
+
+The dashboard is seen by every member, so a sensitive activity shows without its title or reference (it still
+counts among what is due or overdue: numbers are not sensitive).
+"""
+
+from __future__ import annotations
+
+from django.db.models import Exists, OuterRef, Q
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from projects.registry import TimelineItem, TimelineRow, TimelineSource
+
+from .models import DONE_STATUSES, ActivityStatus, Evaluation, JointActivity
+
+EVALUATION_DAYS = 30  # a completed activity is evaluated within a month of its end
+
+NOT_DONE = tuple(status for status in ActivityStatus.values if status not in DONE_STATUSES)
+SHOWN = ("reference", "is_sensitive")  # what `_title` reads, as the rows' columns a and b
+
+
+def _title(row: TimelineRow) -> str:
+    if row.b.lower() in ("true", "1", "t"):
+        return _("Sensitive joint activity")
+    return f"{row.a} {row.title}" if row.a else row.title
+
+
+def _item(kind: str, kind_label, status=None):
+    statuses = dict(ActivityStatus.choices)
+
+    def item(row: TimelineRow) -> TimelineItem:
+        return TimelineItem(
+            project_id=row.project_id,
+            kind=kind,
+            kind_label=kind_label,
+            title=_title(row),
+            date=row.date,
+            done=row.done,
+            status=str(statuses.get(row.status, row.status)) if status is None else str(status(row)),
+            url=reverse("operations:activity-detail", kwargs={"code": row.project_code, "pk": row.pk}),
+        )
+
+    return item
+
+
+def _evaluation_status(row: TimelineRow) -> str:
+    return _("Evaluated") if row.done else _("Not evaluated")
+
+
+def _completed_with_evaluation():
+    evaluated = Exists(Evaluation.objects.filter(activity=OuterRef("pk")))
+    return JointActivity.objects.filter(status__in=DONE_STATUSES, end_date__isnull=False).annotate(evaluated=evaluated)
+
+
+SOURCES = [
+    TimelineSource(
+        key="activity_start",
+        label=gettext_lazy("Joint activities starting"),
+        records=JointActivity.objects.all,
+        date="start_date",
+        open=lambda today: Q(status=ActivityStatus.PLANNED),
+        extra=SHOWN,
+        item=_item("activity_start", gettext_lazy("Activity starts")),
+    ),
+    TimelineSource(
+        key="activity_end",
+        label=gettext_lazy("Joint activities ending"),
+        records=lambda: JointActivity.objects.filter(end_date__isnull=False),
+        date="end_date",
+        open=lambda today: Q(status__in=NOT_DONE),  # positively, so that an index on the status serves it
+        extra=SHOWN,
+        item=_item("activity_end", gettext_lazy("Activity ends")),
+    ),
+    TimelineSource(
+        key="activity_evaluation",
+        label=gettext_lazy("Evaluations of joint activities"),
+        records=_completed_with_evaluation,
+        date="end_date",
+        shift_days=EVALUATION_DAYS,
+        open=lambda today: Q(evaluated=False),
+        status="",
+        extra=SHOWN,
+        item=_item("activity_evaluation", gettext_lazy("Evaluation due"), _evaluation_status),
+    ),
+]

@@ -1,0 +1,64 @@
+"""System checks of the contributions: every indicator's metric is registered by some app, and every registered
+metric is used by an indicator (or says it is offered to admins for indicators they add)."""
+
+from django.core.checks import Error, Tags, register
+
+
+def _reference_metrics() -> set[str]:
+    from .reference import PROJECTS
+
+    return {key for spec in PROJECTS for key, *_ in spec["indicators"]}
+
+
+@register()
+def check_reference_metrics(app_configs=None, **kwargs):
+    from .registry import registry
+
+    errors = []
+    registered = set(registry.metric_keys())
+    used = _reference_metrics()
+    for key in sorted(used - registered):
+        errors.append(
+            Error(
+                f"The reference data has an indicator of metric {key!r}, which no installed app registers.",
+                hint="Register the metric in the contributions of the app that counts it.",
+                id="projects.E001",
+            )
+        )
+    for key in sorted(registered - used):
+        metric = registry.metric(key)
+        if not getattr(metric, "offered", False):
+            errors.append(
+                Error(
+                    f"The metric {key!r} of {metric.app_label!r} is registered but no indicator uses it.",
+                    hint="Use it in the reference data, remove it, or declare it offered=True (for indicators that "
+                    "admins add).",
+                    id="projects.E002",
+                )
+            )
+    return errors
+
+
+@register(Tags.database)
+def check_database_metrics(app_configs=None, databases=None, **kwargs):
+    """Indicators in the database whose metric is not registered (run by `manage.py check --database default`)."""
+    from django.db import DatabaseError
+
+    from .models import Indicator
+    from .registry import registry
+
+    if not databases:
+        return []
+    try:
+        used = set(Indicator.objects.values_list("metric", flat=True).distinct())
+    except DatabaseError:  # no tables yet
+        return []
+    registered = set(registry.metric_keys())
+    return [
+        Error(
+            f"Indicators in the database use the metric {key!r}, which no installed app registers.",
+            hint="Install the app that registers it, or change those indicators' metric in the admin.",
+            id="projects.E003",
+        )
+        for key in sorted(used - registered - {""})
+    ]

@@ -1,0 +1,104 @@
+"""Everything the core adds to the portal through its own registry: the metrics of the plan (deliverables,
+milestones) and of people counted once across apps, the plan's items on the timeline, the timeline tab and the
+demo accounts."""
+
+from django.db.models import Q
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from . import demo
+from .models import Deliverable, Milestone, Task
+from .registry import Breakdown, Contributions, Metric, PeopleMetric, Section, Seeder, TimelineItem, TimelineSource
+from .registry.people import distinct_people_by_project_and_country
+
+BY_WORKSTREAM = Breakdown("workstream", _("By workstream"), field="workstream__number", labels=lambda n: f"WS{n}")
+
+
+def _workstream_url(row) -> str:
+    return reverse("projects:project-detail", kwargs={"code": row.project_code}) + f"#ws-{row.a}"
+
+
+def _work_item(kind: str, label, model, done_url=_workstream_url):
+    labels = dict(model.Status.choices)
+
+    def item(row) -> TimelineItem:
+        return TimelineItem(
+            project_id=row.project_id,
+            kind=kind,
+            kind_label=label,
+            title=row.title,
+            date=row.date,
+            done=row.done,
+            status=labels.get(row.status, row.status),
+            url=done_url(row),
+        )
+
+    return item
+
+
+def _task_url(row) -> str:
+    return reverse("projects:workstream-detail", kwargs={"code": row.project_code, "number": row.a})
+
+
+# Metrics marked `offered` are no reference indicator's (DOMAIN.md sets no target for them): they are offered to
+# admins for the indicators they add, and the system check accepts them unused.
+CONTRIBUTIONS = Contributions(
+    metrics=[
+        Metric(
+            key="deliverables_done",
+            label=_("Deliverables approved"),
+            records=lambda: Deliverable.objects.filter(status__in=Deliverable.DONE_STATUSES),
+            project="workstream__project",
+            date="delivered_on",
+            breakdowns=[BY_WORKSTREAM],
+            offered=True,
+        ),
+        Metric(
+            key="milestones_reached",
+            label=_("Milestones reached"),
+            records=lambda: Milestone.objects.filter(status=Milestone.Status.REACHED),
+            project="workstream__project",
+            date="reached_on",
+            breakdowns=[BY_WORKSTREAM],
+            offered=True,
+        ),
+        # People counted once across every app's people sources (officers in joint activities, attendees of
+        # workshops and trainings): the person is the core's, so is the count.
+        PeopleMetric(
+            key="officers_involved",
+            label=_("Officers involved (people, counted once)"),
+            breakdowns=[Breakdown("country", _("By country"), compute=distinct_people_by_project_and_country)],
+        ),
+    ],
+    timeline=[
+        TimelineSource(
+            key="milestone",
+            label=_("Milestones"),
+            records=Milestone.objects.all,
+            project="workstream__project",
+            open=lambda today: Q(status=Milestone.Status.PENDING),
+            extra=("workstream__number",),
+            item=_work_item("milestone", _("Milestone"), Milestone),
+        ),
+        TimelineSource(
+            key="deliverable",
+            label=_("Deliverables"),
+            records=Deliverable.objects.all,
+            project="workstream__project",
+            open=lambda today: ~Q(status__in=Deliverable.DONE_STATUSES),
+            extra=("workstream__number",),
+            item=_work_item("deliverable", _("Deliverable"), Deliverable),
+        ),
+        TimelineSource(
+            key="task",
+            label=_("Tasks"),
+            records=Task.objects.all,
+            project="workstream__project",
+            open=lambda today: ~Q(status=Task.Status.DONE),
+            extra=("workstream__number",),
+            item=_work_item("task", _("Task"), Task, _task_url),
+        ),
+    ],
+    sections=[Section("timeline", label=_("Timeline"), url_name="projects:timeline", order=90)],
+    seeders=[Seeder(demo.seed_core, order=0)],
+)

@@ -1,0 +1,43 @@
+"""The core of the portal: the SELEC portfolio, its partners, workstreams, indicators and who may see what.
+
+Other apps (conferences, operations, ...) hang their records under a `Project` and report their numbers to the
+indicators through the registry of contributions (`projects.registry`), so this package never imports them.
+
+One module per concern: `reference` (countries, country groups, organisations), `projects` (a project, its
+partners and members, and the querysets that decide access), `workplan` (workstreams, milestones, deliverables,
+tasks), `indicators` (indicators and their intermediate targets), `people` (people and user profiles), `audit`
+(the audit trail) and `jobs` (background jobs). Import the models from here: `from projects.models import Project`.
+"""
+
+from .audit import AuditEvent
+from .indicators import Indicator, IndicatorTarget
+from .jobs import BackgroundJob, job_result_upload_to
+from .people import Person, PersonQuerySet, Profile
+from .people import _time_zone_choices as _time_zone_choices  # named by migration 0001
+from .projects import Membership, Partner, Project, ProjectQuerySet, ProjectScopedQuerySet
+from .reference import Country, CountryGroup, Organisation
+from .workplan import Deliverable, Milestone, Task, Workstream, deliverable_upload_to
+
+__all__ = [
+    "AuditEvent",
+    "BackgroundJob",
+    "Country",
+    "CountryGroup",
+    "Deliverable",
+    "Indicator",
+    "IndicatorTarget",
+    "Membership",
+    "Milestone",
+    "Organisation",
+    "Partner",
+    "Person",
+    "PersonQuerySet",
+    "Profile",
+    "Project",
+    "ProjectQuerySet",
+    "ProjectScopedQuerySet",
+    "Task",
+    "Workstream",
+    "deliverable_upload_to",
+    "job_result_upload_to",
+]

@@ -1,0 +1,66 @@
+"""Background jobs: long work run by Celery, with the progress and result the user follows."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from .projects import Project, ProjectScopedQuerySet
+
+
+def job_result_upload_to(instance: BackgroundJob, filename: str) -> str:
+    return f"jobs/{instance.pk}/{filename}"
+
+
+class BackgroundJob(models.Model):
+    """Long work (a report, an import) run by Celery, with its progress and result, for the user to follow.
+
+    The kind names a handler registered in `projects.jobs.handlers`; the task claims the job with a
+    conditional UPDATE, so a job runs once even if its task is delivered twice.
+    """
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Running")
+        SUCCEEDED = "succeeded", _("Done")
+        FAILED = "failed", _("Failed")
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    kind = models.CharField(_("kind"), max_length=60)
+    title = models.CharField(_("title"), max_length=200)
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="jobs", verbose_name=_("project"))
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, verbose_name=_("requested by")
+    )
+    params = models.JSONField(_("parameters"), default=dict, blank=True)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.QUEUED)
+    progress = models.PositiveSmallIntegerField(_("progress (%)"), default=0)
+    message = models.CharField(_("message"), max_length=300, blank=True)
+    result = models.FileField(_("result"), upload_to=job_result_upload_to, blank=True)
+    result_data = models.JSONField(_("result data"), default=dict, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    started_at = models.DateTimeField(_("started"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+
+    project_path = "project"
+    objects = ProjectScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("background job")
+        verbose_name_plural = _("background jobs")
+        indexes = [models.Index(fields=["project", "kind", "-created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.title} ({self.get_status_display()})"
+
+    def get_absolute_url(self) -> str:
+        return reverse("projects:job-detail", kwargs={"code": self.project.code, "pk": self.pk})
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in (self.Status.SUCCEEDED, self.Status.FAILED)

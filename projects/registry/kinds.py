@@ -1,0 +1,146 @@
+"""The smaller kinds of contribution: project sections (tabs), background-job handlers, demo seeders, reminder
+kinds, portfolio panels, report sections and detail panels."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from django.urls import reverse
+
+from ..access import Action
+
+
+@dataclass(frozen=True)
+class Section:
+    """A tab of the project page. The URL is reversed with the project's code; `projects` limits the tab to some
+    projects (None: every project); `action` is what the user's role must allow for the tab to show."""
+
+    key: str
+    label: str
+    url_name: str
+    order: int = 100
+    projects: Sequence[str] | None = None
+    action: Action = Action.VIEW
+    app_label: str = ""
+
+    def url(self, project) -> str:
+        return reverse(self.url_name, kwargs={"code": project.code})
+
+    def shows_on(self, project) -> bool:
+        return (self.projects is None or project.code in self.projects) and project.allows(self.action)
+
+
+@dataclass(frozen=True)
+class JobHandler:
+    """Long work run by a Celery worker with progress shown to the user (see `projects.jobs`).
+
+    `handler(job, progress)` calls `progress(percent, message)` as it goes and returns None or a `JobResult`; it
+    raises `JobError(message)` for a failure the user should read."""
+
+    kind: str
+    handler: Callable[..., Any]
+    app_label: str = ""
+
+    @property
+    def key(self) -> str:
+        return self.kind
+
+
+@dataclass(frozen=True)
+class Seeder:
+    """Demo data for `manage.py seed_demo`: `seed(*, activities, rng, today) -> {what: how many}`, deterministic
+    for a given `activities` and safe to run again; lower `order` runs first."""
+
+    seed: Callable[..., dict[str, int]]
+    order: int = 100
+    app_label: str = ""
+
+    @property
+    def key(self) -> str:
+        return self.app_label
+
+
+@dataclass(frozen=True)
+class Reminder:
+    """One reminder to send about one record, on one occasion (a due date, an end date, ...).
+
+    (kind, object_type, object_id, recipient, occasion) is sent at most once. Recipients are the project's members
+    whose role is in `roles`, or exactly `user_ids` when given.
+    """
+
+    project_id: int
+    object_type: str  # "app_label.Model"
+    object_id: int | str
+    occasion: date
+    subject: str
+    body: str
+    url: str = ""
+    roles: tuple[str, ...] = ("manager", "staff")
+    user_ids: tuple[int, ...] | None = None
+
+
+@dataclass(frozen=True)
+class ReminderKind:
+    """A kind of reminder; users choose which kinds they receive. `collect(today)` returns the reminders due today
+    (typically one query); None means the kind is sent by its own task (the monthly report)."""
+
+    key: str
+    label: str
+    collect: Callable[[date], Iterable[Reminder]] | None
+    description: str = ""
+    default: bool = True  # whether users receive it until they opt out
+    app_label: str = ""
+
+
+@dataclass(frozen=True)
+class PortfolioPanel:
+    """What an app adds to the portfolio page.
+
+    `extend(request, projects, rows, today) -> context` may add keys to each project's row and returns extra
+    context. `templates` fill the page's slots: "header" (beside the title), "card_header", "card_body" and
+    "card_footer" (in each project's card, with `row` and `project`), and "page" (below the cards).
+    """
+
+    SLOTS = ("header", "card_header", "card_body", "card_footer", "page")
+
+    key: str
+    extend: Callable[..., dict]
+    templates: Mapping[str, str] = field(default_factory=dict)
+    app_label: str = ""
+
+    def __post_init__(self) -> None:
+        unknown = set(self.templates) - set(self.SLOTS)
+        if unknown:
+            raise ValueError(f"portfolio panel {self.key!r}: unknown slots {sorted(unknown)}")
+
+
+@dataclass(frozen=True)
+class ReportSection:
+    """A table of a progress report: `table(project, since, until) -> {"columns": [...], "rows": [[...], ...]}` or
+    None (nothing to report for this project), in a fixed number of queries. Every format draws it: a table in the
+    PDF and on the report's page, a sheet of the XLSX, rows of the CSV."""
+
+    key: str
+    title: str
+    table: Callable[..., dict | None]
+    order: int = 100
+    app_label: str = ""
+
+
+@dataclass(frozen=True)
+class DetailPanel:
+    """A block an app adds to another app's detail page without that app importing it.
+
+    `model` is the page's model label ("conferences.Event"); `context(project, obj) -> dict | None` reads what the
+    block shows (None: no block for this object), in a fixed number of queries; `template` renders it.
+    """
+
+    key: str
+    model: str
+    context: Callable[..., dict | None]
+    template: str
+    order: int = 100
+    app_label: str = ""

@@ -1,0 +1,179 @@
+"""People sources: records that involve a person in a project (an officer in a joint activity, an attendee of a
+held event). The core counts distinct people across every source, so an officer in five activities and a workshop
+counts once, in the month of the first of them.
+
+A source is declared like a metric: its records, the path to their project, to their person and to their date.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import TYPE_CHECKING
+
+from .metrics import BoundBreakdown, Breakdown, _records_of, count_first_days_by_month, grouped_counts, id_path
+
+if TYPE_CHECKING:
+    from django.db.models import QuerySet
+
+
+@dataclass(frozen=True)
+class PeopleSource:
+    """Records that involve people; `breakdowns` split the people of this source (e.g. by role in activities) and
+    are shown with the core's people metric."""
+
+    key: str
+    records: Callable[[], QuerySet]
+    date: str  # the path to the day a row counts from (`until` compares with it; the first month groups by it)
+    project: str = "project"
+    person: str = "person"
+    breakdowns: Sequence[Breakdown] = ()
+    app_label: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.date:
+            raise ValueError(f"people source {self.key!r} declares no date")
+
+    def queryset(self, project_ids: Sequence[int], until: date | None = None) -> QuerySet:
+        return _records_of(self.records, self.project, self.date, project_ids, until)
+
+    def rows(self, project_ids: Sequence[int], until: date | None = None) -> QuerySet:
+        """(project_id, person_id) rows."""
+        from django.db.models import F
+
+        return (
+            self.queryset(project_ids, until)
+            .order_by()
+            .values(project_id_=F(id_path(self.project)), person_id_=F(id_path(self.person)))
+        )
+
+    def dated_rows(self, project_ids: Sequence[int]) -> QuerySet:
+        """(project_id, person_id, day) rows: the day each row counts from."""
+        from django.db.models import F
+
+        return (
+            self.queryset(project_ids)
+            .order_by()
+            .values(project_id_=F(id_path(self.project)), person_id_=F(id_path(self.person)), day_=F(self.date))
+        )
+
+    def bound_breakdowns(self, metric: str) -> list[BoundBreakdown]:
+        def bind(breakdown: Breakdown) -> BoundBreakdown:
+            def compute(project_ids, until):
+                if breakdown.compute is not None:
+                    return breakdown.compute(project_ids, until)
+                return grouped_counts(self.queryset(project_ids, until), self.project, self.person, breakdown)
+
+            return BoundBreakdown(metric, breakdown.dimension, breakdown.label, compute)
+
+        return [bind(b) for b in self.breakdowns]
+
+
+# The registered sources, in key order; the registry installs its own lookup here when it is created.
+registered_sources: Callable[[], list[PeopleSource]] = list
+
+
+def _sources(keys: Sequence[str] | None) -> list[PeopleSource]:
+    sources = registered_sources()
+    return sources if keys is None else [s for s in sources if s.key in set(keys)]
+
+
+def _people_union(project_ids: Sequence[int], until: date | None, keys: Sequence[str] | None) -> tuple[str, list]:
+    """The SQL (and its parameters) of the (project_id, person_id) rows of every people source, UNIONed."""
+    parts, params = [], []
+    for source in _sources(keys):
+        sql, part_params = source.rows(project_ids, until).query.sql_with_params()
+        parts.append(f"SELECT project_id_ AS project_id, person_id_ AS person_id FROM ({sql}) AS src_{len(parts)}")
+        params.extend(part_params)
+    return " UNION ".join(parts), params
+
+
+def distinct_people_by_project(
+    project_ids: Sequence[int], until: date | None = None, sources: Sequence[str] | None = None
+) -> dict[int, int]:
+    """{project_id: number of distinct people} over the people sources, in one query."""
+    from django.db import connection
+
+    union, params = _people_union(project_ids, until, sources)
+    if not union:
+        return {}
+    query = f"SELECT project_id, COUNT(DISTINCT person_id) FROM ({union}) AS people GROUP BY project_id"
+    with connection.cursor() as cursor:
+        cursor.execute(query, params)
+        return dict(cursor.fetchall())
+
+
+def first_people_by_project_month(
+    project_ids: Sequence[int], sources: Sequence[str] | None = None
+) -> dict[int, dict[date, int]]:
+    """{project_id: {first day of month: people first involved in that month}} over the people sources, one query.
+
+    Each person counts once, in the month of their earliest row across every source, so the sum over the months up
+    to m equals `distinct_people_by_project(ids, until=end of m)`.
+    """
+    parts, params = [], []
+    for source in _sources(sources):
+        sql, part_params = source.dated_rows(project_ids).query.sql_with_params()
+        columns = "project_id_ AS project_id, person_id_ AS person_id, day_ AS day"
+        parts.append(f"SELECT {columns} FROM ({sql}) AS src_{len(parts)}")
+        params.extend(part_params)
+    if not parts:
+        return {}
+    union = " UNION ALL ".join(parts)
+    firsts = (
+        f"SELECT project_id, MIN(day) FROM ({union}) AS people WHERE day IS NOT NULL GROUP BY project_id, person_id"
+    )
+    return count_first_days_by_month(firsts, params)
+
+
+def distinct_people_by_project_and_country(
+    project_ids: Sequence[int], until: date | None = None, sources: Sequence[str] | None = None
+) -> dict[int, dict[str, int]]:
+    """{project_id: {country ISO code: distinct people}} over the people sources (a person's country), one query."""
+    from django.apps import apps
+    from django.db import connection
+
+    Country, Person = apps.get_model("projects", "Country"), apps.get_model("projects", "Person")
+    union, params = _people_union(project_ids, until, sources)
+    if not union:
+        return {}
+    query = (
+        f"SELECT people.project_id, country.code, COUNT(DISTINCT people.person_id) FROM ({union}) AS people "
+        f"JOIN {Person._meta.db_table} AS person ON person.id = people.person_id "
+        f"JOIN {Country._meta.db_table} AS country ON country.id = person.country_id "
+        "GROUP BY 1, 2"
+    )
+    result: dict[int, dict[str, int]] = {}
+    with connection.cursor() as cursor:
+        cursor.execute(query, params)
+        for project_id, code, n in cursor.fetchall():
+            result.setdefault(project_id, {})[code] = n
+    return result
+
+
+@dataclass(frozen=True)
+class PeopleMetric:
+    """Distinct people across every registered people source (the core's: a person counts once, wherever they
+    took part). Its breakdowns are its own (by country) and those the people sources declare."""
+
+    key: str
+    label: str
+    breakdowns: Sequence[Breakdown] = field(default_factory=tuple)
+    offered: bool = False
+    app_label: str = ""
+    declared = False
+    has_monthly = True
+
+    def values(self, project_ids: Sequence[int], until: date | None = None) -> Mapping[int, int]:
+        return distinct_people_by_project(project_ids, until)
+
+    def monthly_values(self, project_ids: Sequence[int]) -> Mapping[int, Mapping[date, int]]:
+        return first_people_by_project_month(project_ids)
+
+    def bound_breakdowns(self, people_sources: Sequence = ()) -> list[BoundBreakdown]:
+        """Its own breakdowns, then those of the people sources (the registry passes them)."""
+        bound = [BoundBreakdown(self.key, b.dimension, b.label, b.compute) for b in self.breakdowns]
+        for source in people_sources:
+            bound.extend(source.bound_breakdowns(self.key))
+        return bound
