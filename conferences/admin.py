@@ -3,6 +3,8 @@ from django.core.exceptions import ValidationError
 from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
 
+from projects.admin_base import ServiceAdmin, adopt
+
 from . import services
 from .models import Attendance, BestPractice, Event, FeedbackResponse, Registration, Session
 
@@ -26,7 +28,10 @@ class RegistrationInline(admin.TabularInline):
 
 
 @admin.register(Event)
-class EventAdmin(admin.ModelAdmin):
+class EventAdmin(ServiceAdmin):
+    """Events are saved by `event_save`; a change of status goes through `event_transition` and its rules."""
+
+    transition_fields = ("status",)
     list_display = ["title", "project", "kind", "edition", "start_date", "end_date", "city", "status", "registered"]
     list_filter = ["project", "kind", "status", "country"]
     search_fields = ["title", "theme", "city", "project__code"]
@@ -43,6 +48,12 @@ class EventAdmin(admin.ModelAdmin):
     def registered(self, obj):
         return obj._registered
 
+    def save_record(self, request, obj, form, *, created, changed):
+        services.event_save(user=request.user, event=obj)
+
+    def transition(self, request, obj, *, status):
+        services.event_transition(user=request.user, event=obj, status=status)
+
     @admin.action(description=_("Mark the selected events as held"))
     def mark_held(self, request, queryset):
         for event in queryset:
@@ -53,12 +64,18 @@ class EventAdmin(admin.ModelAdmin):
 
 
 @admin.register(Session)
-class SessionAdmin(admin.ModelAdmin):
+class SessionAdmin(ServiceAdmin):
     list_display = ["title", "event", "day", "starts_at", "ends_at", "speakers"]
     list_filter = ["event__project", "event__kind"]
     search_fields = ["title", "speakers", "moderators", "event__title"]
     list_select_related = ["event"]
     autocomplete_fields = ["event"]
+
+    def save_record(self, request, obj, form, *, created, changed):
+        services.session_save(user=request.user, session=obj)
+
+    def delete_record(self, request, obj):
+        services.session_delete(user=request.user, session=obj)
 
 
 class AttendanceInline(admin.TabularInline):
@@ -69,7 +86,7 @@ class AttendanceInline(admin.TabularInline):
 
 
 @admin.register(Registration)
-class RegistrationAdmin(admin.ModelAdmin):
+class RegistrationAdmin(ServiceAdmin):
     list_display = ["person", "event", "role", "country", "registered_at"]
     list_filter = ["role", "event__project", "event__kind", "person__organisation__kind"]
     search_fields = ["person__name", "person__organisation__name", "event__title"]
@@ -82,9 +99,30 @@ class RegistrationAdmin(admin.ModelAdmin):
     def country(self, obj):
         return obj.person.country
 
+    def save_record(self, request, obj, form, *, created, changed):
+        """A new registration follows the registration rules (deadline, capacity, once per person)."""
+        if not created:
+            return super().save_record(request, obj, form, created=created, changed=changed)
+        person = obj.person
+        registration = services.registration_create(
+            user=request.user,
+            event=obj.event,
+            name=person.name,
+            country=person.country,
+            organisation=person.organisation,
+            role=obj.role,
+        )
+        adopt(obj, registration)
+
+    def delete_record(self, request, obj):
+        services.registration_delete(user=request.user, registration=obj)
+
 
 @admin.register(Attendance)
-class AttendanceAdmin(admin.ModelAdmin):
+class AttendanceAdmin(ServiceAdmin):
+    """Check-ins are recorded by `attendance_record` (a day of the event, not in the future) and undone by
+    `attendance_undo`, as at the registration desk."""
+
     list_display = ["registration", "day", "present", "recorded_by"]
     list_filter = ["present", "registration__event__project"]
     search_fields = ["registration__person__name", "registration__event__title"]
@@ -92,18 +130,34 @@ class AttendanceAdmin(admin.ModelAdmin):
     autocomplete_fields = ["registration"]
     date_hierarchy = "day"
 
+    def save_record(self, request, obj, form, *, created, changed):
+        if not created:
+            stored = Attendance.objects.select_related("registration").get(pk=obj.pk)
+            if (stored.registration_id, stored.day) != (obj.registration_id, obj.day):
+                services.attendance_undo(user=request.user, registration=stored.registration, day=stored.day)
+        attendance = services.attendance_record(
+            user=request.user, registration=obj.registration, day=obj.day, present=obj.present
+        )
+        adopt(obj, attendance)
+
+    def delete_record(self, request, obj):
+        services.attendance_undo(user=request.user, registration=obj.registration, day=obj.day)
+
 
 @admin.register(BestPractice)
-class BestPracticeAdmin(admin.ModelAdmin):
+class BestPracticeAdmin(ServiceAdmin):
     list_display = ["title", "event", "crime_area", "country"]
     list_filter = ["crime_area", "event__project", "country"]
     search_fields = ["title", "summary", "event__title"]
     list_select_related = ["event", "country"]
     autocomplete_fields = ["event", "session", "country"]
 
+    def save_record(self, request, obj, form, *, created, changed):
+        services.best_practice_save(user=request.user, practice=obj)
+
 
 @admin.register(FeedbackResponse)
-class FeedbackResponseAdmin(admin.ModelAdmin):
+class FeedbackResponseAdmin(ServiceAdmin):
     list_display = ["registration", "overall", "content", "organisation", "usefulness", "submitted_at"]
     list_filter = ["overall", "registration__event__project"]
     search_fields = ["registration__person__name", "registration__event__title", "comments"]

@@ -168,8 +168,6 @@ def check_rows(*, event: Event, rows: list[dict], today: date) -> ImportReport:
     }
     taken = Registration.objects.filter(event=event, role__in=Registration.PARTICIPANT_ROLES).count()
 
-    from .services import registration_problems
-
     report = ImportReport()
     seen: dict[tuple, int] = {}
     for number, raw in enumerate(rows, start=2):
@@ -186,7 +184,7 @@ def check_rows(*, event: Event, rows: list[dict], today: date) -> ImportReport:
                 problems.append(_("The same person as in row %(row)s.") % {"row": seen[key]})
         problems += [
             str(message)
-            for message in registration_problems(event=event, role=row.role, places_taken=taken, today=today).values()
+            for message in event.registration_problems(role=row.role, places_taken=taken, today=today).values()
         ]
         row.reason = " ".join(problems)
         if problems:

@@ -2,7 +2,8 @@
 workshop and field lab. One `Event` model serves every project; its kind says what it is.
 
 People are the core's `projects.models.Person`, so the same person at several events is one person and is
-counted once. The business rules (registration limits, status transitions, check-in) live in `services.py`.
+counted once. The business rules (status transitions, check-in) live in `services.py`; the registration limits
+are asked of the event (`Event.registration_problems`), by the registration service and the participant import.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import uuid
 from datetime import date, timedelta
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Exists, F, OuterRef, Q
@@ -195,6 +196,32 @@ class Event(models.Model):
         if day > today:
             return _("People can be checked in from the day itself (%(day)s).") % {"day": date_format(day)}
         return ""
+
+    def registration_problems(self, *, role: str, places_taken: int, today: date) -> dict[str, str]:
+        """Why a registration in this role would be refused now ({field: message}); empty when it is allowed.
+
+        `places_taken` is the number of registrations that already take a place (delegates and trainees). The
+        registration service and the participant-list import both ask here.
+        """
+        if self.status in (self.Status.CANCELLED, self.Status.HELD):
+            return {NON_FIELD_ERRORS: _("This event is %(status)s: nobody can register any more.")
+                    % {"status": self.get_status_display().lower()}}  # fmt: skip
+        if role not in Registration.PARTICIPANT_ROLES:
+            return {}
+        if self.registration_deadline and today > self.registration_deadline:
+            return {
+                "role": _("Registration closed on %(day)s. Only speakers, trainers and organisers can still be added.")
+                % {"day": date_format(self.registration_deadline)}
+            }
+        if self.capacity is not None and places_taken >= self.capacity:
+            return {
+                "role": _(
+                    "The event is full: all %(capacity)s places for delegates and trainees are taken. "
+                    "Speakers, trainers and organisers can still be added."
+                )
+                % {"capacity": self.capacity}
+            }
+        return {}
 
 
 class Session(models.Model):

@@ -7,12 +7,13 @@ Each service runs in a transaction and records what it did in the audit trail. A
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Sequence
-from datetime import date
+from datetime import date, datetime, timedelta
 
 from django.conf import settings
-from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
-from django.core.mail import EmailMessage, get_connection
+from django.core.exceptions import ValidationError
+from django.core.mail import EmailMessage
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -20,10 +21,15 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
+from projects.mail import TransientMailError, is_transient
 from projects.models import AuditEvent, Country, Organisation
+from projects.queue import enqueue
 from projects.services import audit_log, person_find_or_create
 
+from .imports import check_rows
 from .models import Attendance, BestPractice, Event, FeedbackResponse, Registration, Session
+
+logger = logging.getLogger(__name__)
 
 # --- events -------------------------------------------------------------------------------------------------------
 
@@ -102,32 +108,6 @@ def best_practice_save(*, user, practice: BestPractice) -> BestPractice:
 # --- registrations -------------------------------------------------------------------------------------------------
 
 
-def registration_problems(*, event: Event, role: str, places_taken: int, today: date) -> dict[str, str]:
-    """Why a registration in this role would be refused now ({field: message}); empty when it is allowed.
-
-    `places_taken` is the number of registrations that already take a place (delegates and trainees).
-    """
-    if event.status in (Event.Status.CANCELLED, Event.Status.HELD):
-        return {NON_FIELD_ERRORS: _("This event is %(status)s: nobody can register any more.")
-                % {"status": event.get_status_display().lower()}}  # fmt: skip
-    if role not in Registration.PARTICIPANT_ROLES:
-        return {}
-    if event.registration_deadline and today > event.registration_deadline:
-        return {
-            "role": _("Registration closed on %(day)s. Only speakers, trainers and organisers can still be added.")
-            % {"day": date_format(event.registration_deadline)}
-        }
-    if event.capacity is not None and places_taken >= event.capacity:
-        return {
-            "role": _(
-                "The event is full: all %(capacity)s places for delegates and trainees are taken. "
-                "Speakers, trainers and organisers can still be added."
-            )
-            % {"capacity": event.capacity}
-        }
-    return {}
-
-
 def places_taken(event: Event) -> int:
     return Registration.objects.filter(event=event, role__in=Registration.PARTICIPANT_ROLES).count()
 
@@ -152,7 +132,7 @@ def registration_create(
     """
     today = today or timezone.localdate()
     event = Event.objects.select_for_update().select_related("project").get(pk=event.pk)  # serialises the count
-    problems = registration_problems(event=event, role=role, places_taken=places_taken(event), today=today)
+    problems = event.registration_problems(role=role, places_taken=places_taken(event), today=today)
     if problems:
         raise ValidationError(problems)
     person, _created = person_find_or_create(
@@ -198,8 +178,6 @@ def participants_import(
     The rows are checked again here (the event may have filled up since the preview): any problem raises
     `ValidationError` listing the rows, and the transaction is rolled back, so nothing is imported half-way.
     """
-    from .imports import check_rows
-
     today = today or timezone.localdate()
     event = Event.objects.select_for_update().select_related("project").get(pk=event.pk)
     report = check_rows(event=event, rows=rows, today=today)
@@ -345,33 +323,66 @@ def feedback_url(registration: Registration) -> str:
 
 @transaction.atomic
 def feedback_remind(*, user, event: Event) -> int:
-    """E-mail the survey link to every attendee who has not answered yet and has an e-mail address.
+    """Queue an e-mail with the survey link to every attendee who has not answered yet and has an e-mail address.
 
-    Returns the number of reminders sent.
+    Returns the number of reminders queued. Each is sent after the commit by a Celery task
+    (`feedback_reminder_send`), once; `feedback_reminded_at` records the request at once, so the staff's digest
+    about missing feedback stops asking for it.
     """
     from .queries import feedback_missing
 
     if not event.is_held:
         raise ValidationError(_("Reminders can be sent once the event has been held."))
-    pending = [r for r in feedback_missing(event) if r.person.email]
-    messages = [
-        EmailMessage(
-            subject=_("Your feedback on %(event)s") % {"event": event.title},
-            body=render_to_string(
-                "conferences/email/feedback_reminder.txt",
-                {"registration": registration, "event": event, "url": feedback_url(registration)},
-            ),
-            to=[registration.person.email],
-        )
-        for registration in pending
-    ]
-    sent = get_connection().send_messages(messages) if messages else 0
-    Registration.objects.filter(pk__in=[r.pk for r in pending]).update(feedback_reminded_at=timezone.now())
+    requested_at = timezone.now()
+    pending = list(feedback_missing(event).exclude(person__email="").values_list("pk", flat=True))
+    Registration.objects.filter(pk__in=pending).update(feedback_reminded_at=requested_at)
+    for registration_id in pending:
+        enqueue("conferences.tasks.feedback_reminder_send", registration_id, requested_at.isoformat())
     audit_log(
         user=user,
         action=AuditEvent.Action.CHANGE,
         obj=event,
         object_type=FeedbackResponse._meta.label,
-        details={"reminders": sent or 0},
+        details={"reminders": len(pending)},
     )
-    return sent or 0
+    return len(pending)
+
+
+def feedback_reminder_send(*, registration_id: int, requested_at: str) -> bool:
+    """E-mail one attendee the survey link that was asked for at `requested_at`, at most once.
+
+    Returns whether this call sent it. A conditional UPDATE claims the reminder by moving `feedback_reminded_at`
+    from the time of the request to the time of sending: a second delivery of the task, or the task of an older
+    request, finds nothing to claim. Nothing is sent to someone who has answered meanwhile. A transient failure
+    gives the claim back and raises TransientMailError (the task retries); any other failure is logged.
+    """
+    requested = datetime.fromisoformat(requested_at)
+    claimed_at = max(timezone.now(), requested + timedelta(microseconds=1))
+    claimed = (
+        Registration.objects.filter(pk=registration_id, feedback_reminded_at=requested, feedback__isnull=True)
+        .exclude(person__email="")
+        .update(feedback_reminded_at=claimed_at)
+    )
+    if not claimed:
+        return False
+    registration = Registration.objects.select_related("person", "event__project").get(pk=registration_id)
+    event = registration.event
+    message = EmailMessage(
+        subject=_("Your feedback on %(event)s") % {"event": event.title},
+        body=render_to_string(
+            "conferences/email/feedback_reminder.txt",
+            {"registration": registration, "event": event, "url": feedback_url(registration)},
+        ),
+        to=[registration.person.email],
+    )
+    try:
+        message.send()
+    except Exception as exc:
+        if is_transient(exc):
+            Registration.objects.filter(pk=registration_id, feedback_reminded_at=claimed_at).update(
+                feedback_reminded_at=requested
+            )
+            raise TransientMailError(str(exc)) from exc
+        logger.exception("the feedback reminder of registration %s could not be sent", registration_id)
+        return False
+    return True

@@ -8,6 +8,8 @@ from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from projects.admin_base import ServiceAdmin, adopt
+
 from . import services
 from .forms import PlaceFormSetBase
 from .models import (
@@ -108,7 +110,7 @@ class JointActivityAdminForm(forms.ModelForm):
 
 
 @admin.register(JointActivity)
-class JointActivityAdmin(admin.ModelAdmin):
+class JointActivityAdmin(ServiceAdmin):
     form = JointActivityAdminForm
     list_display = ["title", "reference", "type", "project", "lead_country", "start_date", "status", "validation_state"]
     list_filter = ["project", "type", "status", "validation_state", "lead_country", "is_sensitive"]
@@ -147,12 +149,8 @@ class JointActivityAdmin(admin.ModelAdmin):
             changed=form.changed_data,
         )
 
-    def delete_model(self, request, obj):
+    def delete_record(self, request, obj):
         services.activity_delete(activity=obj, user=request.user)
-
-    def delete_queryset(self, request, queryset):
-        for activity in queryset:
-            services.activity_delete(activity=activity, user=request.user)
 
     def _run(self, request, queryset, service, done: str) -> None:
         ok = 0
@@ -180,7 +178,7 @@ class JointActivityAdmin(admin.ModelAdmin):
 
 
 @admin.register(ActivityOfficer)
-class ActivityOfficerAdmin(admin.ModelAdmin):
+class ActivityOfficerAdmin(ServiceAdmin):
     list_display = ["person", "role", "activity", "country"]
     list_filter = ["role", "person__country", "activity__project"]
     search_fields = ["person__name", "activity__title", "activity__reference"]
@@ -193,7 +191,7 @@ class ActivityOfficerAdmin(admin.ModelAdmin):
 
 
 @admin.register(Evaluation)
-class EvaluationAdmin(admin.ModelAdmin):
+class EvaluationAdmin(ServiceAdmin):
     list_display = ["activity", "country", "objectives_met", "rating", "author", "created_at"]
     list_filter = ["objectives_met", "rating", "country", "activity__project"]
     search_fields = ["activity__title", "activity__reference", "lessons", "recommendations"]
@@ -201,12 +199,12 @@ class EvaluationAdmin(admin.ModelAdmin):
     autocomplete_fields = ["activity", "country"]
     readonly_fields = ["author", "created_at"]
 
-    def save_model(self, request, obj, form, change):
+    def save_record(self, request, obj, form, *, created, changed):
         services.evaluation_save(evaluation=obj, user=request.user)
 
 
 @admin.register(ActivityAttachment)
-class ActivityAttachmentAdmin(admin.ModelAdmin):
+class ActivityAttachmentAdmin(ServiceAdmin):
     list_display = ["__str__", "activity", "kind", "uploaded_by", "uploaded_at"]
     list_filter = ["kind", "activity__project"]
     search_fields = ["activity__title", "file"]
@@ -214,9 +212,16 @@ class ActivityAttachmentAdmin(admin.ModelAdmin):
     autocomplete_fields = ["activity"]
     readonly_fields = ["uploaded_by", "uploaded_at"]
 
+    def save_record(self, request, obj, form, *, created, changed):
+        """A new document is attached by `attachment_add` (the activity must still be editable by the user)."""
+        if not created:
+            return super().save_record(request, obj, form, created=created, changed=changed)
+        file = form.cleaned_data["file"]
+        adopt(obj, services.attachment_add(activity=obj.activity, user=request.user, kind=obj.kind, file=file))
+
 
 @admin.register(Spoc)
-class SpocAdmin(admin.ModelAdmin):
+class SpocAdmin(ServiceAdmin):
     list_display = ["person", "agency", "country", "area", "active", "project"]
     list_filter = ["active", "country", "project"]
     search_fields = ["person__name", "agency__name", "agency__acronym", "area"]

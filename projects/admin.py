@@ -6,6 +6,8 @@ from django.db import models
 from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
 
+from . import services
+from .admin_base import ServiceAdmin, ServiceAdminMixin, adopt
 from .models import (
     AuditEvent,
     BackgroundJob,
@@ -28,7 +30,7 @@ from .registry import registry
 
 
 @admin.register(CountryGroup)
-class CountryGroupAdmin(admin.ModelAdmin):
+class CountryGroupAdmin(ServiceAdmin):
     list_display = ["name", "key", "country_count"]
     search_fields = ["name", "key"]
     prepopulated_fields = {"key": ["name"]}
@@ -42,7 +44,7 @@ class CountryGroupAdmin(admin.ModelAdmin):
 
 
 @admin.register(Country)
-class CountryAdmin(admin.ModelAdmin):
+class CountryAdmin(ServiceAdmin):
     list_display = ["name", "code", "group_names"]
     list_filter = ["groups"]
     search_fields = ["name", "code"]
@@ -57,7 +59,7 @@ class CountryAdmin(admin.ModelAdmin):
 
 
 @admin.register(Organisation)
-class OrganisationAdmin(admin.ModelAdmin):
+class OrganisationAdmin(ServiceAdmin):
     list_display = ["name", "acronym", "kind", "country"]
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     list_filter = ["kind", "country"]
@@ -113,7 +115,7 @@ class MembershipInline(admin.TabularInline):
 
 
 @admin.register(Project)
-class ProjectAdmin(admin.ModelAdmin):
+class ProjectAdmin(ServiceAdmin):
     list_display = ["code", "name", "funding_programme", "start_date", "end_date", "status"]
     list_filter = ["status", "funding_programme"]
     search_fields = ["code", "name", "acronym", "full_title"]
@@ -122,7 +124,7 @@ class ProjectAdmin(admin.ModelAdmin):
 
 
 @admin.register(Partner)
-class PartnerAdmin(admin.ModelAdmin):
+class PartnerAdmin(ServiceAdmin):
     list_display = ["organisation", "project", "role"]
     list_filter = ["role", "project"]
     search_fields = ["organisation__name", "organisation__acronym", "project__code"]
@@ -144,11 +146,12 @@ class TaskInline(admin.TabularInline):
     model = Task
     extra = 0
     fields = ["title", "owner", "due_date", "status", "completed_on"]
+    readonly_fields = ["completed_on"]  # follows the status
     autocomplete_fields = ["owner"]
 
 
 @admin.register(Workstream)
-class WorkstreamAdmin(admin.ModelAdmin):
+class WorkstreamAdmin(ServiceAdmin):
     list_display = ["__str__", "project", "lead", "start_date", "end_date"]
     list_filter = ["project"]
     search_fields = ["title", "project__code"]
@@ -158,37 +161,64 @@ class WorkstreamAdmin(admin.ModelAdmin):
 
 
 @admin.register(Milestone)
-class MilestoneAdmin(admin.ModelAdmin):
+class MilestoneAdmin(ServiceAdmin):
+    """A change of status goes through `milestone_set_status` (the project's access rule, a transition in the
+    audit trail); the title and dates are plain fields."""
+
     list_display = ["title", "workstream", "project", "due_date", "status", "reached_on"]
     list_filter = ["status", "workstream__project"]
     search_fields = ["title", "workstream__title"]
     list_select_related = ["workstream__project"]
     autocomplete_fields = ["workstream"]
     date_hierarchy = "due_date"
+    transition_fields = ("status", "reached_on")
 
     @admin.display(description=_("project"), ordering="workstream__project__code")
     def project(self, obj):
         return obj.workstream.project
 
+    def transition(self, request, obj, *, status, reached_on):
+        services.milestone_set_status(user=request.user, milestone=obj, status=status, reached_on=reached_on)
+
 
 @admin.register(Deliverable)
 class DeliverableAdmin(MilestoneAdmin):
+    """A change of status goes through `deliverable_set_status` (only a manager approves)."""
+
     list_display = ["title", "workstream", "project", "due_date", "status", "delivered_on"]
+    transition_fields = ("status", "delivered_on")
+
+    def transition(self, request, obj, *, status, delivered_on):
+        services.deliverable_set_status(user=request.user, deliverable=obj, status=status, delivered_on=delivered_on)
 
 
 @admin.register(Task)
-class TaskAdmin(admin.ModelAdmin):
+class TaskAdmin(ServiceAdmin):
+    """Tasks are written by `task_create` and `task_update`, as on the workstream page."""
+
     list_display = ["title", "workstream", "project", "owner", "due_date", "status", "completed_on"]
     list_filter = ["status", "workstream__project"]
     search_fields = ["title", "description", "workstream__title", "owner__username", "owner__last_name"]
     list_select_related = ["workstream__project", "owner"]
     autocomplete_fields = ["workstream", "owner"]
     date_hierarchy = "due_date"
-    readonly_fields = ["created_at", "updated_at"]
+    readonly_fields = ["completed_on", "created_at", "updated_at"]
 
     @admin.display(description=_("project"), ordering="workstream__project__code")
     def project(self, obj):
         return obj.workstream.project
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = list(super().get_readonly_fields(request, obj))
+        return [*fields, "workstream"] if obj is not None else fields  # a task stays in its workstream
+
+    def save_record(self, request, obj, form, *, created, changed):
+        values = {name: getattr(obj, name) for name in services.TASK_FIELDS}
+        if created:
+            adopt(obj, services.task_create(user=request.user, workstream=obj.workstream, **values))
+        else:
+            obj.refresh_from_db(fields=services.TASK_FIELDS)  # the service records what changed
+            services.task_update(user=request.user, task=obj, **values)
 
 
 class IndicatorTargetInline(admin.TabularInline):
@@ -197,7 +227,7 @@ class IndicatorTargetInline(admin.TabularInline):
 
 
 @admin.register(Indicator)
-class IndicatorAdmin(admin.ModelAdmin):
+class IndicatorAdmin(ServiceAdmin):
     form = IndicatorForm
     list_display = ["label", "key", "project", "target", "unit", "metric"]
     list_filter = ["project"]
@@ -208,7 +238,7 @@ class IndicatorAdmin(admin.ModelAdmin):
 
 
 @admin.register(IndicatorTarget)
-class IndicatorTargetAdmin(admin.ModelAdmin):
+class IndicatorTargetAdmin(ServiceAdmin):
     list_display = ["indicator", "project", "due_date", "target"]
     list_filter = ["indicator__project"]
     search_fields = ["indicator__label", "indicator__key"]
@@ -221,7 +251,7 @@ class IndicatorTargetAdmin(admin.ModelAdmin):
 
 
 @admin.register(Membership)
-class MembershipAdmin(admin.ModelAdmin):
+class MembershipAdmin(ServiceAdmin):
     list_display = ["user", "project", "role"]
     list_filter = ["role", "project"]
     search_fields = ["user__username", "user__first_name", "user__last_name", "user__email", "project__code"]
@@ -230,7 +260,7 @@ class MembershipAdmin(admin.ModelAdmin):
 
 
 @admin.register(Person)
-class PersonAdmin(admin.ModelAdmin):
+class PersonAdmin(ServiceAdmin):
     list_display = ["name", "organisation", "country", "gender", "created_at"]
     list_filter = ["country", "gender", "organisation__kind"]
     search_fields = ["name", "email", "organisation__name", "organisation__acronym"]
@@ -240,7 +270,7 @@ class PersonAdmin(admin.ModelAdmin):
 
 
 @admin.register(Profile)
-class ProfileAdmin(admin.ModelAdmin):
+class ProfileAdmin(ServiceAdmin):
     list_display = ["user", "organisation", "time_zone"]
     search_fields = ["user__username", "organisation__name"]
     list_select_related = ["user", "organisation"]
@@ -264,12 +294,12 @@ admin.site.unregister(User)
 
 
 @admin.register(User)
-class UserAdmin(BaseUserAdmin):
+class UserAdmin(ServiceAdminMixin, BaseUserAdmin):
     inlines = [ProfileInline, UserMembershipInline]
 
 
 @admin.register(AuditEvent)
-class AuditEventAdmin(admin.ModelAdmin):
+class AuditEventAdmin(ServiceAdmin):
     """Read-only: the audit trail is written by the services, never edited."""
 
     list_display = ["at", "user", "action", "object_type", "object_repr", "project"]
@@ -289,7 +319,7 @@ class AuditEventAdmin(admin.ModelAdmin):
 
 
 @admin.register(BackgroundJob)
-class BackgroundJobAdmin(admin.ModelAdmin):
+class BackgroundJobAdmin(ServiceAdmin):
     list_display = ["title", "kind", "project", "user", "status", "progress", "created_at", "finished_at"]
     list_filter = ["status", "kind", "project"]
     search_fields = ["title", "kind", "user__username"]

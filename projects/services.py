@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import calendar
 import logging
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -33,6 +34,7 @@ from .models import (
     Task,
     Workstream,
 )
+from .queue import enqueue
 from .registry import registry
 
 
@@ -209,17 +211,58 @@ def audit_log(
     )
 
 
+def project_of(obj) -> Project | None:
+    """The project a record belongs to, by its model's `project_path` ("workstream__project"); None for records
+    of no project (reference data, accounts)."""
+    if isinstance(obj, Project):
+        return obj
+    value = obj
+    for name in (getattr(obj, "project_path", "") or "").split("__"):
+        value = getattr(value, name, None) if name else None
+        if value is None:
+            return None
+    return value
+
+
+@transaction.atomic
+def record_save(*, user, obj, changed_fields: Iterable[str] = ()):
+    """Create or change a record that has no service of its own (reference data, plans, people, accounts):
+    validated, saved and written to the audit trail. The admin saves through here (see `projects.admin_base`).
+
+    `changed_fields` names what changed (the trail keeps the names, never the values); a change of nothing is
+    saved but not recorded.
+    """
+    creating = obj._state.adding
+    obj.full_clean()
+    obj.save()
+    changed = sorted(changed_fields)
+    if creating or changed:
+        audit_log(
+            user=user,
+            action=AuditEvent.Action.CREATE if creating else AuditEvent.Action.CHANGE,
+            obj=obj,
+            project=project_of(obj),
+            details={} if creating else {"fields": changed},
+        )
+    return obj
+
+
+@transaction.atomic
+def record_delete(*, user, obj) -> None:
+    """Delete a record that has no service of its own, leaving a line in the audit trail."""
+    audit_log(user=user, action=AuditEvent.Action.DELETE, obj=obj, project=project_of(obj))
+    obj.delete()
+
+
 logger = logging.getLogger(__name__)
 
 
 def job_start(*, user, project: Project, kind: str, title: str, params: dict | None = None) -> BackgroundJob:
     """Queue a background job; its Celery task is sent once the surrounding transaction commits."""
-    from . import tasks
-
     if registry.job_handler(kind) is None:
         raise ValueError(f"no job handler registered for {kind!r}")
     job = BackgroundJob.objects.create(kind=kind, title=title, project=project, user=user, params=params or {})
-    transaction.on_commit(lambda: tasks.job_run.delay(str(job.pk)))
+    enqueue("projects.tasks.job_run", str(job.pk))
     return job
 
 

@@ -1,5 +1,7 @@
 from django.contrib import admin
 
+from projects.admin_base import ServiceAdmin
+
 from .models import Notification, NotificationPreference, ProgressReport, ReminderDelivery, ReportingPeriod
 
 
@@ -11,7 +13,7 @@ class ProgressReportInline(admin.StackedInline):
 
 
 @admin.register(ReportingPeriod)
-class ReportingPeriodAdmin(admin.ModelAdmin):
+class ReportingPeriodAdmin(ServiceAdmin):
     list_display = ["__str__", "project", "kind", "start", "end", "due_date", "submitted_on"]
     list_filter = ["project", "kind"]
     search_fields = ["title", "project__code"]
@@ -21,7 +23,7 @@ class ReportingPeriodAdmin(admin.ModelAdmin):
 
 
 @admin.register(ReminderDelivery)
-class ReminderDeliveryAdmin(admin.ModelAdmin):
+class ReminderDeliveryAdmin(ServiceAdmin):
     """The record of what was sent; read-only, since its rows are what keeps reminders from going out twice."""
 
     list_display = ["created_at", "kind", "recipient", "project", "occasion", "status", "attempts", "sent_at"]
@@ -37,7 +39,7 @@ class ReminderDeliveryAdmin(admin.ModelAdmin):
 
 
 @admin.register(Notification)
-class NotificationAdmin(admin.ModelAdmin):
+class NotificationAdmin(ServiceAdmin):
     list_display = ["created_at", "recipient", "kind", "title", "read_at"]
     list_filter = ["kind"]
     search_fields = ["title", "recipient__username"]
@@ -46,7 +48,7 @@ class NotificationAdmin(admin.ModelAdmin):
 
 
 @admin.register(NotificationPreference)
-class NotificationPreferenceAdmin(admin.ModelAdmin):
+class NotificationPreferenceAdmin(ServiceAdmin):
     list_display = ["user", "kind", "enabled"]
     list_filter = ["kind", "enabled"]
     search_fields = ["user__username"]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import smtplib
 from collections import defaultdict
 from datetime import date, timedelta
 
@@ -14,8 +13,10 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from projects.mail import TransientMailError, is_transient
 from projects.models import AuditEvent, BackgroundJob, Membership, Project
 from projects.queries import user_time_zone
+from projects.queue import enqueue
 from projects.registry import Reminder, registry
 from projects.services import job_start
 
@@ -28,8 +29,8 @@ REPORT_FORMATS = ("pdf", "xlsx", "csv")
 MONTHLY_REPORT = "monthly_report"
 
 
-class TransientDeliveryError(Exception):
-    """Sending failed for a reason that may go away (the mail server is down); the task retries."""
+class TransientDeliveryError(TransientMailError):
+    """Sending a reminder failed for a reason that may go away (the mail server is down); the task retries."""
 
 
 def audit_log(**kwargs):
@@ -123,11 +124,17 @@ def _recipients(reminders: list[Reminder]) -> dict[int, dict[str, list]]:
     return members
 
 
+def _send_after_commit(delivery_ids: list[int]) -> list[int]:
+    for pk in delivery_ids:
+        enqueue("reporting.tasks.reminder_send", pk)
+    return delivery_ids
+
+
 def reminders_dispatch(*, today: date | None = None, kinds: list[str] | None = None) -> list[int]:
-    """Record the reminders due today (once each) and return the ids of the deliveries to send.
+    """Record the reminders due today (once each), queue their sending, and return the ids of the deliveries.
 
     Safe to run twice and concurrently: a delivery's unique key (kind, record, recipient, occasion) lets only the
-    first run create it. Deliveries still pending after 10 minutes (their task was lost) are returned again.
+    first run create it. Deliveries still pending after 10 minutes (their task was lost) are queued again.
     """
     from .queries import wants
 
@@ -154,7 +161,7 @@ def reminders_dispatch(*, today: date | None = None, kinds: list[str] | None = N
     stale = ReminderDelivery.objects.filter(
         status=ReminderDelivery.Status.PENDING, created_at__lt=timezone.now() - timedelta(minutes=10)
     ).values_list("pk", flat=True)
-    return created_ids + [pk for pk in stale if pk not in created_ids]
+    return _send_after_commit(created_ids + [pk for pk in stale if pk not in created_ids])
 
 
 def delivery_record(*, kind: str, reminder: Reminder, recipient) -> ReminderDelivery | None:
@@ -186,12 +193,6 @@ def delivery_record(*, kind: str, reminder: Reminder, recipient) -> ReminderDeli
     return delivery
 
 
-def _is_transient(exc: BaseException) -> bool:
-    if isinstance(exc, smtplib.SMTPResponseException):
-        return 400 <= exc.smtp_code < 500
-    return isinstance(exc, smtplib.SMTPServerDisconnected | smtplib.SMTPConnectError | ConnectionError | TimeoutError)
-
-
 def delivery_send(*, delivery_id: int) -> bool:
     """Send one recorded reminder by e-mail, at most once: a conditional UPDATE lets one sender claim it.
 
@@ -208,7 +209,7 @@ def delivery_send(*, delivery_id: int) -> bool:
         message = _email_for(delivery)
         message.send()
     except Exception as exc:
-        transient = _is_transient(exc)
+        transient = is_transient(exc)
         status = ReminderDelivery.Status.PENDING if transient else ReminderDelivery.Status.FAILED
         ReminderDelivery.objects.filter(pk=delivery_id).update(status=status, error=repr(exc)[:300])
         if transient:
@@ -245,7 +246,8 @@ def _email_for(delivery: ReminderDelivery) -> EmailMessage:
 
 
 def monthly_reports_dispatch(*, today: date | None = None) -> list[int]:
-    """Record this month's progress report for each running project's managers (once per project, month, manager).
+    """Record this month's progress report for each running project's managers (once per project, month, manager)
+    and queue their sending.
 
     The report covers the previous calendar month; `occasion` is its first day.
     """
@@ -278,4 +280,4 @@ def monthly_reports_dispatch(*, today: date | None = None) -> list[int]:
                 delivery = delivery_record(kind=MONTHLY_REPORT, reminder=reminder, recipient=user)
                 if delivery is not None:
                     created.append(delivery.pk)
-    return created
+    return _send_after_commit(created)

@@ -1,22 +1,16 @@
 """Celery tasks of the reporting app: reminders and the monthly progress report.
 
 The two dispatchers are run by celery beat (the schedule is in the database, see migration 0002, editable in the
-admin under "Periodic tasks"); they record what is to be sent (a unique row per reminder and recipient) and queue
-one `reminder_send` per new row. Every task is safe to run twice; only transient mail errors are retried.
+admin under "Periodic tasks"); their services record what is to be sent (a unique row per reminder and recipient)
+and queue one `reminder_send` per new row. Every task is safe to run twice; only transient mail errors are retried.
 """
 
 from __future__ import annotations
 
 from celery import shared_task
 from django.conf import settings
-from django.db import transaction
 
 from . import services
-
-
-def _send_after_commit(delivery_ids: list[int]) -> None:
-    for pk in delivery_ids:
-        transaction.on_commit(lambda pk=pk: reminder_send.delay(pk))
 
 
 def retry_countdown(retries: int) -> float:
@@ -28,17 +22,13 @@ def retry_countdown(retries: int) -> float:
 @shared_task(acks_late=True, reject_on_worker_lost=True, ignore_result=True)
 def reminders_dispatch() -> int:
     """Record today's reminders (each once) and queue their sending."""
-    ids = services.reminders_dispatch()
-    _send_after_commit(ids)
-    return len(ids)
+    return len(services.reminders_dispatch())
 
 
 @shared_task(acks_late=True, reject_on_worker_lost=True, ignore_result=True)
 def monthly_reports_dispatch() -> int:
     """Record the monthly progress report for each project's managers (each once) and queue their sending."""
-    ids = services.monthly_reports_dispatch()
-    _send_after_commit(ids)
-    return len(ids)
+    return len(services.monthly_reports_dispatch())
 
 
 @shared_task(bind=True, acks_late=True, reject_on_worker_lost=True, ignore_result=True, max_retries=6)

@@ -136,6 +136,17 @@ def celery_worker_running(transactional_db):
         yield
 
 
+@pytest.fixture
+def celery_eager():
+    """Tasks sent during the test run at once, in this process (pair with django_capture_on_commit_callbacks)."""
+    from selec_portal.celery import app
+
+    saved = app.conf.task_always_eager, app.conf.task_eager_propagates
+    app.conf.task_always_eager = app.conf.task_eager_propagates = True
+    yield
+    app.conf.task_always_eager, app.conf.task_eager_propagates = saved
+
+
 # --- browser tests (Playwright drives Debian's Chromium; `playwright install` cannot download here) ---------------
 # Shared by the browser tests of every app: one Chromium per run, as two sync Playwright sessions cannot coexist.
 

@@ -16,3 +16,39 @@ def get_ok(client, url: str):
     response = client.get(url)
     assert response.status_code == 200, f"{url} answered {response.status_code}"
     return response
+
+
+def admin_form_data(response) -> dict:
+    """The POST that an admin add or change page (the response of its GET) sends when saved as it is shown:
+    the form's values and those of the inlines' existing rows. Tests change what they need and post it."""
+    from django.db.models.fields.files import FieldFile
+    from django.forms import MultiWidget
+
+    data = {}
+
+    def add(form):
+        for name, field in form.fields.items():
+            value, key = form[name].value(), form.add_prefix(name)
+            if isinstance(field.widget, MultiWidget):
+                for i, part in enumerate(field.widget.decompress(value)):
+                    if part is not None:
+                        data[f"{key}_{i}"] = str(part)
+            elif value is None or value is False or isinstance(value, FieldFile):
+                continue
+            elif value is True:
+                data[key] = "on"
+            elif isinstance(value, list | tuple):
+                data[key] = [str(getattr(v, "pk", v)) for v in value]
+            else:
+                data[key] = str(value)
+
+    add(response.context["adminform"].form)
+    for inline in response.context["inline_admin_formsets"]:
+        formset = inline.formset
+        management = formset.management_form
+        for name in management.fields:
+            data[management.add_prefix(name)] = str(management[name].value())
+        data[management.add_prefix("TOTAL_FORMS")] = str(len(formset.initial_forms))  # no blank rows
+        for form in formset.initial_forms:
+            add(form)
+    return data

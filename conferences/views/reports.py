@@ -43,11 +43,11 @@ def feedback(request: HttpRequest, code: str, pk: int) -> HttpResponse:
 def feedback_remind(request: HttpRequest, code: str, pk: int) -> HttpResponse:
     project, event = project_and_event(request, code, pk, Action.EDIT)
     try:
-        sent = services.feedback_remind(user=request.user, event=event)
+        queued = services.feedback_remind(user=request.user, event=event)
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:
-        messages.success(request, _("%(n)s reminders were sent.") % {"n": sent})
+        messages.success(request, _("%(n)s reminders are being sent.") % {"n": queued})
     return redirect("conferences:feedback", code=project.code, pk=event.pk)
 
 

@@ -3,8 +3,11 @@ from datetime import timedelta
 import pytest
 from django.core.exceptions import ValidationError
 
-from conferences.models import Event, FeedbackResponse
-from conferences.services import feedback_submit
+from conferences import tasks
+from conferences.models import Event, FeedbackResponse, Registration
+from conferences.services import feedback_remind, feedback_reminder_send, feedback_submit
+from projects.mail import TransientMailError
+from tests.reporting import mail_backends
 
 from .conftest import TODAY, make_event, make_person, register
 
@@ -67,14 +70,17 @@ def test_ratings_are_between_one_and_five(client, held_event):
     assert not FeedbackResponse.objects.exists()
 
 
-def test_a_reminder_goes_to_the_attendees_who_have_not_answered(client, client_for, staff, held_event, mailoutbox):
+def test_a_reminder_goes_to_the_attendees_who_have_not_answered(
+    client, client_for, staff, held_event, mailoutbox, celery_eager, django_capture_on_commit_callbacks
+):
     ana = held_event.registrations.get(person__name="Ana Popescu")
     client.post(f"/feedback/{ana.feedback_token}/", ANSWERS)
     staff_client = client_for(staff)
     page = staff_client.get(f"/projects/ATHENA2/events/{held_event.pk}/feedback/").content.decode()
     assert "Ivan Petrov" in page and "Luka Horvat" in page and "Mira Novak" not in page
-    response = staff_client.post(f"/projects/ATHENA2/events/{held_event.pk}/feedback/remind/", follow=True)
-    assert "1 reminders were sent" in response.content.decode()  # Luka has no e-mail address
+    with django_capture_on_commit_callbacks(execute=True):
+        response = staff_client.post(f"/projects/ATHENA2/events/{held_event.pk}/feedback/remind/", follow=True)
+    assert "1 reminders are being sent" in response.content.decode()  # Luka has no e-mail address
     assert [message.to for message in mailoutbox] == [["ivan@example.org"]]
     ivan = held_event.registrations.get(person__name="Ivan Petrov")
     assert f"/feedback/{ivan.feedback_token}/" in mailoutbox[0].body
@@ -93,3 +99,67 @@ def test_the_feedback_page_shows_the_averages(client, client_for, manager, held_
 
 def test_an_unknown_link_is_not_found(client, held_event):
     assert client.get("/feedback/00000000-0000-0000-0000-000000000000/").status_code == 404
+
+
+# --- the reminders are e-mailed by a Celery task, after the commit, once ---------------------------------------------
+
+
+def _requested(registration: Registration) -> str:
+    registration.refresh_from_db()
+    return registration.feedback_reminded_at.isoformat()
+
+
+def test_reminders_are_queued_and_nothing_is_sent_before_the_commit(
+    staff, held_event, mailoutbox, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks() as callbacks:
+        assert feedback_remind(user=staff, event=held_event) == 2  # Ana and Ivan; Luka has no address
+    assert len(callbacks) == 2
+    assert mailoutbox == []
+
+
+def test_a_reminder_delivered_twice_is_sent_once(staff, held_event, mailoutbox):
+    feedback_remind(user=staff, event=held_event)  # the test's transaction never commits: nothing is sent
+    ivan = held_event.registrations.get(person__name="Ivan Petrov")
+    requested = _requested(ivan)
+    assert tasks.feedback_reminder_send(ivan.pk, requested) is True
+    assert tasks.feedback_reminder_send(ivan.pk, requested) is False
+    assert [message.to for message in mailoutbox] == [["ivan@example.org"]]
+    assert f"/feedback/{ivan.feedback_token}/" in mailoutbox[0].body
+
+
+def test_the_task_of_an_earlier_request_sends_nothing(staff, held_event, mailoutbox):
+    ivan = held_event.registrations.get(person__name="Ivan Petrov")
+    feedback_remind(user=staff, event=held_event)
+    earlier = _requested(ivan)
+    feedback_remind(user=staff, event=held_event)  # the staff asked again before the first task ran
+    assert feedback_reminder_send(registration_id=ivan.pk, requested_at=earlier) is False
+    assert feedback_reminder_send(registration_id=ivan.pk, requested_at=_requested(ivan)) is True
+    assert len(mailoutbox) == 1
+
+
+def test_no_reminder_goes_to_someone_who_answered_meanwhile(client, staff, held_event, mailoutbox):
+    ana = held_event.registrations.get(person__name="Ana Popescu")
+    feedback_remind(user=staff, event=held_event)
+    client.post(f"/feedback/{ana.feedback_token}/", ANSWERS)
+    assert feedback_reminder_send(registration_id=ana.pk, requested_at=_requested(ana)) is False
+    assert mailoutbox == []
+
+
+def test_a_transient_mail_failure_gives_the_reminder_back_for_a_retry(staff, held_event, mailoutbox, settings):
+    settings.EMAIL_BACKEND = "tests.reporting.mail_backends.FlakyBackend"
+    mail_backends.failures["transient"] = 1
+    ivan = held_event.registrations.get(person__name="Ivan Petrov")
+    feedback_remind(user=staff, event=held_event)
+    requested = _requested(ivan)
+    with pytest.raises(TransientMailError):
+        feedback_reminder_send(registration_id=ivan.pk, requested_at=requested)
+    assert _requested(ivan) == requested  # not claimed: the retry may send it
+    assert feedback_reminder_send(registration_id=ivan.pk, requested_at=requested) is True
+    assert len(mailoutbox) == 1
+
+
+def test_the_reminder_task_retries_only_transient_failures_and_acks_late():
+    task = tasks.feedback_reminder_send
+    assert task.autoretry_for == (TransientMailError,)
+    assert task.acks_late and task.reject_on_worker_lost and task.retry_backoff

@@ -71,7 +71,7 @@ def test_delegates_are_refused_after_the_deadline_but_speakers_are_not(workshop)
 
 def test_the_registration_deadline_is_written_as_the_pages_do(athena):
     event = make_event(athena, start_date=date(2026, 12, 10), registration_deadline=date(2026, 12, 1))
-    problems = services.registration_problems(event=event, role="delegate", places_taken=0, today=date(2026, 12, 2))
+    problems = event.registration_problems(role="delegate", places_taken=0, today=date(2026, 12, 2))
     assert "Registration closed on 1 Dec 2026." in problems["role"]
 
 

@@ -9,10 +9,10 @@ from django.urls import reverse
 
 from imobex import demo
 from imobex.models import CountryCoverage, Finding, RoadMapVersion
-from projects.models import Deliverable
+from projects.models import AuditEvent, Deliverable
 from projects.queries import indicator_progress
 from projects.registry import registry
-from tests.utils import count_queries, get_ok
+from tests.utils import admin_form_data, count_queries, get_ok
 
 State = CountryCoverage.State
 MODELS = [model for model in admin.site._registry if model._meta.app_label == "imobex"]
@@ -126,3 +126,27 @@ def test_countries_covered_is_split_by_country(imobex, imobex_demo):
     split = registry.breakdown("countries_covered", "country").compute([imobex.pk], None)[imobex.pk]
     assert len(split) == imobex_demo["countries covered"]
     assert set(split.values()) == {1} and all(len(code) == 2 for code in split)
+
+
+def test_a_country_s_coverage_edited_in_the_admin_moves_through_the_coverage_service(
+    client_for, admin_user, imobex, countries
+):
+    client = client_for(admin_user)
+    url = reverse("admin:imobex_countrycoverage_add")
+    data = admin_form_data(get_ok(client, url))
+    data.update(project=str(imobex.pk), country=str(countries["RO"].pk), state="received", state_date="2022-05-02")
+    data.update(source="questionnaire")
+    response = client.post(url, data)
+    assert response.status_code == 200
+    assert "A country cannot go from “Not started” to “Received”." in response.content.decode()
+    assert not CountryCoverage.objects.exists()
+    data.update(state="requested")
+    assert client.post(url, data).status_code == 302
+    coverage = CountryCoverage.objects.get(project=imobex, country=countries["RO"])
+    assert (coverage.state, coverage.requested_on) == ("requested", date(2022, 5, 2))  # the move keeps its date
+    transition = AuditEvent.objects.get(object_type="imobex.CountryCoverage", object_id=str(coverage.pk))
+    assert (transition.action, transition.details["from"], transition.details["to"]) == (
+        "transition",
+        "not_started",
+        "requested",
+    )

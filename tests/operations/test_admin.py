@@ -158,3 +158,34 @@ def test_staff_cannot_delete_an_activity(make_activity, staff):
     with pytest.raises(PermissionDenied):
         activity_delete(activity=activity, user=staff)
     assert JointActivity.objects.filter(pk=activity.pk).exists()
+
+
+def test_an_evaluation_added_inside_the_activity_admin_goes_through_the_evaluation_service(
+    client_for, admin_user, make_activity, country
+):
+    from projects.models import AuditEvent
+
+    activity = make_activity(status="completed")
+    data = _admin_data(activity)
+    data.update(
+        formset_data("evaluations", [{"country": str(country("RO").pk), "objectives_met": "met", "rating": "4"}])
+    )
+    url = reverse("admin:operations_jointactivity_change", args=[activity.pk])
+    response = client_for(admin_user).post(url, data)
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    evaluation = Evaluation.objects.get(activity=activity)
+    assert evaluation.author == admin_user  # set by evaluation_save
+    details = AuditEvent.objects.filter(object_id=str(activity.pk)).values_list("details", flat=True)
+    assert {"evaluation": "added", "country": "RO"} in list(details)
+
+
+def test_activities_deleted_in_bulk_are_each_deleted_by_the_service(client_for, admin_user, make_activity):
+    from projects.models import AuditEvent
+
+    first, second = make_activity(), make_activity(validation_state="submitted")
+    url = reverse("admin:operations_jointactivity_changelist")
+    data = {"action": "delete_selected", "_selected_action": [first.pk, second.pk], "post": "yes"}
+    assert client_for(admin_user).post(url, data).status_code == 302
+    assert not JointActivity.objects.filter(pk__in=[first.pk, second.pk]).exists()
+    deleted = AuditEvent.objects.filter(action="delete", object_type="operations.JointActivity")
+    assert sorted(event.details["validation"] for event in deleted) == ["draft", "submitted"]  # activity_delete's

@@ -5,9 +5,22 @@ from django.contrib.auth.models import Group
 from django.urls import reverse
 from django.utils import timezone
 
-from projects.models import AuditEvent, BackgroundJob, Country, Deliverable, Indicator, Milestone, Person, Project
+from projects.admin_base import ServiceAdminMixin
+from projects.models import (
+    AuditEvent,
+    BackgroundJob,
+    Country,
+    Deliverable,
+    Indicator,
+    IndicatorTarget,
+    Milestone,
+    Organisation,
+    Person,
+    Project,
+    Task,
+)
 from projects.services import audit_log
-from tests.utils import count_queries, get_ok
+from tests.utils import admin_form_data, count_queries, get_ok
 
 # Every model of every app in the admin (the portal's and the libraries': auth, django-celery-beat).
 READ_ONLY = {"projects.AuditEvent", "reporting.ReminderDelivery"}
@@ -153,3 +166,128 @@ def test_admin_changelists_do_not_slow_down_as_tables_grow(client_for, admin_use
     small = count_queries(lambda: get_ok(client, url))
     grow(20)
     assert count_queries(lambda: get_ok(client, url)) == small
+
+
+# --- the admin writes through the services ---------------------------------------------------------------------------
+
+PORTAL_APPS = {"projects", "conferences", "operations", "imobex", "reporting"}
+
+
+def test_every_admin_of_the_portal_writes_through_the_services():
+    portal = [m for m in admin.site._registry if m._meta.app_label in PORTAL_APPS or m is get_user_model()]
+    assert len(portal) > 30
+    assert [m._meta.label for m in portal if not isinstance(admin.site._registry[m], ServiceAdminMixin)] == []
+
+
+def _trail(obj) -> list[tuple]:
+    events = AuditEvent.objects.filter(object_type=obj._meta.label, object_id=str(obj.pk)).order_by("pk")
+    return list(events.values_list("action", "user__username", "details"))
+
+
+def _post(client, url, data):
+    response = client.post(url, data)
+    assert response.status_code == 302, response.context and response.context["adminform"].form.errors
+    return response
+
+
+def _organisation(name: str) -> Organisation:
+    return Organisation.objects.create(name=name, kind=Organisation.Kind.LAW_ENFORCEMENT)
+
+
+def test_a_record_added_in_the_admin_is_in_the_audit_trail(client_for, admin_user):
+    client = client_for(admin_user)
+    url = reverse("admin:projects_organisation_add")
+    data = admin_form_data(get_ok(client, url))
+    data.update(name="Border Police Academy", acronym="BPA", kind="law_enforcement")
+    _post(client, url, data)
+    assert _trail(Organisation.objects.get(acronym="BPA")) == [("create", "admin", {})]
+
+
+def test_a_record_changed_in_the_admin_records_which_fields_changed(client_for, admin_user):
+    organisation = _organisation("Police Academy")
+    client = client_for(admin_user)
+    url = reverse("admin:projects_organisation_change", args=[organisation.pk])
+    data = admin_form_data(get_ok(client, url))
+    data.update(name="Border Police Academy", acronym="BPA")
+    _post(client, url, data)
+    assert _trail(organisation) == [("change", "admin", {"fields": ["acronym", "name"]})]
+
+
+def test_a_record_deleted_in_the_admin_is_in_the_audit_trail(client_for, admin_user):
+    organisation = _organisation("Police Academy")
+    url = reverse("admin:projects_organisation_delete", args=[organisation.pk])
+    _post(client_for(admin_user), url, {"post": "yes"})
+    assert not Organisation.objects.filter(pk=organisation.pk).exists()
+    assert _trail(organisation) == [("delete", "admin", {})]
+
+
+def test_the_bulk_delete_action_records_every_record_it_deletes(client_for, admin_user):
+    first, second = _organisation("Academy one"), _organisation("Academy two")
+    url = reverse("admin:projects_organisation_changelist")
+    data = {"action": "delete_selected", "_selected_action": [first.pk, second.pk], "post": "yes"}
+    _post(client_for(admin_user), url, data)
+    assert not Organisation.objects.filter(pk__in=[first.pk, second.pk]).exists()
+    assert _trail(first) == _trail(second) == [("delete", "admin", {})]
+
+
+def test_the_rows_of_an_inline_are_recorded_with_their_project(client_for, admin_user, athena):
+    indicator = athena.indicators.first()
+    client = client_for(admin_user)
+    url = reverse("admin:projects_indicator_change", args=[indicator.pk])
+    data = admin_form_data(get_ok(client, url))
+    rows = int(data["period_targets-TOTAL_FORMS"])
+    data["period_targets-TOTAL_FORMS"] = str(rows + 1)
+    data.update({f"period_targets-{rows}-due_date": "2026-06-30", f"period_targets-{rows}-target": "7"})
+    _post(client, url, data)
+    target = IndicatorTarget.objects.get(indicator=indicator, due_date="2026-06-30")
+    assert _trail(target) == [("create", "admin", {})]
+    assert AuditEvent.objects.get(object_type="projects.IndicatorTarget").project == athena
+
+
+def test_a_milestone_reached_in_the_admin_is_a_transition_of_its_service(client_for, admin_user, athena):
+    milestone = Milestone.objects.filter(workstream__project=athena, status="pending").first()
+    client = client_for(admin_user)
+    url = reverse("admin:projects_milestone_change", args=[milestone.pk])
+    data = admin_form_data(get_ok(client, url))
+    data.update(title="Renamed", status="reached", reached_on="2025-03-01")
+    _post(client, url, data)
+    milestone.refresh_from_db()
+    assert (milestone.title, milestone.status, str(milestone.reached_on)) == ("Renamed", "reached", "2025-03-01")
+    assert _trail(milestone) == [
+        ("change", "admin", {"fields": ["title"]}),
+        ("transition", "admin", {"status": ["pending", "reached"], "reached_on": [None, "2025-03-01"]}),
+    ]
+
+
+def test_a_task_changed_in_the_admin_goes_through_the_task_service(client_for, admin_user, athena):
+    task = Task.objects.create(workstream=athena.workstreams.first(), title="Draft the handbook", due_date="2025-05-01")
+    client = client_for(admin_user)
+    url = reverse("admin:projects_task_change", args=[task.pk])
+    data = admin_form_data(get_ok(client, url))
+    data.update(status="done")
+    _post(client, url, data)
+    task.refresh_from_db()
+    assert task.completed_on == timezone.localdate()  # the model's rule, applied by task_update
+    assert _trail(task) == [("change", "admin", {"status": ["todo", "done"]})]  # task_update's record of it
+
+
+def test_every_change_page_saves_as_it_is_through_the_services(client_for, admin_user, demo_data, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    client = client_for(admin_user)
+    refused = {}
+    for model in MODELS:
+        opts = model._meta
+        if (opts.app_label not in PORTAL_APPS and model is not get_user_model()) or opts.label in READ_ONLY:
+            continue
+        url = reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[_an_instance(model).pk])
+        response = client.post(url, admin_form_data(get_ok(client, url)))
+        if response.status_code != 302:
+            context = response.context or {}
+            form = context.get("adminform")
+            formsets = context.get("inline_admin_formsets", [])
+            refused[opts.label] = (
+                response.status_code,
+                form and form.form.errors,
+                [inline.formset.errors for inline in formsets],
+            )
+    assert refused == {}

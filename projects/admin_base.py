@@ -1,0 +1,144 @@
+"""The base of every ModelAdmin of the portal: the admin writes through the services, never around them.
+
+Django's admin writes through a handful of hooks (`save_model`, `delete_model`, `delete_queryset`, the inlines'
+`save_formset`, the list's editable columns). `ServiceAdmin` routes all of them to three methods:
+
+- `save_record(request, obj, form, created=..., changed=[...])`, by default the core's `record_save` (validated,
+  saved, written to the audit trail);
+- `transition(request, obj, **values)` for the fields listed in `transition_fields` (a status and its date): a
+  change of them goes through the model's transition service, the other fields through `save_record`;
+- `delete_record(request, obj)`, by default the core's `record_delete`.
+
+An admin whose model has services of its own overrides these to call them. The rows of an inline are written by
+their own model's admin, so a record follows the same rule on its own page and inside its parent's. A service's
+refusal (ValidationError) is shown on the form like any validation error, and nothing is saved.
+"""
+
+from __future__ import annotations
+
+from django.contrib import admin, messages
+from django.contrib.admin.exceptions import NotRegistered
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.db import transaction
+from django.http import HttpResponseRedirect
+
+from .services import record_delete, record_save
+
+
+class ServiceAdminMixin:
+    """Mix into a ModelAdmin (before it) so that every write of the admin goes through the methods below."""
+
+    transition_fields: tuple[str, ...] = ()
+
+    # --- the writes; override them to call the model's own services ---------------------------------------------------
+
+    def save_record(self, request, obj, form, *, created: bool, changed: list[str]) -> None:
+        """Create the record, or save the `changed` fields of it."""
+        record_save(user=request.user, obj=obj, changed_fields=changed)
+
+    def transition(self, request, obj, **values) -> None:
+        """Move the record's `transition_fields` to these values through its transition service."""
+        raise NotImplementedError(f"{type(self).__name__} lists transition_fields but has no transition()")
+
+    def delete_record(self, request, obj) -> None:
+        record_delete(user=request.user, obj=obj)
+
+    def write_record(self, request, obj, form, *, created: bool) -> None:
+        """Write the record the form edits: `save_record`, and `transition` for moved `transition_fields`."""
+        changed = [] if created else list(form.changed_data)
+        moved = [name for name in self.transition_fields if name in changed]
+        if not moved:
+            self.save_record(request, obj, form, created=created, changed=changed)
+            return
+        wanted = {name: getattr(obj, name) for name in self.transition_fields}
+        obj.refresh_from_db(fields=self.transition_fields)  # the other fields are saved with the stored status
+        others = [name for name in changed if name not in self.transition_fields]
+        if others:
+            self.save_record(request, obj, form, created=False, changed=others)
+        self.transition(request, obj, **wanted)
+        for name, value in wanted.items():
+            setattr(obj, name, value)
+
+    # --- Django's hooks, all routed to the writes above ---------------------------------------------------------------
+
+    def save_model(self, request, obj, form, change):
+        self.write_record(request, obj, form, created=not change)
+
+    def delete_model(self, request, obj):
+        self.delete_record(request, obj)
+
+    def delete_queryset(self, request, queryset):
+        with transaction.atomic():
+            for obj in queryset:
+                self.delete_record(request, obj)
+
+    def save_formset(self, request, form, formset, change):
+        writer = _writer_for(self.admin_site, formset.model)
+        forms = {id(inline_form.instance): inline_form for inline_form in formset.forms}
+        formset.save(commit=False)  # sorts the rows into new, changed and deleted ones; writes nothing
+        for obj in formset.deleted_objects:
+            writer.delete_record(request, obj)
+        for obj in formset.new_objects:
+            writer.write_record(request, obj, forms[id(obj)], created=True)
+        for obj, _changed in formset.changed_objects:
+            writer.write_record(request, obj, forms[id(obj)], created=False)
+        formset.save_m2m()
+
+    # --- a service's refusal is shown, not a server error -------------------------------------------------------------
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except ValidationError as refusal:
+            # Everything was rolled back; the same POST is shown again with the reason on the form.
+            request.service_refusal = refusal
+            return super().changeform_view(request, object_id, form_url, extra_context)
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        refusal = getattr(request, "service_refusal", None)
+        return form if refusal is None else _refused(form, refusal)
+
+    def changelist_view(self, request, extra_context=None):
+        try:
+            return super().changelist_view(request, extra_context)
+        except ValidationError as refusal:  # an edit in the list's editable columns (rolled back)
+            self.message_user(request, " ".join(refusal.messages), messages.ERROR)
+            return HttpResponseRedirect(request.get_full_path())
+
+
+class ServiceAdmin(ServiceAdminMixin, admin.ModelAdmin):
+    """The ModelAdmin every admin of the portal derives from."""
+
+
+def adopt(obj, saved) -> None:
+    """Make the admin's instance the row a service created, so the admin goes on with it (inlines, log, redirect)."""
+    obj.pk = saved.pk
+    obj._state.adding = False
+    obj._state.db = saved._state.db
+    obj.refresh_from_db()
+
+
+_PLAIN = ServiceAdminMixin()
+
+
+def _writer_for(site, model) -> ServiceAdminMixin:
+    """The admin that writes `model`'s rows: its own when registered, otherwise the plain record services."""
+    try:
+        model_admin = site.get_model_admin(model)
+    except NotRegistered:
+        return _PLAIN
+    return model_admin if isinstance(model_admin, ServiceAdminMixin) else _PLAIN
+
+
+def _refused(form_class, refusal: ValidationError):
+    class RefusedForm(form_class):
+        def clean(self):
+            data = super().clean()
+            errors = refusal.error_dict if hasattr(refusal, "error_dict") else {NON_FIELD_ERRORS: refusal.error_list}
+            for field, field_errors in errors.items():
+                self.add_error(field if field in self.fields else None, ValidationError(field_errors))
+            return data
+
+    RefusedForm.__name__ = form_class.__name__
+    return RefusedForm
