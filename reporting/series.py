@@ -92,5 +92,3 @@ def _increments_by_compute(metric, project_id: int, months: list[date]) -> dict[
         value = int(metric.values([project_id], month_end(month)).get(project_id, 0))
         result[month], previous = value - previous, value
     return result
-
-

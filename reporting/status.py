@@ -64,7 +64,6 @@ def overall_progress(indicators: Sequence[IndicatorProgress]) -> int | None:
     return round(sum(min(item.percent, 100) for item in measured) / len(measured))
 
 
-
 def due_query(
     which: str, *, today: date, since: date | None = None, until: date | None = None, limit: int | None = None
 ) -> TimelineQuery:
