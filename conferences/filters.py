@@ -15,7 +15,9 @@ class EventFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(label=_("Search"), method="search")
     kind = django_filters.ChoiceFilter(label=_("Kind"), choices=Event.Kind.choices)
     status = django_filters.ChoiceFilter(label=_("Status"), choices=Event.Status.choices)
-    year = django_filters.NumberFilter(label=_("Year"), field_name="start_date", lookup_expr="year")
+    year = django_filters.NumberFilter(
+        label=_("Year"), field_name="start_date", lookup_expr="year", min_value=1990, max_value=2100, decimal_places=0
+    )
 
     class Meta:
         model = Event

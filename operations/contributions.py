@@ -48,7 +48,7 @@ def _activity_metric(key: str, label, activity_type: str | None, *extra: Breakdo
 
 
 def _activities_in_period(project, since, until) -> dict | None:
-    """The report's table of joint activities that count, ended in the period, by type, with their officers (two
+    """The report's table of the joint activities that count and ended in the period, by type, with their officers (two
     queries); None for a project without joint activities."""
     if project.code not in OPERATIONS_PROJECTS:
         return None
@@ -65,8 +65,9 @@ def _activities_in_period(project, since, until) -> dict | None:
 
 
 def _discussed_activities(project, event) -> dict | None:
-    """The joint activities discussed at a workshop or meeting, as the user may see them (one query)."""
-    if not event.accepts_discussions:
+    """The joint activities discussed at a workshop or meeting of a project with joint activities, as the user may
+    see them (one query)."""
+    if project.code not in OPERATIONS_PROJECTS or not event.accepts_discussions:
         return None
     activities = JointActivity.objects.in_project(project).filter(discussed_at=event).order_by("start_date", "pk")
     return {"activities": list(activities)}
@@ -112,7 +113,7 @@ CONTRIBUTIONS = Contributions(
         ),
     ],
     report_sections=[
-        ReportSection("joint-activities", _("Joint activities ended in the period"), table=_activities_in_period)
+        ReportSection("joint-activities", _("Joint activities in the period"), table=_activities_in_period)
     ],
     detail_panels=[
         DetailPanel(

@@ -6,7 +6,10 @@ from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Submit
 from django import forms
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.utils.translation import gettext_lazy as _
+
+from projects.models import Country
 
 from .models import ProgressReport
 
@@ -18,13 +21,24 @@ class DateInput(forms.DateInput):
         super().__init__(format="%Y-%m-%d", **kwargs)
 
 
+# The dates a filter accepts: wide enough for any project, narrow enough that "the day before" is a date.
+EARLIEST, LATEST = date(1990, 1, 1), date(2100, 12, 31)
+DATE_BOUNDS = [MinValueValidator(EARLIEST), MaxValueValidator(LATEST)]
+
+
 class DashboardFilterForm(forms.Form):
     """The project dashboard's filters: a period (a reporting period or two dates) and a country."""
 
     period = forms.CharField(required=False, label=_("Reporting period"))
-    since = forms.DateField(required=False, label=_("From"), widget=DateInput())
-    until = forms.DateField(required=False, label=_("To"), widget=DateInput())
+    since = forms.DateField(required=False, label=_("From"), widget=DateInput(), validators=DATE_BOUNDS)
+    until = forms.DateField(required=False, label=_("To"), widget=DateInput(), validators=DATE_BOUNDS)
     country = forms.RegexField(regex=r"^[A-Z]{2}$", required=False, label=_("Country"))
+
+    def clean_country(self) -> str:
+        code = self.cleaned_data.get("country") or ""
+        if code and not Country.objects.filter(code=code).exists():
+            raise ValidationError(_("No country has the code %(code)s.") % {"code": code})
+        return code
 
     def clean(self):
         data = super().clean()
@@ -33,6 +47,8 @@ class DashboardFilterForm(forms.Form):
                 since, until = (date.fromisoformat(part) for part in data["period"].split(":"))
             except ValueError:
                 raise ValidationError({"period": _("Choose a period from the list.")}) from None
+            if not (EARLIEST <= since <= LATEST and EARLIEST <= until <= LATEST):
+                raise ValidationError({"period": _("Choose a period from the list.")})
             data["since"], data["until"] = since, until
         if data.get("since") and data.get("until") and data["until"] < data["since"]:
             raise ValidationError({"until": _("The end cannot be before the start.")})

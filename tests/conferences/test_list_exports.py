@@ -66,10 +66,15 @@ def test_the_events_list_has_export_buttons_with_its_filters(client_for, viewer,
     assert f'href="{EVENTS}export.xlsx?kind=workshop"' in page
 
 
-def test_invalid_event_filters_export_nothing(client_for, viewer, events):
-    response = client_for(viewer).get(f"{EVENTS}export.csv?year=abc")
-    assert response.status_code == 400 and f'href="{EVENTS}?year=abc"' in response.content.decode()
+@pytest.mark.parametrize("year", ["abc", "0", "-1", "10000", "2025.5", "99999999999", "9223372036854775808"])
+def test_invalid_event_filters_export_nothing(client_for, viewer, events, year):
+    client = client_for(viewer)
+    for fmt in ("csv", "xlsx"):
+        response = client.get(f"{EVENTS}export.{fmt}?year={year}")
+        assert response.status_code == 400 and f'href="{EVENTS}?year={year}"' in response.content.decode()
     assert not AuditEvent.objects.filter(action="export").exists()
+    page = client.get(f"{EVENTS}?year={year}")  # the list itself says what is wrong with the year
+    assert page.status_code == 200 and page.context["filter"].form.errors["year"]
 
 
 def test_events_export_outsider_and_unknown_format_are_404(client_for, outsider, viewer, events):

@@ -162,3 +162,9 @@ def test_the_kinds_an_activity_is_discussed_at_are_defined_once_on_the_event(ath
     assert accepting == {"workshop", "meeting"}
     in_sql = Event.objects.filter(project=athena).accepting_discussions().values_list("kind", flat=True)
     assert set(in_sql) == accepting
+
+
+def test_a_workshop_of_a_project_without_joint_activities_has_no_block_for_them(client_for, outsider, imobex):
+    workshop = make_event(imobex, title="IMOBEX expert workshop")
+    page = get_ok(client_for(outsider), event_page(workshop)).content.decode()
+    assert "IMOBEX expert workshop" in page and "Joint activities discussed" not in page

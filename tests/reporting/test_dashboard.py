@@ -311,3 +311,14 @@ def test_each_project_status_is_drawn_in_its_own_colour(client_for, manager, kno
     with at(TODAY):
         page = get_ok(client_for(manager), "/projects/REP/dashboard/").content.decode()
     assert 'class="badge fs-6 text-bg-warning" data-testid="dashboard-status">At risk<' in page
+
+
+@pytest.mark.parametrize(
+    "query", ["since=0001-01-01", "until=9999-12-31", "period=0001-01-01:0001-01-31", "country=ZZ", "country=hr"]
+)
+def test_dates_out_of_range_and_unknown_countries_are_refused_with_a_message(client_for, manager, known, query):
+    client = client_for(manager)
+    page = get_ok(client, f"/projects/REP/dashboard/?{query}").content.decode()
+    assert "The filters were ignored." in page
+    assert get_ok(client, f"/projects/REP/dashboard/due/?which=overdue&{query}").status_code == 200
+    assert client.get(f"/projects/REP/dashboard/export.csv?{query}").status_code == 400
