@@ -26,7 +26,7 @@ lint: install
 	$(VENV)/bin/ruff check .
 
 check-migrations: install
-	$(PY) manage.py makemigrations --check --dry-run
+	DJANGO_SETTINGS_MODULE=selec_portal.settings_test $(PY) manage.py makemigrations --check --dry-run
 
 pytest: install
 	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) PORTAL_REQUIRE_SERVICES=1 DATABASE_CONN_MAX_AGE=0 \

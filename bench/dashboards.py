@@ -24,6 +24,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 PY = sys.executable
+os.environ.setdefault("DJANGO_DEBUG", "true")  # development settings for manage.py and gunicorn: a bench
 
 
 def manage(*args: str) -> None:

@@ -1,8 +1,10 @@
 """Settings for the SELEC project portal.
 
 Everything that differs between a laptop and production comes from the environment, read by the small typed
-helpers below, which fail loudly on a value they do not understand. The defaults are for development: they work
-on a fresh machine with nothing installed but Python (SQLite, an embedded Celery broker on the file system).
+helpers below, which fail loudly on a value they do not understand. The defaults are safe: debug is off, and
+then the portal refuses to start without a secret key, or on SQLite or the embedded Celery broker unless told
+(`PORTAL_ALLOW_EMBEDDED`). `make run` turns debug on (`DJANGO_DEBUG=true`) for development, where it works on a
+fresh machine with nothing installed but Python; the tests use `selec_portal/settings_test.py`.
 """
 
 import os
@@ -47,7 +49,7 @@ def env_list(name: str, default: list[str]) -> list[str]:
     return [item.strip() for item in raw.split(",") if item.strip()]
 
 
-DEBUG = env_bool("DJANGO_DEBUG", True)
+DEBUG = env_bool("DJANGO_DEBUG", False)
 
 _DEV_SECRET_KEY = "dev-only-insecure-secret-key-do-not-use-in-production"
 SECRET_KEY = env_str("DJANGO_SECRET_KEY", _DEV_SECRET_KEY if DEBUG else "")
@@ -60,7 +62,7 @@ ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", [])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "selec_portal.apps.PortalAdminConfig",  # django.contrib.admin, for superusers only
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -203,6 +205,20 @@ CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 
+# Production runs on PostgreSQL and Redis: without debug, SQLite or the embedded broker only when asked for.
+PORTAL_ALLOW_EMBEDDED = env_bool("PORTAL_ALLOW_EMBEDDED", False)
+if not DEBUG and not PORTAL_ALLOW_EMBEDDED:
+    _embedded = []
+    if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+        _embedded.append("SQLite (set DATABASE_URL=postgres://...)")
+    if not REDIS_URL:
+        _embedded.append("the embedded file-system Celery broker (set REDIS_URL=redis://...)")
+    if _embedded:
+        raise ImproperlyConfigured(
+            f"With DJANGO_DEBUG=false the portal does not run on {' nor on '.join(_embedded)}; "
+            "set PORTAL_ALLOW_EMBEDDED=1 to run on them anyway (a demonstration, never production)"
+        )
+
 # Caching: Redis when available, so that every process (web, worker) sees the same invalidations.
 if REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
@@ -212,7 +228,7 @@ else:
 # Demo accounts (manage.py seed_demo)
 DEMO_PASSWORD = env_str("DEMO_PASSWORD", "selec-demo")
 
-# Security: production mode hardens cookies and transport.
+# Security: production mode (debug off) hardens cookies and transport; `manage.py check --deploy` is clean with it.
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 8 * 3600)
 X_FRAME_OPTIONS = "DENY"
@@ -221,9 +237,18 @@ SECURE_REFERRER_POLICY = "same-origin"
 if not DEBUG:
     SESSION_COOKIE_SECURE = env_bool("DJANGO_SECURE_COOKIES", True)
     CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
-    SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", False)
-    SECURE_HSTS_SECONDS = env_int("DJANGO_SECURE_HSTS_SECONDS", 0)
-    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", True)
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]  # load balancers probe the backend over plain HTTP
+    SECURE_HSTS_SECONDS = env_int("DJANGO_SECURE_HSTS_SECONDS", 365 * 24 * 3600)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
+    # Behind a reverse proxy that terminates TLS, the request reaches Django over HTTP: trust the proxy's
+    # X-Forwarded-Proto, or every request would be redirected again. Only behind a proxy that sets it (a client
+    # talking to Django directly could send it and pass for HTTPS).
+    if env_bool("DJANGO_BEHIND_TLS_PROXY", False):
+        SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# HSTS preload stays off on purpose: the preload list is for a whole registrable domain (selec.org, not only the
+# portal's host), is hard to leave, and means nothing on a closed network; so its check is silenced.
+SILENCED_SYSTEM_CHECKS = ["security.W021"]
 
 LOGGING = {
     "version": 1,

@@ -4,9 +4,6 @@ from django.urls import include, path
 
 from . import views
 
-admin.site.site_header = "SELEC portal administration"
-admin.site.site_title = "SELEC portal"
-
 urlpatterns = [
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
