@@ -24,3 +24,18 @@ class UserTimezoneMiddleware:
             return self.get_response(request)
         finally:
             timezone.deactivate()
+
+
+class RejectNullCharactersMiddleware:
+    """Refuse (400) a query string holding a NUL character: no page means one, and PostgreSQL refuses it in any text,
+    so a value read straight from `request.GET` would otherwise end in a server error."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if any("\x00" in key or any("\x00" in value for value in values) for key, values in request.GET.lists()):
+            from django.core.exceptions import BadRequest
+
+            raise BadRequest("A NUL character in the query string.")
+        return self.get_response(request)

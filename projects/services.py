@@ -207,8 +207,20 @@ def audit_log(
         object_type=object_type,
         object_id=str(obj.pk) if obj is not None and obj.pk is not None else "",
         object_repr=str(obj)[:200] if obj is not None else "",
-        details=details or {},
+        details=storable(details or {}),
     )
+
+
+def storable(value):
+    """`value` with the NUL characters taken out of its strings (at any depth): what a user typed in a query string
+    may hold one, and PostgreSQL's text and JSON refuse it."""
+    if isinstance(value, str):
+        return value.replace("\x00", "")
+    if isinstance(value, dict):
+        return {storable(key): storable(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [storable(item) for item in value]
+    return value
 
 
 def project_of(obj) -> Project | None:
