@@ -12,6 +12,7 @@ A view exports a list through `projects.viewkit.export_list`, which refuses the 
 from __future__ import annotations
 
 import csv
+import re
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -45,6 +46,12 @@ class Column:
         return result
 
 
+# What a spreadsheet cell cannot hold: control characters other than tab and line breaks (openpyxl refuses them)
+# and text past 32,767 characters (Excel's limit).
+_CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+MAX_CELL_LENGTH = 32767
+
+
 def export_cell(value: Any, zone: tzinfo | None = None) -> Any:
     """A value safe to put in a spreadsheet cell: formulas neutralised; datetimes naive (spreadsheets know no time
     zones), to the second, in `zone` (default: the current time zone, the user's during a request)."""
@@ -56,7 +63,7 @@ def export_cell(value: Any, zone: tzinfo | None = None) -> Any:
         return value.replace(microsecond=0)
     if isinstance(value, bool | int | float | date):
         return value
-    text = str(value)
+    text = _CONTROL_CHARACTERS.sub("", str(value))[:MAX_CELL_LENGTH]
     return "'" + text if text.startswith(_FORMULA_START) else text
 
 

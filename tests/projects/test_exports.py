@@ -51,3 +51,12 @@ def test_every_export_is_in_the_audit_trail(selec, manager):
     event = AuditEvent.objects.get(action="export")
     assert event.user == manager
     assert event.details["filters"] == {"q": "x"}
+
+
+def test_characters_a_spreadsheet_cannot_hold_are_stripped_not_a_server_error(selec, manager):
+    Country.objects.create(code="ZY", name="Bell\x07 and\x1b escape\tstay\nhere")
+    columns = [*COLUMNS[:2], Column("Long", lambda c: "y" * 40000)]
+    response = export_response(_request(manager), Country.objects.filter(code="ZY"), columns, fmt="xlsx", basename="c")
+    sheet = load_workbook(io.BytesIO(b"".join(response.streaming_content))).active
+    assert sheet["B2"].value == "Bell and escape\tstay\nhere"
+    assert len(sheet["C2"].value) == 32767
