@@ -102,7 +102,8 @@ class AuditEvent(models.Model):
         return self.seq is not None
 
     def compute_hash(self, *, seq: int, prev_hash: str) -> str:
-        """sha256 of the entry's place in the chain, the previous entry's hash and every column but the seal.
+        """sha256 of the entry's place in the chain, the previous entry's hash, the time it was sealed and every
+        other column (all but the hash itself).
 
         The columns are read back from the database before hashing (the sealing step and `audit_verify` both
         hash stored rows), so the JSON of `details` is the database's, canonicalised here.
@@ -110,6 +111,7 @@ class AuditEvent(models.Model):
         payload = {
             "seq": seq,
             "prev_hash": prev_hash,
+            "sealed_at": self.sealed_at.astimezone(UTC).isoformat(timespec="microseconds"),
             "id": self.pk,
             "at": self.at.astimezone(UTC).isoformat(timespec="microseconds"),
             "action": self.action,
