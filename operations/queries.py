@@ -136,11 +136,9 @@ def _history_step(details: dict) -> str:
 def activity_history(activity: JointActivity) -> list[AuditEvent]:
     """Every recorded change and transition of the activity, newest first, each with `step` (what a transition
     did) and `field_labels` (the fields a change touched) in human words rather than the stored names."""
-    events = list(
-        AuditEvent.objects.filter(object_type=JointActivity._meta.label, object_id=str(activity.pk))
-        .exclude(action=AuditEvent.Action.VIEW)  # consultations are in the audit trail, not in the record's history
-        .select_related("user")
-    )
+    recorded = AuditEvent.objects.filter(object_type=JointActivity._meta.label, object_id=str(activity.pk))
+    # Consultations are in the audit trail, not in the record's history; who is the entry's text (`username`).
+    events = list(recorded.exclude(action=AuditEvent.Action.VIEW))
     for event in events:
         details = event.details or {}
         event.step = _history_step(details)

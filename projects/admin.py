@@ -1,13 +1,20 @@
+import json
+
 from django import forms
 from django.contrib import admin
+from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.core.exceptions import PermissionDenied
 from django.db import models
-from django.db.models import Count
+from django.db.models import Count, Max
+from django.http import HttpResponseBadRequest
+from django.urls import path
 from django.utils.translation import gettext_lazy as _
 
 from . import services
 from .admin_base import ServiceAdmin, ServiceAdminMixin, adopt
+from .exports import Column, export_response
 from .models import (
     AuditEvent,
     BackgroundJob,
@@ -298,15 +305,51 @@ class UserAdmin(ServiceAdminMixin, BaseUserAdmin):
     inlines = [ProfileInline, UserMembershipInline]
 
 
+class SealFilter(admin.SimpleListFilter):
+    title = _("seal")
+    parameter_name = "sealed"
+
+    def lookups(self, request, model_admin):
+        return [("yes", _("Sealed")), ("no", _("Not sealed yet"))]
+
+    def queryset(self, request, queryset):
+        if self.value() in ("yes", "no"):
+            return queryset.filter(seq__isnull=self.value() == "no")
+        return queryset
+
+
 @admin.register(AuditEvent)
 class AuditEventAdmin(ServiceAdmin):
-    """Read-only: the audit trail is written by the services, never edited."""
+    """Read-only for everyone (the services write the trail, nobody edits it); admins read and export it.
 
-    list_display = ["at", "user", "action", "object_type", "object_repr", "project"]
-    list_filter = ["action", "object_type", "project"]
-    search_fields = ["object_repr", "object_id", "user__username"]
-    list_select_related = ["user", "project"]
+    Who and what are shown from the entry's text, which outlives the user and the project it names.
+    """
+
+    list_display = ["at", "username", "action", "object_type", "object_repr", "project_code", "seq"]
+    list_filter = ["action", SealFilter, "object_type", "project_code"]
+    search_fields = ["username", "object_repr", "object_id", "project_code"]
     date_hierarchy = "at"
+    fields = [
+        "at",
+        "action",
+        "username",
+        "user_id",
+        "project_code",
+        "project_id",
+        "object_type",
+        "object_id",
+        "object_repr",
+        "details_json",
+        "seq",
+        "prev_hash",
+        "hash",
+        "sealed_at",
+    ]
+    readonly_fields = fields
+    change_list_template = "admin/projects/auditevent/change_list.html"
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.is_active and request.user.is_superuser
 
     def has_add_permission(self, request):
         return False
@@ -316,6 +359,41 @@ class AuditEventAdmin(ServiceAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+    @admin.display(description=_("details"))
+    def details_json(self, obj):
+        return json.dumps(obj.details, indent=2, ensure_ascii=False, sort_keys=True)
+
+    def get_urls(self):
+        export = self.admin_site.admin_view(self.export_view)
+        return [path("export.csv", export, name="projects_auditevent_export"), *super().get_urls()]
+
+    def export_view(self, request):
+        """The entries the list shows (its filters, search and date), as CSV; the export is itself recorded."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        try:
+            entries = self.get_changelist_instance(request).get_queryset(request)
+        except IncorrectLookupParameters:
+            return HttpResponseBadRequest(_("Invalid filters."))
+        # The entries as they stood when the export was asked for, without the export's own entry.
+        entries = entries.filter(pk__lte=AuditEvent.objects.aggregate(last=Max("pk"))["last"] or 0)
+        return export_response(request, entries, AUDIT_COLUMNS, fmt="csv", basename="audit-trail")
+
+
+AUDIT_COLUMNS = [
+    Column(_("Sequence number"), "seq"),
+    Column(_("At"), lambda event: event.at.isoformat()),
+    Column(_("Action"), "action"),
+    Column(_("Username"), "username"),
+    Column(_("Project"), "project_code"),
+    Column(_("Record type"), "object_type"),
+    Column(_("Record id"), "object_id"),
+    Column(_("Record"), "object_repr"),
+    Column(_("Details"), lambda event: json.dumps(event.details, ensure_ascii=False, sort_keys=True)),
+    Column(_("Previous hash"), "prev_hash"),
+    Column(_("Hash"), "hash"),
+]
 
 
 @admin.register(BackgroundJob)

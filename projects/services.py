@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from . import reference
 from .access import Action
+from .audit import audit_log as audit_log  # every service records through services.audit_log
 from .models import (
     AuditEvent,
     BackgroundJob,
@@ -184,43 +185,6 @@ def person_find_or_create(
     if changed:
         person.save(update_fields=changed)
     return person, False
-
-
-def audit_log(
-    *,
-    user,
-    action: str,
-    obj=None,
-    project: Project | None = None,
-    object_type: str = "",
-    details: dict | None = None,
-) -> AuditEvent:
-    """Record one event of the audit trail. Call it inside the transaction of the write it records."""
-    if obj is not None:
-        object_type = object_type or obj._meta.label
-        if project is None:
-            project = getattr(obj, "project", None) if not isinstance(obj, Project) else obj
-    return AuditEvent.objects.create(
-        user=user if user is not None and user.is_authenticated else None,
-        action=action,
-        project=project,
-        object_type=object_type,
-        object_id=str(obj.pk) if obj is not None and obj.pk is not None else "",
-        object_repr=str(obj)[:200] if obj is not None else "",
-        details=storable(details or {}),
-    )
-
-
-def storable(value):
-    """`value` with the NUL characters taken out of its strings (at any depth): what a user typed in a query string
-    may hold one, and PostgreSQL's text and JSON refuse it."""
-    if isinstance(value, str):
-        return value.replace("\x00", "")
-    if isinstance(value, dict):
-        return {storable(key): storable(item) for key, item in value.items()}
-    if isinstance(value, list | tuple):
-        return [storable(item) for item in value]
-    return value
 
 
 def project_of(obj) -> Project | None:

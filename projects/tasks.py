@@ -2,10 +2,16 @@
 
 from celery import shared_task
 
-from . import services
+from . import audit, services
 
 
 @shared_task(acks_late=True, reject_on_worker_lost=True, ignore_result=True)
 def job_run(job_id: str) -> None:
     """Run a background job once: a second delivery finds it already claimed and does nothing."""
     services.job_execute(job_id=job_id)
+
+
+@shared_task(ignore_result=True)
+def audit_seal() -> None:
+    """Seal the audit entries left unsealed (beat, every minute); sealing what is there twice seals nothing twice."""
+    audit.audit_seal()
