@@ -234,10 +234,16 @@ logger = logging.getLogger(__name__)
 
 
 def job_start(*, user, project: Project, kind: str, title: str, params: dict | None = None) -> BackgroundJob:
-    """Queue a background job; its Celery task is sent once the surrounding transaction commits."""
+    """Queue a background job; its Celery task is sent once the surrounding transaction commits. A job started by
+    one who sees the project's sensitive records (a manager, an admin) is for the managers only: its file may name
+    them."""
     if registry.job_handler(kind) is None:
         raise ValueError(f"no job handler registered for {kind!r}")
-    job = BackgroundJob.objects.create(kind=kind, title=title, project=project, user=user, params=params or {})
+    sees_sensitive = Project.objects.for_user(user, Action.MANAGE).filter(pk=project.pk).exists()
+    audience = BackgroundJob.Audience.MANAGERS if sees_sensitive else BackgroundJob.Audience.EVERYONE
+    job = BackgroundJob.objects.create(
+        kind=kind, title=title, project=project, user=user, params=params or {}, audience=audience
+    )
     enqueue("projects.tasks.job_run", str(job.pk))
     return job
 

@@ -46,14 +46,14 @@ def project_detail(request: HttpRequest, code: str) -> HttpResponse:
 def job_detail(request: HttpRequest, code: str, pk) -> HttpResponse:
     """A background job's progress; the page polls itself (htmx) until the job is finished."""
     project = queries.project_for_user(request.user, code)
-    job = get_object_or_404(BackgroundJob.objects.filter(project=project).select_related("user"), pk=pk)
+    job = get_object_or_404(BackgroundJob.objects.of_project_for(project).select_related("user"), pk=pk)
     template = "projects/includes/job_status.html" if request.headers.get("HX-Request") else "projects/job_detail.html"
     return render(request, template, {"project": project, "job": job})
 
 
 def job_download(request: HttpRequest, code: str, pk) -> HttpResponse:
     project = queries.project_for_user(request.user, code)
-    job = get_object_or_404(BackgroundJob.objects.filter(project=project), pk=pk)
+    job = get_object_or_404(BackgroundJob.objects.of_project_for(project), pk=pk)
     if not job.has_result:
         raise Http404(_("This job has no result to download."))
     return download(request, job.result, obj=job, project=project)

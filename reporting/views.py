@@ -105,7 +105,9 @@ def dashboard_export(request: HttpRequest, code: str, fmt: str):
 def report_list(request: HttpRequest, code: str) -> HttpResponse:
     project = project_for_user(request.user, code, Action.VIEW)
     periods = list(ReportingPeriod.objects.filter(project=project).order_by("start", "kind"))
-    jobs = list(BackgroundJob.objects.filter(project=project, kind=services.REPORT_JOB).select_related("user")[:50])
+    jobs = list(
+        BackgroundJob.objects.of_project_for(project).filter(kind=services.REPORT_JOB).select_related("user")[:50]
+    )
     return render(
         request,
         "reporting/report_list.html",
@@ -130,9 +132,9 @@ def report_detail(request: HttpRequest, code: str, pk: int) -> HttpResponse:
         project, since=period.start, until=period.end, title=str(period), narrative=report.narrative
     )
     jobs = list(
-        BackgroundJob.objects.filter(
-            project=project, kind=services.REPORT_JOB, params__period_id=period.pk
-        ).select_related("user")[:20]
+        BackgroundJob.objects.of_project_for(project)
+        .filter(kind=services.REPORT_JOB, params__period_id=period.pk)
+        .select_related("user")[:20]
     )
     return render(
         request,

@@ -9,11 +9,21 @@ from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from ..access import Action, role_allows
 from .projects import Project, ProjectScopedQuerySet
 
 
 def job_result_upload_to(instance: BackgroundJob, filename: str) -> str:
     return f"jobs/{instance.pk}/{filename}"
+
+
+class BackgroundJobQuerySet(ProjectScopedQuerySet):
+    def of_project_for(self, project: Project) -> BackgroundJobQuerySet:
+        """The project's jobs whose audience the user's role (`project.user_role`, see `project_for_user`) reaches:
+        the one rule of who may follow a job and download its result."""
+        role = getattr(project, "user_role", None)
+        audiences = [action for action in BackgroundJob.Audience.values if role_allows(role, Action(action))]
+        return self.filter(project=project, audience__in=audiences)
 
 
 class BackgroundJob(models.Model):
@@ -29,6 +39,13 @@ class BackgroundJob(models.Model):
         SUCCEEDED = "succeeded", _("Done")
         FAILED = "failed", _("Failed")
 
+    class Audience(models.TextChoices):
+        """Who may follow the job and download its result: a file made by one who sees sensitive records may name
+        them, so it is for those who see them too (the project's managers)."""
+
+        EVERYONE = Action.VIEW.value, _("Everyone in the project")
+        MANAGERS = Action.MANAGE.value, _("The project's managers")
+
     BADGE_COLOURS = {"status": {Status.SUCCEEDED: "success", Status.FAILED: "danger"}}  # the others grey
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
@@ -39,6 +56,7 @@ class BackgroundJob(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, verbose_name=_("requested by")
     )
     params = models.JSONField(_("parameters"), default=dict, blank=True)
+    audience = models.CharField(_("audience"), max_length=10, choices=Audience.choices, default=Audience.EVERYONE)
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.QUEUED)
     progress = models.PositiveSmallIntegerField(_("progress (%)"), default=0)
     message = models.CharField(_("message"), max_length=300, blank=True)
@@ -49,7 +67,7 @@ class BackgroundJob(models.Model):
     finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
 
     project_path = "project"
-    objects = ProjectScopedQuerySet.as_manager()
+    objects = BackgroundJobQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at"]

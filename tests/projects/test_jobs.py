@@ -114,3 +114,32 @@ def test_only_a_job_that_succeeded_and_wrote_a_file_has_a_result_to_download():
     assert BackgroundJob(status="succeeded", result="jobs/1/report.pdf").has_result
     assert not BackgroundJob(status="succeeded").has_result  # a job that only counted
     assert not BackgroundJob(status="failed", result="jobs/1/report.pdf").has_result
+
+
+@pytest.mark.parametrize(("starter", "audience"), [("manager", "manage"), ("admin_user", "manage"), ("staff", "view")])
+def test_a_job_is_for_the_audience_of_the_one_who_started_it(request, selec, starter, audience):
+    """A file made by one who sees sensitive activities may name them: it is for the managers only."""
+    job = job_start(user=request.getfixturevalue(starter), project=selec["ATHENA2"], kind="test-count", title="T")
+    assert job.audience == audience
+
+
+def test_a_managers_file_is_hidden_from_viewers_and_staff_and_open_to_managers(
+    selec, manager, staff, viewer, client_for
+):
+    made_by_manager = job_start(user=manager, project=selec["ATHENA2"], kind="test-count", title="Report")
+    made_by_staff = job_start(user=staff, project=selec["ATHENA2"], kind="test-count", title="Import")
+    for job in (made_by_manager, made_by_staff):
+        job_execute(job_id=job.pk)
+
+    def download(job):
+        return reverse("projects:job-download", kwargs={"code": "ATHENA2", "pk": job.pk})
+
+    for user in (viewer, staff):
+        client = client_for(user)  # the one test client, logged in as each in turn
+        assert client.get(made_by_manager.get_absolute_url()).status_code == 404
+        assert client.get(download(made_by_manager)).status_code == 404
+        assert client.get(made_by_staff.get_absolute_url()).status_code == 200
+        assert client.get(download(made_by_staff)).status_code == 200
+    client = client_for(manager)
+    assert client.get(download(made_by_manager)).status_code == 200
+    assert client.get(download(made_by_staff)).status_code == 200

@@ -101,7 +101,7 @@ def _wait_until_finished(job, seconds=60):
 
 
 @pytest.mark.parametrize("fmt", ["pdf", "xlsx", "csv"])
-def test_a_manager_generates_a_report_in_a_real_worker_and_a_viewer_downloads_it(
+def test_a_manager_generates_a_report_in_a_real_worker_that_managers_download_and_viewers_never_see(
     celery_worker_running, client_for, manager, viewer, period, fmt
 ):
     client = client_for(manager)
@@ -112,18 +112,25 @@ def test_a_manager_generates_a_report_in_a_real_worker_and_a_viewer_downloads_it
     assert job.status == BackgroundJob.Status.SUCCEEDED, job.message
     assert job.result.name.endswith(f"progress-report-REP-20240301-20240630.{fmt}")
 
-    client = client_for(viewer)
+    # A manager's file may name sensitive activities: a viewer neither sees it listed nor downloads it (issue 10).
+    download = reverse("projects:job-download", args=["REP", job.pk])
+    viewing = client_for(viewer)
+    page = get_ok(viewing, reverse("reporting:report-detail", args=["REP", period.pk])).content.decode()
+    assert download not in page and "Generate PDF" not in page
+    assert download not in get_ok(viewing, reverse("reporting:report-list", args=["REP"])).content.decode()
+    assert viewing.get(download).status_code == 404
+
+    client = client_for(manager)  # the one test client, logged in again
     page = get_ok(client, reverse("reporting:report-detail", args=["REP", period.pk])).content.decode()
-    assert reverse("projects:job-download", args=["REP", job.pk]) in page
-    assert "Generate PDF" not in page  # viewers download, managers generate
-    content = b"".join(client.get(reverse("projects:job-download", args=["REP", job.pk])).streaming_content)
+    assert download in page
+    content = b"".join(client.get(download).streaming_content)
     if fmt == "pdf":
         assert "Deliverables handed over" in PdfReader(io.BytesIO(content)).pages[0].extract_text()
     elif fmt == "xlsx":
         assert load_workbook(io.BytesIO(content))["Indicators"]["A5"].value == "Deliverables handed over"
     else:
         assert "Deliverables handed over" in content.decode("utf-8-sig")
-    get_ok(client, reverse("reporting:report-list", args=["REP"]))
+    assert download in get_ok(client, reverse("reporting:report-list", args=["REP"])).content.decode()
 
 
 def test_only_managers_generate_reports_and_write_the_narrative(client_for, staff, period):
