@@ -39,3 +39,39 @@ class RejectNullCharactersMiddleware:
 
             raise BadRequest("A NUL character in the query string.")
         return self.get_response(request)
+
+
+class IdleSessionMiddleware:
+    """End the session of a user who made no request for PORTAL_SESSION_IDLE_MINUTES: they are logged out and sent
+    to the login page, which says why. The time of the last request is written at most once a minute, so a page
+    costs no session write while the user is active."""
+
+    LAST_SEEN = "last_seen"
+    WRITE_EVERY = 60  # seconds
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        import time
+
+        from django.contrib import messages
+        from django.contrib.auth import logout
+        from django.contrib.auth.views import redirect_to_login
+        from django.utils.translation import gettext as _
+
+        if request.user.is_authenticated:
+            now = int(time.time())
+            last = request.session.get(self.LAST_SEEN)
+            idle = settings.PORTAL_SESSION_IDLE_MINUTES * 60
+            if isinstance(last, int) and now - last > idle:
+                logout(request)
+                messages.info(
+                    request,
+                    _("Your session ended after %(minutes)s minutes without activity. Please sign in again.")
+                    % {"minutes": settings.PORTAL_SESSION_IDLE_MINUTES},
+                )
+                return redirect_to_login(request.get_full_path())
+            if not isinstance(last, int) or now - last >= self.WRITE_EVERY:
+                request.session[self.LAST_SEEN] = now
+        return self.get_response(request)
