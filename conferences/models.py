@@ -21,7 +21,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
-from projects.models import Country, Organisation, Person, Project, ProjectScopedQuerySet
+from projects.models import Country, Organisation, Person, Project, ProjectScopedQuerySet, Versioned
 
 # Bounds a person can make sense of (the database would accept up to 2^63 - 1 on some backends).
 MAX_CAPACITY = 10_000
@@ -39,7 +39,7 @@ class EventQuerySet(ProjectScopedQuerySet):
         return self.filter(kind__in=Event.DISCUSSION_KINDS)
 
 
-class Event(models.Model):
+class Event(Versioned):
     """A conference, workshop, training course, field lab or meeting of a project, with its participants."""
 
     class Kind(models.TextChoices):
@@ -224,7 +224,7 @@ class Event(models.Model):
         return {}
 
 
-class Session(models.Model):
+class Session(Versioned):
     """A slot of an event's agenda: a talk, a panel, a practical exercise."""
 
     event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="sessions", verbose_name=_("event"))

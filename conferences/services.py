@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
+from projects.concurrency import lock_current
 from projects.mail import TransientMailError, is_transient
 from projects.models import AuditEvent, Country, Organisation
 from projects.queue import enqueue
@@ -35,9 +36,15 @@ logger = logging.getLogger(__name__)
 
 
 @transaction.atomic
-def event_save(*, user, event: Event) -> Event:
-    """Create or change an event (not its status: see `event_transition`)."""
+def event_save(*, user, event: Event, expected_version: int | None = None) -> Event:
+    """Create or change an event (not its status: see `event_transition`).
+
+    A change refuses a stale `expected_version` (the version the form was opened on) and keeps the stored status,
+    whatever the object holds: an edit never undoes a transition made meanwhile.
+    """
     creating = event.pk is None
+    if not creating:
+        event.status = lock_current(event, expected_version).status
     event.full_clean()
     event.save()
     audit_log(user=user, action=AuditEvent.Action.CREATE if creating else AuditEvent.Action.CHANGE, obj=event)
@@ -80,8 +87,11 @@ def event_transition(*, user, event: Event, status: str, today: date | None = No
 
 
 @transaction.atomic
-def session_save(*, user, session: Session) -> Session:
+def session_save(*, user, session: Session, expected_version: int | None = None) -> Session:
+    """Add a session to an event's agenda, or change one (refusing a stale `expected_version`)."""
     creating = session.pk is None
+    if not creating:
+        lock_current(session, expected_version)
     session.full_clean()
     session.save()
     action = AuditEvent.Action.CREATE if creating else AuditEvent.Action.CHANGE

@@ -18,7 +18,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from projects.access import Action
-from projects.models import Country, Deliverable, Project, ProjectScopedQuerySet
+from projects.models import Country, Deliverable, Project, ProjectScopedQuerySet, Versioned
 from projects.validators import validate_file_content
 
 # The projects whose pages this app serves, and the country groups that make up IMOBEX's scope: the 27 EU Member
@@ -47,7 +47,7 @@ def _not_in_future(value, field: str) -> None:
 # --- 1. information gathering: country coverage ------------------------------------------------------------------
 
 
-class CountryCoverage(models.Model):
+class CountryCoverage(Versioned):
     """How far the information gathering has come for one country: not started, requested, received, validated.
 
     A country without a row has not been started. States move only along `TRANSITIONS`, each allowed to the roles
@@ -199,7 +199,7 @@ class ExploitationIndicator(models.Model):
         return self.name
 
 
-class Finding(models.Model):
+class Finding(Versioned):
     """A structured, non-personal record of how itinerant criminal groups operate (a modus operandi finding).
 
     It has no place for the names of suspects or victims, by design.
@@ -268,7 +268,7 @@ class Finding(models.Model):
 # --- 2. the road map ----------------------------------------------------------------------------------------------
 
 
-class Barrier(models.Model):
+class Barrier(Versioned):
     """An obstacle to enforcement caused by insufficient legal options, in the countries where it applies."""
 
     class LegalArea(models.TextChoices):
@@ -301,7 +301,7 @@ class Barrier(models.Model):
         return self.title
 
 
-class Intervention(models.Model):
+class Intervention(Versioned):
     """A proposed way of reducing a barrier: who should act, over what horizon, and how far it has come."""
 
     class Horizon(models.TextChoices):
@@ -380,7 +380,7 @@ def road_map_upload_to(instance: RoadMapVersion, filename: str) -> str:
     return f"imobex/road-maps/{instance.road_map.project.code}/v{instance.number}-{filename}"
 
 
-class RoadMapVersion(models.Model):
+class RoadMapVersion(Versioned):
     """One version of a road-map document: submitted by staff, then approved or returned by a manager."""
 
     class Status(models.TextChoices):

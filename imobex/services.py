@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.dateparse import parse_date
@@ -17,6 +17,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from projects.access import Action
+from projects.concurrency import StaleRecordError, check_not_stale, lock_current
 from projects.models import AuditEvent, Country, Deliverable, Project
 from projects.services import audit_log, deliverable_set_status, require_action
 from projects.validators import validate_file_content
@@ -69,13 +70,17 @@ def coverage_set_state(
     source: str = "",
     responsible=None,
     notes: str = "",
+    expected_version: int | None = None,
 ) -> CountryCoverage:
     """Move a country's information gathering to a new state (or update its details), if the move is allowed and
-    the user's role may make it: staff request and receive, a manager validates or reopens."""
+    the user's role may make it: staff request and receive, a manager validates or reopens.
+
+    A stale `expected_version` (the version the form was opened on; 0 for a country nobody had touched) is refused,
+    and so is the second of two first saves of the same country."""
     require_action(user=user, project=project, action=Action.EDIT)
-    coverage = CountryCoverage.objects.select_for_update().filter(
-        project=project, country=country
-    ).first() or CountryCoverage(project=project, country=country)
+    stored = CountryCoverage.objects.select_for_update().filter(project=project, country=country).first()
+    check_not_stale(stored, expected_version, what=_("country's coverage"))
+    coverage = stored or CountryCoverage(project=project, country=country)
     current = coverage.state
     action = CountryCoverage.transition_action(current, state)
     if action is None:
@@ -100,7 +105,13 @@ def coverage_set_state(
     coverage.responsible = responsible
     coverage.notes = notes
     coverage.full_clean()
-    coverage.save()
+    try:
+        with transaction.atomic():
+            coverage.save()
+    except IntegrityError:  # its first save, made by someone else a moment ago
+        raise StaleRecordError(
+            CountryCoverage.objects.filter(project=project, country=country).first(), what=_("country's coverage")
+        ) from None
     audit_log(
         user=user,
         action=AuditEvent.Action.TRANSITION if current != state else AuditEvent.Action.CHANGE,
@@ -204,10 +215,14 @@ FINDING_LISTS = ("origin_countries", "action_countries", "indicators")
 
 
 @transaction.atomic
-def finding_save(*, user, project: Project, finding: Finding | None = None, **fields) -> Finding:
-    """Record a new modus operandi finding, or change one. Countries of action are required; the countries must be
-    among the project's 34."""
+def finding_save(
+    *, user, project: Project, finding: Finding | None = None, expected_version: int | None = None, **fields
+) -> Finding:
+    """Record a new modus operandi finding, or change one (refusing a stale `expected_version`). Countries of action
+    are required; the countries must be among the project's 34."""
     require_action(user=user, project=project, action=Action.EDIT)
+    if finding is not None and finding.pk is not None:
+        lock_current(finding, expected_version)
     unknown = set(fields) - set(FINDING_FIELDS) - set(FINDING_LISTS)
     if unknown:
         raise TypeError(f"finding_save() got unexpected fields {sorted(unknown)}")
@@ -241,9 +256,20 @@ def finding_save(*, user, project: Project, finding: Finding | None = None, **fi
 
 
 @transaction.atomic
-def barrier_save(*, user, project: Project, barrier: Barrier | None = None, countries=(), **fields) -> Barrier:
-    """Record a barrier caused by insufficient legal options, or change one; it applies in at least one country."""
+def barrier_save(
+    *,
+    user,
+    project: Project,
+    barrier: Barrier | None = None,
+    countries=(),
+    expected_version: int | None = None,
+    **fields,
+) -> Barrier:
+    """Record a barrier caused by insufficient legal options, or change one (refusing a stale `expected_version`);
+    it applies in at least one country."""
     require_action(user=user, project=project, action=Action.EDIT)
+    if barrier is not None and barrier.pk is not None:
+        lock_current(barrier, expected_version)
     if not countries:
         raise ValidationError({"countries": _("Name at least one country where the barrier applies.")})
     scope = set(scope_countries().values_list("pk", flat=True))
@@ -267,9 +293,19 @@ def barrier_save(*, user, project: Project, barrier: Barrier | None = None, coun
 
 
 @transaction.atomic
-def intervention_save(*, user, barrier: Barrier, intervention: Intervention | None = None, **fields) -> Intervention:
-    """Propose an intervention against a barrier, or change one (its status, for instance)."""
+def intervention_save(
+    *,
+    user,
+    barrier: Barrier,
+    intervention: Intervention | None = None,
+    expected_version: int | None = None,
+    **fields,
+) -> Intervention:
+    """Propose an intervention against a barrier, or change one (its status, for instance), refusing a stale
+    `expected_version`."""
     require_action(user=user, project=barrier.project, action=Action.EDIT)
+    if intervention is not None and intervention.pk is not None:
+        lock_current(intervention, expected_version)
     creating = intervention is None
     intervention = intervention or Intervention(barrier=barrier)
     for name in ("description", "responsible_actor", "horizon", "status"):
@@ -322,13 +358,35 @@ def roadmap_version_submit(*, user, road_map: RoadMap, document, notes: str = ""
     return version
 
 
-def _decidable(user, version: RoadMapVersion) -> Project:
+def _decidable(user, version: RoadMapVersion) -> tuple[Project, RoadMapVersion]:
+    """Lock the road map (one decision at a time) and the version, and check the version still awaits a decision,
+    under the lock: of two managers deciding the same version at once, the second is told what the first decided.
+
+    Returns the project and the version as stored now (the decision is made on that row)."""
     project = version.road_map.project
     if not _allows(user, project, Action.VALIDATE):
         raise PermissionDenied(_("Only a manager of the project may approve or return a road map."))
-    if not version.awaits_decision:
+    RoadMap.objects.select_for_update().filter(pk=version.road_map_id).first()
+    current = RoadMapVersion.objects.select_for_update(of=("self",)).select_related("decided_by").get(
+        pk=version.pk
+    )
+    current.road_map = version.road_map
+    if not current.awaits_decision:
+        if current.decided_by is not None and current.status != RoadMapVersion.Status.SUBMITTED:
+            raise ValidationError(
+                _(
+                    "Version %(number)d was already decided by %(user)s: it is now “%(status)s”. Nothing was "
+                    "changed; reload the page to see it."
+                )
+                % {
+                    "number": current.number,
+                    "user": current.decided_by.get_full_name() or current.decided_by.get_username(),
+                    "status": current.get_status_display().lower(),
+                },
+                code="already_decided",
+            )
         raise ValidationError(_("Only a version submitted for approval can be approved or returned."))
-    return project
+    return project, current
 
 
 @transaction.atomic
@@ -338,8 +396,7 @@ def roadmap_version_approve(*, user, version: RoadMapVersion, note: str = "") ->
 
     Only the latest version still in play may be approved: once a later version is submitted or approved, an older
     one cannot overtake it (it would supersede the newer document with an outdated one)."""
-    project = _decidable(user, version)
-    RoadMap.objects.select_for_update().filter(pk=version.road_map_id).first()  # one decision at a time
+    project, version = _decidable(user, version)
     newer = RoadMap.objects.prefetch_related("versions").get(pk=version.road_map_id).latest_in_play
     if newer is not None and newer.number > version.number:
         raise ValidationError(
@@ -369,7 +426,7 @@ def roadmap_version_approve(*, user, version: RoadMapVersion, note: str = "") ->
 @transaction.atomic
 def roadmap_version_return(*, user, version: RoadMapVersion, note: str) -> RoadMapVersion:
     """Send a submitted version back for changes (a manager), saying why."""
-    project = _decidable(user, version)
+    project, version = _decidable(user, version)
     if not note.strip():
         raise ValidationError({"note": _("Say what should change.")})
     version.status, version.decided_by, version.decision_note = RoadMapVersion.Status.RETURNED, user, note

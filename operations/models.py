@@ -23,7 +23,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from projects.access import Action, role_allows
-from projects.models import Country, Organisation, Person, Project, ProjectScopedQuerySet
+from projects.models import Country, Organisation, Person, Project, ProjectScopedQuerySet, Versioned
 from projects.validators import validate_file_content
 
 from .choices import (
@@ -81,7 +81,7 @@ def counted_condition() -> Q:
     return Q(validation_state=ValidationState.VALIDATED, status__in=DONE_STATUSES)
 
 
-class JointActivity(models.Model):
+class JointActivity(Versioned):
     """A joint activity of police forces (observation, operation, investigation, patrol) or a bilateral meeting.
 
     Only validated activities that are completed or evaluated count toward the project's targets. `version`
@@ -164,7 +164,6 @@ class JointActivity(models.Model):
         default=False,
         help_text=_("Sensitive: visible to managers and admins only (it still counts toward the targets)."),
     )
-    version = models.PositiveIntegerField(_("version"), default=0, editable=False)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,

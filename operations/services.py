@@ -10,12 +10,13 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from conferences.models import Event
 from projects.access import Action, role_allows
+from projects.concurrency import StaleRecordError, lock_current
 from projects.models import AuditEvent, Country, Organisation, Project
 from projects.queries import visible_projects
 from projects.services import audit_log, person_find_or_create
@@ -33,17 +34,11 @@ from .models import (
 )
 
 
-class StaleActivityError(ValidationError):
-    """The activity was changed by someone else since the form was opened."""
+class StaleActivityError(StaleRecordError):
+    """The activity was changed by someone else since the form was opened (the core's stale-save refusal)."""
 
-    def __init__(self) -> None:
-        super().__init__(
-            _(
-                "Someone else changed this activity while you were editing it. Your changes were not saved: "
-                "reload the page to see the current version, then make your changes again."
-            ),
-            code="stale",
-        )
+    def __init__(self, current=None, *, what: str | None = None) -> None:
+        super().__init__(current, what=what or _("activity"))
 
 
 def user_may(user, project_id: int, action: Action) -> bool:
@@ -67,10 +62,7 @@ def activity_check_editable(*, activity: JointActivity, user) -> None:
 
 def _lock(activity: JointActivity, expected_version: int | None) -> JointActivity:
     """Lock the stored row and refuse the write if it changed since `expected_version` was read."""
-    current = JointActivity.objects.select_for_update().get(pk=activity.pk)
-    if expected_version is not None and current.version != expected_version:
-        raise StaleActivityError()
-    return current
+    return lock_current(activity, expected_version, error=StaleActivityError)
 
 
 @dataclass(frozen=True)
@@ -146,7 +138,6 @@ def activity_save(
         activity_check_editable(activity=current, user=user)
         if activity.status != current.status or activity.validation_state != current.validation_state:
             raise ValidationError(_("The status and the validation change only through their buttons."))
-        activity.version = current.version + 1
     activity.full_clean()
     events = None if discussed_at is None else _discussion_events(activity, discussed_at)
     activity.save()
@@ -181,7 +172,6 @@ def _comment(comment: str, *, missing: str) -> str:
 
 
 def _transition(activity: JointActivity, user, action: str, details: dict) -> JointActivity:
-    activity.version += 1
     activity.full_clean()
     activity.save()
     audit_log(user=user, action=AuditEvent.Action.TRANSITION, obj=activity, details={"action": action, **details})
@@ -325,13 +315,23 @@ def activity_log_view(*, activity: JointActivity, user) -> None:
 def spoc_add(
     *, project: Project, user, name: str, country: Country, agency: Organisation, area: str = "", email: str = ""
 ) -> Spoc:
-    """Add a SPOC to the project's directory (the SPOC is a `Person`, found or created)."""
+    """Add a SPOC to the project's directory (the SPOC is a `Person`, found or created).
+
+    Additions to one project's directory are made one at a time (a lock on the project's row that does not stop
+    others from linking records to it), so the second of two people adding the same SPOC at once finds the first's
+    and is told, and the person is not created twice; the unique entry is still the database's last word.
+    """
     _require(user, project.pk, Action.EDIT)
+    Project.objects.select_for_update(no_key=True).filter(pk=project.pk).first()
     person, _created = person_find_or_create(name=name, country=country, organisation=agency, email=email)
     if Spoc.objects.filter(project=project, person=person, agency=agency).exists():
-        raise ValidationError({"name": _("This SPOC is already in the directory.")})
+        raise ValidationError({"name": _("This SPOC is already in the directory.")}, code="duplicate_spoc")
     spoc = Spoc(project=project, person=person, country=country, agency=agency, area=area)
     spoc.full_clean()
-    spoc.save()
+    try:
+        with transaction.atomic():
+            spoc.save()
+    except IntegrityError:  # added by someone else a moment ago, by a path that does not take the lock (the admin)
+        raise ValidationError({"name": _("This SPOC is already in the directory.")}, code="duplicate_spoc") from None
     audit_log(user=user, action=AuditEvent.Action.CREATE, obj=spoc, project=project)
     return spoc

@@ -12,16 +12,22 @@ Django's admin writes through a handful of hooks (`save_model`, `delete_model`, 
 An admin whose model has services of its own overrides these to call them. The rows of an inline are written by
 their own model's admin, so a record follows the same rule on its own page and inside its parent's. A service's
 refusal (ValidationError) is shown on the form like any validation error, and nothing is saved.
+
+The change form of a `Versioned` record carries the version its editor saw (a hidden `seen_version`); the save
+locks the row and refuses a stale one with the pages' message (`projects.concurrency.lock_current`).
 """
 
 from __future__ import annotations
 
+from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.exceptions import NotRegistered
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import transaction
 from django.http import HttpResponseRedirect
 
+from .concurrency import lock_current
+from .models import Versioned
 from .services import record_delete, record_save
 
 
@@ -29,6 +35,12 @@ class ServiceAdminMixin:
     """Mix into a ModelAdmin (before it) so that every write of the admin goes through the methods below."""
 
     transition_fields: tuple[str, ...] = ()
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        model = getattr(self, "model", None)  # None for the plain writer of unregistered models
+        if model is not None and issubclass(model, Versioned) and "seen_version" not in self.form.base_fields:
+            self.form = _with_seen_version(self.form)
 
     # --- the writes; override them to call the model's own services ---------------------------------------------------
 
@@ -44,7 +56,12 @@ class ServiceAdminMixin:
         record_delete(user=request.user, obj=obj)
 
     def write_record(self, request, obj, form, *, created: bool) -> None:
-        """Write the record the form edits: `save_record`, and `transition` for moved `transition_fields`."""
+        """Write the record the form edits: `save_record`, and `transition` for moved `transition_fields`.
+
+        A change of a `Versioned` record first locks its row and refuses it if someone saved it since the form was
+        opened (within the admin's transaction, so the lock holds until the save commits)."""
+        if not created and isinstance(obj, Versioned):
+            lock_current(obj, form.cleaned_data.get("seen_version") if form is not None else None)
         changed = [] if created else list(form.changed_data)
         moved = [name for name in self.transition_fields if name in changed]
         if not moved:
@@ -129,6 +146,20 @@ def _writer_for(site, model) -> ServiceAdminMixin:
     except NotRegistered:
         return _PLAIN
     return model_admin if isinstance(model_admin, ServiceAdminMixin) else _PLAIN
+
+
+def _with_seen_version(form_class):
+    """The admin's form of a `Versioned` model, with the version its editor saw in a hidden field."""
+
+    class VersionedAdminForm(form_class):
+        seen_version = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=0)
+
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            self.fields["seen_version"].initial = self.instance.version if self.instance.pk else 0
+
+    VersionedAdminForm.__name__ = form_class.__name__
+    return VersionedAdminForm
 
 
 def _refused(form_class, refusal: ValidationError):

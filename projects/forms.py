@@ -10,6 +10,29 @@ from .queries import project_members
 from .validators import validate_file_content
 
 
+class VersionedFormMixin(forms.Form):
+    """Carries the version of the record its user saw (a hidden `version`), for the service to refuse a stale save.
+
+    Mix it in first: `class EventForm(VersionedFormMixin, forms.ModelForm)`. The record is the ModelForm's
+    instance, or `record=` for a plain form; a record not created yet is version 0. After validation the version
+    is `form.expected_version` and not in `cleaned_data`, so views pass `cleaned_data` on to the service as before,
+    with `expected_version=form.expected_version` (see `projects.concurrency`).
+    """
+
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=0)
+
+    def __init__(self, *args, record=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        record = record if record is not None else getattr(self, "instance", None)
+        self.fields["version"].initial = getattr(record, "version", 0) or 0
+        self.expected_version: int | None = None
+
+    def clean(self):
+        data = super().clean()
+        self.expected_version = data.pop("version", None)
+        return data
+
+
 class ProfileForm(forms.ModelForm):
     class Meta:
         model = Profile
@@ -45,7 +68,7 @@ class DateInput(forms.DateInput):
         super().__init__(format="%Y-%m-%d", **kwargs)
 
 
-class TaskForm(forms.ModelForm):
+class TaskForm(VersionedFormMixin, forms.ModelForm):
     class Meta:
         model = Task
         fields = ["title", "description", "owner", "due_date", "status"]
@@ -59,7 +82,7 @@ class TaskForm(forms.ModelForm):
         self.helper.add_input(Submit("save", _("Save")))
 
 
-class MilestoneStatusForm(forms.ModelForm):
+class MilestoneStatusForm(VersionedFormMixin, forms.ModelForm):
     class Meta:
         model = Milestone
         fields = ["status", "reached_on"]
@@ -72,7 +95,7 @@ class MilestoneStatusForm(forms.ModelForm):
         self.helper.add_input(Submit("save", _("Save")))
 
 
-class DeliverableStatusForm(forms.ModelForm):
+class DeliverableStatusForm(VersionedFormMixin, forms.ModelForm):
     """The status of a deliverable and its evidence file; `approve` says whether the user may approve it."""
 
     evidence = forms.FileField(

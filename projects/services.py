@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from . import reference
 from .access import Action
 from .audit import audit_log as audit_log  # every service records through services.audit_log
+from .concurrency import lock_current
 from .models import (
     AuditEvent,
     BackgroundJob,
@@ -341,13 +342,15 @@ def task_create(
 
 
 @transaction.atomic
-def task_update(*, user, task: Task, **fields) -> Task:
-    """Change a task's title, description, owner, due date or status (staff and managers)."""
+def task_update(*, user, task: Task, expected_version: int | None = None, **fields) -> Task:
+    """Change a task's title, description, owner, due date or status (staff and managers), refusing a stale
+    `expected_version` (the version the form was opened on)."""
     unknown = set(fields) - set(TASK_FIELDS)
     if unknown:
         raise TypeError(f"task_update() got unexpected fields {sorted(unknown)}")
     project = task.workstream.project
     require_action(user=user, project=project, action=Action.EDIT)
+    lock_current(task, expected_version)
     changed = _changes(task, fields)
     task.full_clean()
     task.save()
@@ -357,10 +360,14 @@ def task_update(*, user, task: Task, **fields) -> Task:
 
 
 @transaction.atomic
-def milestone_set_status(*, user, milestone: Milestone, status: str, reached_on: date | None = None) -> Milestone:
-    """Mark a milestone reached (with the date), missed or pending again (staff and managers)."""
+def milestone_set_status(
+    *, user, milestone: Milestone, status: str, reached_on: date | None = None, expected_version: int | None = None
+) -> Milestone:
+    """Mark a milestone reached (with the date), missed or pending again (staff and managers), refusing a stale
+    `expected_version`."""
     project = milestone.workstream.project
     require_action(user=user, project=project, action=Action.EDIT)
+    lock_current(milestone, expected_version)
     changed = _changes(milestone, {"status": status, "reached_on": reached_on})
     milestone.full_clean()
     milestone.save(update_fields=["status", "reached_on"])
@@ -371,15 +378,23 @@ def milestone_set_status(*, user, milestone: Milestone, status: str, reached_on:
 
 @transaction.atomic
 def deliverable_set_status(
-    *, user, deliverable: Deliverable, status: str, delivered_on: date | None = None, evidence=None
+    *,
+    user,
+    deliverable: Deliverable,
+    status: str,
+    delivered_on: date | None = None,
+    evidence=None,
+    expected_version: int | None = None,
 ) -> Deliverable:
     """Move a deliverable along planned, in progress, submitted; approving (or un-approving) it is a manager's call.
+    A stale `expected_version` (the version the form was opened on) is refused.
 
     `evidence` is an uploaded file that replaces the current one; it is only ever served through the
     access-checked download view, never from a public address.
     """
     project = deliverable.workstream.project
     require_action(user=user, project=project, action=Action.EDIT)
+    lock_current(deliverable, expected_version)
     may_approve = Project.objects.for_user(user, Action.VALIDATE).filter(pk=project.pk)
     if deliverable.is_approval_change(status) and not may_approve.exists():
         raise ValidationError(

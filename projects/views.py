@@ -117,9 +117,11 @@ def task_export(request: HttpRequest, code: str, number: int, fmt: str) -> HttpR
 
 
 def _save(form, request: HttpRequest, success: str, write):
-    """Run the service; a rule it enforces comes back as a message next to the field, never as a 500."""
+    """Run the service; a rule it enforces comes back as a message next to the field, never as a 500. A change of a
+    stored record hands the service the version the form was opened on, so a stale save is refused."""
+    stored = getattr(form, "instance", None) is not None and form.instance.pk is not None
     try:
-        obj = write(**form.cleaned_data)
+        obj = write(**form.cleaned_data, **({"expected_version": form.expected_version} if stored else {}))
     except ValidationError as exc:
         add_service_errors(form, exc)
         return None

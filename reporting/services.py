@@ -13,6 +13,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from projects.concurrency import StaleRecordError, check_not_stale
 from projects.mail import TransientMailError, is_transient
 from projects.models import AuditEvent, BackgroundJob, Membership, Project
 from projects.queries import user_time_zone
@@ -43,11 +44,22 @@ def audit_log(**kwargs):
 
 
 @transaction.atomic
-def report_narrative_save(*, user, period: ReportingPeriod, narrative: str) -> ProgressReport:
-    """Save the narrative managers write for a reporting period."""
-    report, created = ProgressReport.objects.get_or_create(period=period)
+def report_narrative_save(
+    *, user, period: ReportingPeriod, narrative: str, expected_version: int | None = None
+) -> ProgressReport:
+    """Save the narrative managers write for a reporting period, refusing a stale `expected_version` (the version
+    the form was opened on; 0 when there was no narrative yet), so one manager's text never silently replaces
+    another's."""
+    stored = ProgressReport.objects.select_for_update().filter(period=period).first()
+    check_not_stale(stored, expected_version, what=_("narrative"))
+    created = stored is None
+    report = stored or ProgressReport(period=period)
     report.narrative, report.updated_by = narrative, user
-    report.save()
+    try:
+        with transaction.atomic():
+            report.save()
+    except IntegrityError:  # the period's first narrative, saved by someone else a moment ago
+        raise StaleRecordError(ProgressReport.objects.filter(period=period).first(), what=_("narrative")) from None
     audit_log(
         user=user,
         action=AuditEvent.Action.CREATE if created else AuditEvent.Action.CHANGE,

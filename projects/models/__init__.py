@@ -6,7 +6,8 @@ indicators through the registry of contributions (`projects.registry`), so this 
 One module per concern: `reference` (countries, country groups, organisations), `projects` (a project, its
 partners and members, and the querysets that decide access), `workplan` (workstreams, milestones, deliverables,
 tasks), `indicators` (indicators and their intermediate targets), `people` (people and user profiles), `audit`
-(the audit trail) and `jobs` (background jobs). Import the models from here: `from projects.models import Project`.
+(the audit trail), `jobs` (background jobs) and `versioning` (the version that refuses a stale save). Import the
+models from here: `from projects.models import Project`.
 """
 
 from .audit import AuditEvent
@@ -16,6 +17,7 @@ from .people import Person, PersonQuerySet, Profile
 from .people import _time_zone_choices as _time_zone_choices  # named by migration 0001
 from .projects import Membership, Partner, Project, ProjectQuerySet, ProjectScopedQuerySet
 from .reference import Country, CountryGroup, Organisation
+from .versioning import Versioned
 from .workplan import Deliverable, Milestone, Task, Workstream, deliverable_upload_to
 
 __all__ = [
@@ -37,6 +39,7 @@ __all__ = [
     "ProjectQuerySet",
     "ProjectScopedQuerySet",
     "Task",
+    "Versioned",
     "Workstream",
     "deliverable_upload_to",
     "job_result_upload_to",

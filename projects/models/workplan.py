@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from .projects import Membership, Project, ProjectScopedQuerySet
 from .reference import Organisation
+from .versioning import Versioned
 
 
 class Workstream(models.Model):
@@ -56,7 +57,7 @@ def _not_in_future(value: date | None, field: str) -> None:
         raise ValidationError({field: _("This date is in the future.")})
 
 
-class Milestone(models.Model):
+class Milestone(Versioned):
     """A point a workstream must reach by a due date."""
 
     class Status(models.TextChoices):
@@ -105,7 +106,7 @@ def deliverable_upload_to(instance: Deliverable, filename: str) -> str:
     return f"deliverables/{instance.workstream.project.code}/{filename}"
 
 
-class Deliverable(models.Model):
+class Deliverable(Versioned):
     """Something a workstream hands over (a report, a road map, a training curriculum), with its evidence."""
 
     class Status(models.TextChoices):
@@ -161,7 +162,7 @@ class Deliverable(models.Model):
         return self.overdue_on(timezone.localdate())
 
 
-class Task(models.Model):
+class Task(Versioned):
     """A piece of work in a workstream, owned by one member of the project and due by a date."""
 
     class Status(models.TextChoices):
