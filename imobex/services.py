@@ -367,9 +367,7 @@ def _decidable(user, version: RoadMapVersion) -> tuple[Project, RoadMapVersion]:
     if not _allows(user, project, Action.VALIDATE):
         raise PermissionDenied(_("Only a manager of the project may approve or return a road map."))
     RoadMap.objects.select_for_update().filter(pk=version.road_map_id).first()
-    current = RoadMapVersion.objects.select_for_update(of=("self",)).select_related("decided_by").get(
-        pk=version.pk
-    )
+    current = RoadMapVersion.objects.select_for_update(of=("self",)).select_related("decided_by").get(pk=version.pk)
     current.road_map = version.road_map
     if not current.awaits_decision:
         if current.decided_by is not None and current.status != RoadMapVersion.Status.SUBMITTED:

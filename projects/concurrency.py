@@ -70,7 +70,11 @@ def check_not_stale(current, expected_version: int | None, *, what: str | None =
 
 
 def lock_current(
-    obj, expected_version: int | None = None, *, what: str | None = None, error: type[StaleRecordError] = StaleRecordError
+    obj,
+    expected_version: int | None = None,
+    *,
+    what: str | None = None,
+    error: type[StaleRecordError] = StaleRecordError,
 ):
     """Lock the stored row of `obj` until the transaction ends and refuse the write if it changed since
     `expected_version` was read. Returns the stored row (its other fields as stored, e.g. a status that only its

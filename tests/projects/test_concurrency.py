@@ -7,7 +7,8 @@ from __future__ import annotations
 import threading
 import time
 from dataclasses import dataclass
-from datetime import date, time as clock, timedelta
+from datetime import date, timedelta
+from datetime import time as clock
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -105,9 +106,7 @@ def _session_case(selec, colleague) -> Case:
         copy.title = "Colleague's session"
         conferences_services.session_save(user=user, session=copy)
 
-    url = reverse(
-        "conferences:session-edit", kwargs={"code": "ATHENA2", "pk": event.pk, "session_pk": session.pk}
-    )
+    url = reverse("conferences:session-edit", kwargs={"code": "ATHENA2", "pk": event.pk, "session_pk": session.pk})
     return Case(url, session, meanwhile, {"title": "Editor's session"}, lambda s: s.title == "Colleague's session")
 
 
@@ -280,9 +279,7 @@ def _reload(record):
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("kind", CASES)
-def test_a_stale_save_through_a_form_is_refused_and_names_who_changed_it(
-    kind, selec, colleague, editor, client_for
-):
+def test_a_stale_save_through_a_form_is_refused_and_names_who_changed_it(kind, selec, colleague, editor, client_for):
     case = CASES[kind](selec, colleague)
     client = client_for(editor)
     shown = client.get(case.url)
@@ -345,7 +342,7 @@ def test_the_event_service_keeps_the_stored_status_whatever_the_object_holds(sel
     assert _reload(event).status == Event.Status.CANCELLED
 
 
-# --- the admin ---------------------------------------------------------------------------------------------------------
+# --- the admin ----------------------------------------------------------------------------------------------------
 
 
 @pytest.mark.django_db
@@ -477,7 +474,11 @@ def test_two_saves_of_one_record_at_once_the_second_is_refused(selec, colleague,
 @pytest.mark.django_db(transaction=True)
 def test_two_first_narratives_of_a_period_at_once_the_second_is_told(selec, colleague, editor):
     period = ReportingPeriod.objects.create(
-        project=selec["ATHENA2"], title="Interim", start=date(2024, 1, 1), end=date(2024, 6, 30), due_date=date(2024, 7, 31)
+        project=selec["ATHENA2"],
+        title="Interim",
+        start=date(2024, 1, 1),
+        end=date(2024, 6, 30),
+        due_date=date(2024, 7, 31),
     )
 
     def write(user, text):
