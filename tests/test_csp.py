@@ -58,7 +58,8 @@ def inline_code(html: str) -> list[str]:
             problems.append(f"style attribute: {snippet}")
         for handler in HANDLER.findall(attributes):
             problems.append(f"inline handler {handler}: {snippet}")
-    problems += [f"javascript: URL near {html[m.start() - 40 : m.end() + 20]!r}" for m in re.finditer(r"javascript:", html, re.I)]
+    for url in re.finditer(r"javascript:", html, re.I):
+        problems.append(f"javascript: URL near {html[max(url.start() - 40, 0) : url.end() + 20]!r}")
     return problems
 
 
@@ -229,11 +230,14 @@ def crawl_and_scan(client: Client, starts: list[str], limit: int) -> tuple[list[
     return visited, offences
 
 
-@pytest.mark.parametrize(("username", "starts", "limit"), [
-    ("demo-manager", ["/"], 100),
-    ("demo-staff", ["/"], 50),
-    ("demo-admin", ["/admin/", "/admin/django_celery_beat/periodictask/add/", "/admin/projects/auditevent/"], 60),
-])
+@pytest.mark.parametrize(
+    ("username", "starts", "limit"),
+    [
+        ("demo-manager", ["/"], 100),
+        ("demo-staff", ["/"], 50),
+        ("demo-admin", ["/admin/", "/admin/django_celery_beat/periodictask/add/", "/admin/projects/auditevent/"], 60),
+    ],
+)
 def test_every_page_rendered_for_a_role_holds_no_inline_code(client, demo, username, starts, limit):
     client.force_login(get_user_model().objects.get(username=username))
     visited, offences = crawl_and_scan(client, starts, limit)
@@ -282,8 +286,15 @@ def test_a_browser_report_is_logged_without_a_login_or_a_csrf_token(caplog):
 @pytest.mark.django_db
 def test_a_reporting_api_report_is_logged_too(caplog):
     body = [
-        {"type": "csp-violation", "body": {"documentURL": "https://p/x", "effectiveDirective": "style-src-attr",
-                                           "blockedURL": "inline", "lineNumber": 3}},
+        {
+            "type": "csp-violation",
+            "body": {
+                "documentURL": "https://p/x",
+                "effectiveDirective": "style-src-attr",
+                "blockedURL": "inline",
+                "lineNumber": 3,
+            },
+        },
         {"type": "deprecation", "body": {"message": "not ours"}},
     ]
     with caplog.at_level(logging.WARNING, logger="selec_portal.csp"):
@@ -329,8 +340,19 @@ def test_the_report_endpoint_only_takes_posts(client):
 
 @pytest.mark.parametrize(
     ("value", "css"),
-    [(0, "bar-0"), (42, "bar-42"), (42.5, "bar-43"), ("7", "bar-7"), (100, "bar-100"), (250, "bar-100"),
-     (-5, "bar-0"), (None, "bar-0"), ("", "bar-0"), ("n/a", "bar-0"), (float("nan"), "bar-0")],
+    [
+        (0, "bar-0"),
+        (42, "bar-42"),
+        (42.5, "bar-43"),
+        ("7", "bar-7"),
+        (100, "bar-100"),
+        (250, "bar-100"),
+        (-5, "bar-0"),
+        (None, "bar-0"),
+        ("", "bar-0"),
+        ("n/a", "bar-0"),
+        (float("nan"), "bar-0"),
+    ],
 )
 def test_a_bar_gets_the_class_of_its_width(value, css):
     assert bar_width(value) == css
