@@ -11,6 +11,7 @@ console, where every refusal is written. A page error (an exception in a script)
 
 from __future__ import annotations
 
+import logging
 from io import StringIO
 
 import pytest
@@ -104,8 +105,10 @@ def project_paths(code: str) -> list[str]:
     ]
 
 
-def test_the_watch_sees_a_violation_when_a_page_breaks_the_policy(watch, live_server, selec):
-    """The listener is no blind spot: inline code added to a page is refused and reported."""
+def test_the_watch_sees_a_violation_when_a_page_breaks_the_policy(watch, live_server, selec, caplog):
+    """The listener is no blind spot: inline code added to a page is refused and reported, to the test and to the
+    portal's report address."""
+    caplog.set_level(logging.WARNING, logger="selec_portal.csp")
     assert watch.visit(resolve_url(settings.LOGIN_URL)) == []
     watch.page.evaluate(
         """() => {
@@ -118,6 +121,14 @@ def test_the_watch_sees_a_violation_when_a_page_breaks_the_policy(watch, live_se
     assert any("script-src" in p for p in problems), problems
     assert any("style-src" in p for p in problems), problems
     assert watch.page.evaluate("window.ran === undefined")
+    # Chromium posts its reports to /csp-report on its own time: the live server logs them
+    for _ in range(50):
+        logged = [r.getMessage() for r in caplog.records if r.name == "selec_portal.csp"]
+        if any("script-src" in m for m in logged) and any("style-src" in m for m in logged):
+            break
+        watch.page.wait_for_timeout(100)
+    assert any("script-src-elem blocked inline" in m for m in logged), logged
+    assert any("style-src-attr blocked inline" in m for m in logged), logged
 
 
 def test_the_login_page_and_the_feedback_survey_run_without_violation(watch, demo):
