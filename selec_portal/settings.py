@@ -11,6 +11,7 @@ import os
 from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
+from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -70,6 +71,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "csp",
     "crispy_forms",
     "crispy_bootstrap5",
     "django_filters",
@@ -83,6 +85,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "projects.middleware.RejectNullCharactersMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -253,6 +256,25 @@ if not DEBUG:
     # talking to Django directly could send it and pass for HTTPS).
     if env_bool("DJANGO_BEHIND_TLS_PROXY", False):
         SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Content Security Policy (django-csp): scripts, styles, fonts and images come from the portal's own static files
+# only. No inline script, style block, style attribute or event handler is allowed (tests/test_csp.py scans the
+# templates for them); a page that needs data hands it over in a data- attribute or a `json_script` element, and
+# behaviour lives in static/js. Browsers report what the policy blocked to `csp-report`, which logs it.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],  # Bootstrap draws its icons (selects, close buttons) as data: SVG
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+        "report-uri": [reverse_lazy("csp-report")],
+    },
+}
 # HSTS preload stays off on purpose: the preload list is for a whole registrable domain (selec.org, not only the
 # portal's host), is hard to leave, and means nothing on a closed network; so its check is silenced.
 SILENCED_SYSTEM_CHECKS = ["security.W021"]

@@ -11,6 +11,7 @@ urlpatterns = [
     path("account/password/done/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
     path("favicon.ico", views.favicon, name="favicon"),
     path("healthz", views.healthz, name="healthz"),
+    path("csp-report", views.csp_report, name="csp-report"),
     path("admin/", admin.site.urls),
     path("", include("projects.urls")),
     path("", include("conferences.urls")),
