@@ -199,9 +199,7 @@ def project_dashboard(
 
 def _project_dashboard(project: Project, *, today: date, since, until, country: str, include_sensitive: bool) -> dict:
     indicators = list(Indicator.objects.filter(project=project).order_by("order", "key"))
-    rows = indicator_rows(
-        indicators, since=since, until=until, country=country, include_sensitive=include_sensitive
-    )
+    rows = indicator_rows(indicators, since=since, until=until, country=country, include_sensitive=include_sensitive)
     progress = [IndicatorProgress(i, row.cumulative) for i, row in zip(indicators, rows, strict=True)]
     overall = overall_progress(progress)
     window = {

@@ -262,9 +262,7 @@ class Metric:
     ) -> QuerySet:
         """The records that count for these projects, dated on or before `until`."""
         assert self.records is not None, f"metric {self.key!r} is not declarative"
-        return _records_of(
-            self.records, self.project, self.date, project_ids, until, self.sensitive, include_sensitive
-        )
+        return _records_of(self.records, self.project, self.date, project_ids, until, self.sensitive, include_sensitive)
 
     def values(
         self, project_ids: Sequence[int], until: date | None = None, *, include_sensitive: IncludeSensitive = True

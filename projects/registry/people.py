@@ -48,9 +48,7 @@ class PeopleSource:
     def queryset(
         self, project_ids: Sequence[int], until: date | None = None, include_sensitive: IncludeSensitive = True
     ) -> QuerySet:
-        return _records_of(
-            self.records, self.project, self.date, project_ids, until, self.sensitive, include_sensitive
-        )
+        return _records_of(self.records, self.project, self.date, project_ids, until, self.sensitive, include_sensitive)
 
     def rows(
         self, project_ids: Sequence[int], until: date | None = None, include_sensitive: IncludeSensitive = True

@@ -412,6 +412,8 @@ def test_the_report_has_a_table_of_the_joint_activities_that_counted_in_the_peri
     # For a viewer, the sensitive operation is not in a period's table.
     assert table(include_sensitive=False)["Joint operation"] == [0, 0]
     section = registry.report_sections()[0]
-    assert count_queries(lambda: section.table(athena, date(2025, 1, 1), date(2025, 6, 30), include_sensitive=True)) == 2
+    assert (
+        count_queries(lambda: section.table(athena, date(2025, 1, 1), date(2025, 6, 30), include_sensitive=True)) == 2
+    )
     imobex_data = report_data(imobex, since=date(2021, 4, 1), until=date(2021, 9, 30))
     assert [s["key"] for s in imobex_data["sections"]] == []
