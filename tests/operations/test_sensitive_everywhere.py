@@ -295,6 +295,13 @@ def test_staff_cannot_move_or_clear_the_withheld_link_by_posting_it(client_for, 
         page = get_ok(client, f"{LIST}{meeting.pk}/edit/")
 
 
+@pytest.mark.parametrize("who", NON_MANAGERS)
+def test_the_meetings_page_says_it_serves_a_withheld_activity(request, client_for, scene, who):
+    html = get_ok(client_for(_user(request, who)), f"{LIST}{scene['meeting'].pk}/").content.decode()
+    assert_hidden(html, scene, "on the meeting's page")
+    assert "an activity only managers see" in html
+
+
 def test_a_manager_editing_the_meeting_sees_the_reference(client_for, manager, scene):
     html = get_ok(client_for(manager), f"{LIST}{scene['meeting'].pk}/edit/").content.decode()
     assert 'value="SENS-4242"' in html
