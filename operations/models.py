@@ -22,7 +22,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from projects.access import Action, role_allows
+from projects.access import Action, role_allows, sees_sensitive
 from projects.models import Country, Organisation, Person, Project, ProjectScopedQuerySet, Versioned
 from projects.validators import validate_file_content
 
@@ -47,28 +47,30 @@ CROSS_BORDER_TYPES = (ActivityType.CROSS_BORDER_OBSERVATION,)
 
 
 def may_see_sensitive(role: str | None) -> bool:
-    """Sensitive activities are for the project's managers and the admins (the role that may MANAGE)."""
-    return role_allows(role, Action.MANAGE)
+    """Sensitive activities are for the project's managers and the admins: the core's rule,
+    `projects.access.sees_sensitive`."""
+    return sees_sensitive(role)
 
 
 class JointActivityQuerySet(ProjectScopedQuerySet):
     """The one access rule of activities: a project's records (see `for_user`), minus the sensitive ones for those
     who may not see them. Every page, export, search and timeline of activities goes through these methods.
 
-    Indicators count sensitive activities too (numbers are not sensitive): they use plain filters, not these.
+    Numbers follow the core's rule instead (the metrics declare `sensitive="is_sensitive"`): the unfiltered totals
+    count sensitive activities for every reader, filtered numbers, breakdowns and series only for those who see them.
     """
 
     def for_user(self, user, action: Action = Action.VIEW) -> JointActivityQuerySet:
         qs = super().for_user(user, action)
         if user.is_authenticated and user.is_superuser:
             return qs
-        managed = Project.objects.for_user(user, Action.MANAGE).values("pk")
+        managed = Project.objects.seeing_sensitive(user).values("pk")
         return qs.filter(Q(is_sensitive=False) | Q(project__in=managed))
 
     def in_project(self, project: Project) -> JointActivityQuerySet:
         """The activities of a project page, for the user whose role `project_for_user` annotated on `project`."""
         qs = self.filter(project=project)
-        return qs if may_see_sensitive(getattr(project, "user_role", None)) else qs.filter(is_sensitive=False)
+        return qs if project.sees_sensitive else qs.filter(is_sensitive=False)
 
     def counted(self) -> JointActivityQuerySet:
         """The activities that count toward the targets: validated and completed or evaluated (the SQL twin of

@@ -29,7 +29,6 @@ from .models import (
     OfficerRole,
     ValidationState,
     counted_condition,
-    may_see_sensitive,
 )
 
 # --- what counts ----------------------------------------------------------------------------------------------------
@@ -85,7 +84,8 @@ def activity_detail(project: Project, pk: int) -> JointActivity:
     )
     activity.project = project  # the page's project (with the user's role): no query to read it again
     related = activity.related_activity
-    if related is not None and related.is_sensitive and not may_see_sensitive(getattr(project, "user_role", None)):
+    activity.serves_withheld = related is not None and related.is_sensitive and not project.sees_sensitive
+    if activity.serves_withheld:
         activity.related_activity = None  # a sensitive activity is not named to those who may not see it
     return activity
 

@@ -240,7 +240,7 @@ def job_start(*, user, project: Project, kind: str, title: str, params: dict | N
     them."""
     if registry.job_handler(kind) is None:
         raise ValueError(f"no job handler registered for {kind!r}")
-    sees_sensitive = Project.objects.for_user(user, Action.MANAGE).filter(pk=project.pk).exists()
+    sees_sensitive = Project.objects.seeing_sensitive(user).filter(pk=project.pk).exists()
     audience = BackgroundJob.Audience.MANAGERS if sees_sensitive else BackgroundJob.Audience.EVERYONE
     job = BackgroundJob.objects.create(
         kind=kind, title=title, project=project, user=user, params=params or {}, audience=audience

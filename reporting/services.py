@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from projects.concurrency import StaleRecordError, check_not_stale
 from projects.mail import TransientMailError, is_transient
 from projects.models import AuditEvent, BackgroundJob, Membership, Project
-from projects.queries import user_time_zone
+from projects.queries import user_sees_sensitive, user_time_zone
 from projects.queue import enqueue
 from projects.registry import Reminder, registry
 from projects.services import job_start
@@ -248,7 +248,10 @@ def _email_for(delivery: ReminderDelivery) -> EmailMessage:
         from .reports import monthly_report_pdf
 
         filename, content = monthly_report_pdf(
-            project=delivery.project, month=delivery.occasion, time_zone=user_time_zone(delivery.recipient)
+            project=delivery.project,
+            month=delivery.occasion,
+            include_sensitive=user_sees_sensitive(delivery.recipient, delivery.project),  # a manager, at sending
+            time_zone=user_time_zone(delivery.recipient),
         )
         message.attach(filename, content, "application/pdf")
     return message

@@ -60,7 +60,13 @@ def due_list(request: HttpRequest, code: str) -> HttpResponse:
     labels = registry.timeline.labels()
     kind = request.GET.get("kind", "")
     kinds = [kind] if kind in labels else []
-    query = queries.due_query(which, today=timezone.localdate(), since=filters["since"], until=filters["until"])
+    query = queries.due_query(
+        which,
+        today=timezone.localdate(),
+        since=filters["since"],
+        until=filters["until"],
+        include_sensitive=project.sees_sensitive,
+    )
     items = registry.timeline.paged([project.pk], query, kinds=kinds)
     page = Paginator(items, DUE_LIST_PAGE).get_page(request.GET.get("page"))
     by_source = registry.timeline.paged([project.pk], query).totals().by_source if kinds else items.totals().by_source
