@@ -23,7 +23,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from projects.access import Action, role_allows
-from projects.models import Country, Organisation, Person, Project, ProjectScopedQuerySet
+from projects.models import Country, Organisation, Person, Project, ProjectScopedQuerySet, contact_email
 from projects.validators import validate_file_content
 
 from .choices import (
@@ -461,6 +461,12 @@ class Evaluation(models.Model):
                 raise ValidationError({"country": _("This country has already evaluated the activity.")})
 
 
+class SpocQuerySet(ProjectScopedQuerySet):
+    def with_email(self) -> SpocQuerySet:
+        """Annotate `email`: the e-mail the project keeps for the SPOC ("" when none)."""
+        return self.annotate(email=contact_email("person", "project"))
+
+
 class Spoc(models.Model):
     """A single point of operational contact (SPOC) of a country's agency, in the project's directory."""
 
@@ -474,7 +480,7 @@ class Spoc(models.Model):
     active = models.BooleanField(_("active"), default=True)
 
     project_path = "project"
-    objects = ProjectScopedQuerySet.as_manager()
+    objects = SpocQuerySet.as_manager()
 
     class Meta:
         ordering = ["project", "country__name", "agency__name", "person__name"]

@@ -18,7 +18,7 @@ from conferences.models import Event
 from projects.access import Action, role_allows
 from projects.models import AuditEvent, Country, Organisation, Project
 from projects.queries import visible_projects
-from projects.services import audit_log, person_find_or_create
+from projects.services import audit_log, person_contacts_update, person_find_or_create
 
 from .models import (
     COMMENT_MAX_LENGTH,
@@ -325,13 +325,15 @@ def activity_log_view(*, activity: JointActivity, user) -> None:
 def spoc_add(
     *, project: Project, user, name: str, country: Country, agency: Organisation, area: str = "", email: str = ""
 ) -> Spoc:
-    """Add a SPOC to the project's directory (the SPOC is a `Person`, found or created)."""
+    """Add a SPOC to the project's directory (the SPOC is a `Person`, found or created; an e-mail given becomes
+    the project's contact for them, see `person_contacts_update`)."""
     _require(user, project.pk, Action.EDIT)
-    person, _created = person_find_or_create(name=name, country=country, organisation=agency, email=email)
+    person, _created = person_find_or_create(name=name, country=country, organisation=agency)
     if Spoc.objects.filter(project=project, person=person, agency=agency).exists():
         raise ValidationError({"name": _("This SPOC is already in the directory.")})
     spoc = Spoc(project=project, person=person, country=country, agency=agency, area=area)
     spoc.full_clean()
     spoc.save()
     audit_log(user=user, action=AuditEvent.Action.CREATE, obj=spoc, project=project)
+    person_contacts_update(user=user, project=project, emails={person: email})
     return spoc

@@ -27,12 +27,12 @@ def test_the_same_person_is_found_again_whatever_the_case_and_spaces(romania, ig
     assert first.name == "Ana Popescu"
 
 
-def test_a_found_person_gains_a_missing_email_but_keeps_an_existing_one(romania, igpr):
+def test_a_found_person_gains_a_missing_gender_but_keeps_an_existing_one(romania, igpr):
     person, _ = person_find_or_create(name="Ion Ionescu", country=romania, organisation=igpr)
-    person_find_or_create(name="Ion Ionescu", country=romania, organisation=igpr, email="ion@example.org")
-    person_find_or_create(name="Ion Ionescu", country=romania, organisation=igpr, email="other@example.org")
+    person_find_or_create(name="Ion Ionescu", country=romania, organisation=igpr, gender="male")
+    person_find_or_create(name="Ion Ionescu", country=romania, organisation=igpr, gender="female")
     person.refresh_from_db()
-    assert person.email == "ion@example.org"
+    assert person.gender == "male"
 
 
 def test_a_duplicate_person_is_refused_with_a_message_on_the_name(romania, igpr):
