@@ -14,8 +14,9 @@ def _snapshot():
         sorted(Registration.objects.with_email().values_list("event__title", "email", "role")),
         Attendance.objects.filter(present=True).count(),
         sorted(
-            FeedbackResponse.objects.annotate(email=contact_email("registration__person", "registration__event__project"))
-            .values_list("email", "overall")
+            FeedbackResponse.objects.annotate(
+                email=contact_email("registration__person", "registration__event__project")
+            ).values_list("email", "overall")
         ),
     )
 
