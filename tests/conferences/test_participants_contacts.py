@@ -151,3 +151,14 @@ def test_the_spoc_directory_shows_the_projects_own_email(client_for, athena, sel
     spoc_add(project=athena, user=staff, name="Other Spoc", country=romania, agency=igpr, email="o@athena.eu")
     export = b"".join(client_for(staff).get("/projects/ATHENA2/activities/spocs/export.csv").streaming_content)
     assert b"o@athena.eu" in export and b"ioana@dtp.example.org" not in export
+
+
+def test_only_editors_see_who_has_no_email_on_the_feedback_page(client_for, held, staff, viewer):
+    from conferences.models import Attendance
+
+    ivan = Registration.objects.get(event=held, person__name="Ivan Petrov")
+    Attendance.objects.create(registration=ivan, day=held.start_date, present=True)
+    url = f"/projects/ATHENA2/events/{held.pk}/feedback/"
+    assert "no e-mail" in client_for(staff).get(url).content.decode()
+    page = client_for(viewer).get(url).content.decode()
+    assert "Ivan Petrov" in page and "no e-mail" not in page
