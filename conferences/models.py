@@ -21,7 +21,16 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
-from projects.models import Country, Organisation, Person, Project, ProjectScopedQuerySet, Versioned
+from projects.models import (
+    Country,
+    Organisation,
+    Person,
+    Project,
+    ProjectScopedQuerySet,
+    Versioned,
+    contact_email,
+    has_contact_email,
+)
 
 # Bounds a person can make sense of (the database would accept up to 2^63 - 1 on some backends).
 MAX_CAPACITY = 10_000
@@ -298,6 +307,14 @@ class RegistrationQuerySet(ProjectScopedQuerySet):
 
     def attended(self) -> RegistrationQuerySet:
         return self.filter(attended_condition())
+
+    def with_email(self) -> RegistrationQuerySet:
+        """Annotate `email`: the e-mail the event's project keeps for the person ("" when none)."""
+        return self.annotate(email=contact_email("person", "event__project"))
+
+    def reachable(self) -> RegistrationQuerySet:
+        """The registrations whose person the event's project has an e-mail for."""
+        return self.filter(has_contact_email("person", "event__project"))
 
 
 class Registration(models.Model):

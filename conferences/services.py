@@ -25,7 +25,7 @@ from projects.concurrency import lock_current
 from projects.mail import TransientMailError, is_transient
 from projects.models import AuditEvent, Country, Organisation
 from projects.queue import enqueue
-from projects.services import audit_log, person_find_or_create
+from projects.services import audit_log, person_contacts_update, person_find_or_create
 
 from .imports import check_rows
 from .models import Attendance, BestPractice, Event, FeedbackResponse, Registration, Session
@@ -135,7 +135,8 @@ def registration_create(
     role: str = Registration.Role.DELEGATE,
     today: date | None = None,
 ) -> Registration:
-    """Register a person (found again if already known, see `person_find_or_create`) for the event.
+    """Register a person (found again if already known, see `person_find_or_create`) for the event; an e-mail
+    given becomes the project's contact for the person (`person_contacts_update`: other projects' stay).
 
     Refused: registrations for a cancelled or held event; delegates and trainees after the deadline or beyond
     the capacity; the same person twice.
@@ -145,9 +146,7 @@ def registration_create(
     problems = event.registration_problems(role=role, places_taken=places_taken(event), today=today)
     if problems:
         raise ValidationError(problems)
-    person, _created = person_find_or_create(
-        name=name, country=country, organisation=organisation, email=email, gender=gender
-    )
+    person, _created = person_find_or_create(name=name, country=country, organisation=organisation, gender=gender)
     existing = Registration.objects.filter(event=event, person=person).first()
     if existing is not None:
         raise ValidationError(
@@ -164,6 +163,7 @@ def registration_create(
             {"name": _("%(name)s is already registered for this event.") % {"name": person.name}}
         ) from None
     audit_log(user=user, action=AuditEvent.Action.CREATE, obj=registration, project=event.project)
+    person_contacts_update(user=user, project=event.project, emails={person: email})
     return registration
 
 
@@ -194,7 +194,7 @@ def participants_import(
     if report.rejected:
         raise ValidationError([f"{_('Row')} {row.number}: {row.reason}" for row in report.rejected])
     organisations: dict[str, Organisation] = {}
-    registrations = []
+    registrations, emails = [], {}
     total = len(report.accepted) or 1
     for done, row in enumerate(report.accepted, start=1):
         organisation = row.organisation
@@ -207,8 +207,9 @@ def participants_import(
                 )
             organisation = organisations[key]
         person, _created = person_find_or_create(
-            name=row.name, country=row.country, organisation=organisation, email=row.email, gender=row.gender
+            name=row.name, country=row.country, organisation=organisation, gender=row.gender
         )
+        emails[person] = row.email
         registrations.append(Registration(event=event, person=person, role=row.role, registered_by=user))
         if progress and done % 50 == 0:
             progress(
@@ -216,6 +217,7 @@ def participants_import(
                 _("Saving: %(done)s of %(total)s participants") % {"done": done, "total": total},
             )
     Registration.objects.bulk_create(registrations)
+    person_contacts_update(user=user, project=event.project, emails=emails)
     audit_log(
         user=user,
         action=AuditEvent.Action.IMPORT,
@@ -344,7 +346,7 @@ def feedback_remind(*, user, event: Event) -> int:
     if not event.is_held:
         raise ValidationError(_("Reminders can be sent once the event has been held."))
     requested_at = timezone.now()
-    pending = list(feedback_missing(event).exclude(person__email="").values_list("pk", flat=True))
+    pending = list(feedback_missing(event).reachable().values_list("pk", flat=True))
     Registration.objects.filter(pk__in=pending).update(feedback_reminded_at=requested_at)
     for registration_id in pending:
         enqueue("conferences.tasks.feedback_reminder_send", registration_id, requested_at.isoformat())
@@ -370,12 +372,14 @@ def feedback_reminder_send(*, registration_id: int, requested_at: str) -> bool:
     claimed_at = max(timezone.now(), requested + timedelta(microseconds=1))
     claimed = (
         Registration.objects.filter(pk=registration_id, feedback_reminded_at=requested, feedback__isnull=True)
-        .exclude(person__email="")
+        .reachable()
         .update(feedback_reminded_at=claimed_at)
     )
     if not claimed:
         return False
-    registration = Registration.objects.select_related("person", "event__project").get(pk=registration_id)
+    registration = (
+        Registration.objects.with_email().select_related("person", "event__project").get(pk=registration_id)
+    )
     event = registration.event
     message = EmailMessage(
         subject=_("Your feedback on %(event)s") % {"event": event.title},
@@ -383,7 +387,7 @@ def feedback_reminder_send(*, registration_id: int, requested_at: str) -> bool:
             "conferences/email/feedback_reminder.txt",
             {"registration": registration, "event": event, "url": feedback_url(registration)},
         ),
-        to=[registration.person.email],
+        to=[registration.email],
     )
     try:
         message.send()

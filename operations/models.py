@@ -23,7 +23,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from projects.access import Action, role_allows, sees_sensitive
-from projects.models import Country, Organisation, Person, Project, ProjectScopedQuerySet, Versioned
+from projects.models import Country, Organisation, Person, Project, ProjectScopedQuerySet, Versioned, contact_email
 from projects.validators import validate_file_content
 
 from .choices import (
@@ -462,6 +462,12 @@ class Evaluation(models.Model):
                 raise ValidationError({"country": _("This country has already evaluated the activity.")})
 
 
+class SpocQuerySet(ProjectScopedQuerySet):
+    def with_email(self) -> SpocQuerySet:
+        """Annotate `email`: the e-mail the project keeps for the SPOC ("" when none)."""
+        return self.annotate(email=contact_email("person", "project"))
+
+
 class Spoc(models.Model):
     """A single point of operational contact (SPOC) of a country's agency, in the project's directory."""
 
@@ -475,7 +481,7 @@ class Spoc(models.Model):
     active = models.BooleanField(_("active"), default=True)
 
     project_path = "project"
-    objects = ProjectScopedQuerySet.as_manager()
+    objects = SpocQuerySet.as_manager()
 
     class Meta:
         ordering = ["project", "country__name", "agency__name", "person__name"]

@@ -19,7 +19,7 @@ from projects.access import Action, role_allows
 from projects.concurrency import StaleRecordError, lock_current
 from projects.models import AuditEvent, Country, Organisation, Project
 from projects.queries import visible_projects
-from projects.services import audit_log, person_find_or_create
+from projects.services import audit_log, person_contacts_update, person_find_or_create
 
 from .models import (
     COMMENT_MAX_LENGTH,
@@ -315,7 +315,8 @@ def activity_log_view(*, activity: JointActivity, user) -> None:
 def spoc_add(
     *, project: Project, user, name: str, country: Country, agency: Organisation, area: str = "", email: str = ""
 ) -> Spoc:
-    """Add a SPOC to the project's directory (the SPOC is a `Person`, found or created).
+    """Add a SPOC to the project's directory (the SPOC is a `Person`, found or created; an e-mail given becomes
+    the project's contact for them, see `person_contacts_update`).
 
     Additions to one project's directory are made one at a time (a lock on the project's row that does not stop
     others from linking records to it), so the second of two people adding the same SPOC at once finds the first's
@@ -323,7 +324,7 @@ def spoc_add(
     """
     _require(user, project.pk, Action.EDIT)
     Project.objects.select_for_update(no_key=True).filter(pk=project.pk).first()
-    person, _created = person_find_or_create(name=name, country=country, organisation=agency, email=email)
+    person, _created = person_find_or_create(name=name, country=country, organisation=agency)
     if Spoc.objects.filter(project=project, person=person, agency=agency).exists():
         raise ValidationError({"name": _("This SPOC is already in the directory.")}, code="duplicate_spoc")
     spoc = Spoc(project=project, person=person, country=country, agency=agency, area=area)
@@ -334,4 +335,5 @@ def spoc_add(
     except IntegrityError:  # added by someone else a moment ago, by a path that does not take the lock (the admin)
         raise ValidationError({"name": _("This SPOC is already in the directory.")}, code="duplicate_spoc") from None
     audit_log(user=user, action=AuditEvent.Action.CREATE, obj=spoc, project=project)
+    person_contacts_update(user=user, project=project, emails={person: email})
     return spoc

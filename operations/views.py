@@ -55,7 +55,7 @@ SPOC_COLUMNS = [
     Column(_lazy("Agency"), "agency__name"),
     Column(_lazy("SPOC"), "person__name"),
     Column(_lazy("Area of competence"), "area"),
-    Column(_lazy("E-mail"), "person__email"),
+    Column(_lazy("E-mail"), "email"),
     Column(_lazy("Active"), "active"),
 ]
 
@@ -289,7 +289,7 @@ def attachment_download(request: HttpRequest, code: str, pk: int, attachment_pk:
 
 def _spocs(project: Project):
     """The project's SPOC directory (the page and its export show the same rows)."""
-    return Spoc.objects.filter(project=project).select_related("person", "country", "agency")
+    return Spoc.objects.filter(project=project).select_related("person", "country", "agency").with_email()
 
 
 @require_GET

@@ -28,6 +28,7 @@ from .models import (
     Organisation,
     Partner,
     Person,
+    PersonContact,
     Profile,
     Project,
     Task,
@@ -266,11 +267,22 @@ class MembershipAdmin(ServiceAdmin):
     autocomplete_fields = ["user", "project"]
 
 
+class PersonContactInline(admin.TabularInline):
+    """The e-mail each project keeps for the person (one row per project)."""
+
+    model = PersonContact
+    extra = 0
+    fields = ["project", "email", "updated_at"]
+    readonly_fields = ["updated_at"]
+    autocomplete_fields = ["project"]
+
+
 @admin.register(Person)
 class PersonAdmin(ServiceAdmin):
     list_display = ["name", "organisation", "country", "gender", "created_at"]
     list_filter = ["country", "gender", "organisation__kind"]
-    search_fields = ["name", "email", "organisation__name", "organisation__acronym"]
+    search_fields = ["name", "contacts__email", "organisation__name", "organisation__acronym"]
+    inlines = [PersonContactInline]
     list_select_related = ["organisation", "country"]
     autocomplete_fields = ["organisation", "country"]
     date_hierarchy = "created_at"

@@ -30,11 +30,15 @@ TAB = "events"
 def registration_list(request: HttpRequest, code: str, pk: int) -> HttpResponse:
     project, event = project_and_event(request, code, pk, counts=True)
     registrations = queries.registrations_of_event(event)
-    return render(
-        request,
-        "conferences/registration_list.html",
-        {"project": project, "project_tab": TAB, "event": event, "registrations": registrations},
-    )
+    context = {
+        "project": project,
+        "project_tab": TAB,
+        "event": event,
+        "registrations": registrations,
+        "columns": participant_columns(project),
+        "show_contact": shows_contact(project),
+    }
+    return render(request, "conferences/registration_list.html", context)
 
 
 def registration_create(request: HttpRequest, code: str, pk: int) -> HttpResponse:
@@ -73,20 +77,32 @@ PARTICIPANT_COLUMNS = [
         _("Type of organisation"), lambda r: r.person.organisation.get_kind_display() if r.person.organisation else ""
     ),
     Column(_("Country"), "person__country__name"),
-    Column(_("E-mail"), "person__email"),
-    Column(_("Gender"), "person__get_gender_display"),
     Column(_("Role"), "get_role_display"),
     Column(_("Attended"), lambda r: _("yes") if r.attended else _("no")),
     Column(_("Answered the survey"), lambda r: _("yes") if r.answered else _("no")),
 ]
+# The project's e-mail for the person, and the gender: for those who register people (staff, managers), not viewers.
+CONTACT_COLUMNS = [Column(_("E-mail"), "email"), Column(_("Gender"), "person__get_gender_display")]
+
+
+def shows_contact(project) -> bool:
+    return project.allows(Action.EDIT)
+
+
+def participant_columns(project) -> list[Column]:
+    """The columns of the participants list for the user's role: the page shows these, the export holds these."""
+    if not shows_contact(project):
+        return PARTICIPANT_COLUMNS
+    return [*PARTICIPANT_COLUMNS[:4], *CONTACT_COLUMNS, *PARTICIPANT_COLUMNS[4:]]
 
 
 def registration_export(request: HttpRequest, code: str, pk: int, fmt: str) -> HttpResponse:
+    """The participants list as the user sees it on the page (the same rows, the same columns)."""
     project, event = project_and_event(request, code, pk)
     return export_list(
         request,
         queries.registrations_of_event(event),
-        PARTICIPANT_COLUMNS,
+        participant_columns(project),
         fmt=fmt,
         basename=f"participants-{event.pk}",
         project=project,

@@ -13,7 +13,7 @@ models from here: `from projects.models import Project`.
 from .audit import AuditEvent
 from .indicators import Indicator, IndicatorTarget
 from .jobs import BackgroundJob, job_result_upload_to
-from .people import Person, PersonQuerySet, Profile
+from .people import Person, PersonContact, PersonQuerySet, Profile, contact_email, has_contact_email, normalise_name
 from .people import _time_zone_choices as _time_zone_choices  # named by migration 0001
 from .projects import Membership, Partner, Project, ProjectQuerySet, ProjectScopedQuerySet
 from .reference import Country, CountryGroup, Organisation
@@ -33,6 +33,7 @@ __all__ = [
     "Organisation",
     "Partner",
     "Person",
+    "PersonContact",
     "PersonQuerySet",
     "Profile",
     "Project",
@@ -41,6 +42,9 @@ __all__ = [
     "Task",
     "Versioned",
     "Workstream",
+    "contact_email",
     "deliverable_upload_to",
+    "has_contact_email",
     "job_result_upload_to",
+    "normalise_name",
 ]
