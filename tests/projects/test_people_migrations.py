@@ -1,6 +1,6 @@
 """The migrations that make "the same person is one person" true in the database: each project gets the e-mail it
 used as its own contact (projects.0012), duplicates are merged with every reference in every app kept
-(projects.0015), then the unique index holds (projects.0014).
+(projects.0014), then the unique index holds (projects.0015).
 
 These tests migrate the real test database back and forward (transactional: the schema changes commit)."""
 
