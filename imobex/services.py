@@ -19,7 +19,6 @@ from django.utils.translation import gettext as _
 from projects.access import Action
 from projects.models import AuditEvent, Country, Deliverable, Project
 from projects.services import audit_log, deliverable_set_status, require_action
-from projects.validators import validate_file_content
 
 from . import reference
 from .models import (
@@ -312,8 +311,8 @@ def roadmap_version_submit(*, user, road_map: RoadMap, document, notes: str = ""
     number = (road_map.versions.aggregate(n=Max("number"))["n"] or 0) + 1
     version = RoadMapVersion(road_map=road_map, number=number, notes=notes, submitted_by=user)
     version.full_clean(exclude=["document"])
-    try:
-        validate_file_content(document)
+    try:  # the document field's own rules (type, size, content, no macros), as in every form
+        RoadMapVersion._meta.get_field("document").run_validators(document)
     except ValidationError as exc:
         raise ValidationError({"document": exc.error_list}) from None
     version.document.save(document.name.rsplit("/", 1)[-1], document, save=False)  # stored once known valid

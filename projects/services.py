@@ -387,7 +387,11 @@ def deliverable_set_status(
         )
     changed = _changes(deliverable, {"status": status, "delivered_on": delivered_on})
     deliverable.full_clean()
-    if evidence is not None:  # stored only once the record is known to be valid
+    if evidence is not None:  # stored only once the record and the file are known to be valid
+        try:
+            Deliverable._meta.get_field("evidence").run_validators(evidence)
+        except ValidationError as exc:
+            raise ValidationError({"evidence": exc.error_list}) from None
         deliverable.evidence.save(evidence.name.rsplit("/", 1)[-1], evidence, save=False)
         changed["evidence"] = deliverable.evidence.name
     deliverable.save(update_fields=["status", "delivered_on", "evidence"])
