@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import logging
 from functools import partial
+from pathlib import Path
 
 from django.core.files.storage import FileSystemStorage
 from django.db import models, transaction
@@ -26,31 +27,31 @@ from django.db.models.signals import post_delete, post_init, post_save
 
 logger = logging.getLogger(__name__)
 
-_UNCOMMITTED = "_portal_uncommitted_files"  # attribute of the connection: [(storage, name)] awaiting their commit
+_UNCOMMITTED = "_portal_uncommitted_files"  # attribute of the connection: [path] awaiting their commit
 _STORED = "_portal_stored_files"  # attribute of a record: {field attname: file name as loaded or last saved}
 
 
 # --- files written by a transaction that rolls back ------------------------------------------------------------------
 
 
-def file_written(storage, name: str) -> None:
-    """Note a file just written: forgotten when the transaction commits, deleted if it never does."""
+def file_written(path: str) -> None:
+    """Note a file just written (by its absolute path, which no later change of MEDIA_ROOT makes name another file):
+    forgotten when the transaction commits, deleted if it never does."""
     connection = transaction.get_connection()
     if not connection.in_atomic_block:
         return  # autocommit: nothing to roll back
-    entry = (storage, name)
     pending = connection.__dict__.setdefault(_UNCOMMITTED, [])
-    pending.append(entry)
-    transaction.on_commit(partial(_forget, pending, entry))
+    pending.append(path)
+    transaction.on_commit(partial(_forget, pending, path))
 
 
-def _forget(pending: list, entry) -> None:
-    if entry in pending:
-        pending.remove(entry)
+def _forget(pending: list, path: str) -> None:
+    if path in pending:
+        pending.remove(path)
 
 
 def discard_uncommitted(**_signal_kwargs) -> list[str]:
-    """Delete the files written by transactions that did not commit; the names deleted. Does nothing while a
+    """Delete the files written by transactions that did not commit; their paths. Does nothing while a
     transaction is still open on this connection (its files may yet be committed)."""
     connection = transaction.get_connection()
     pending = connection.__dict__.get(_UNCOMMITTED)
@@ -58,12 +59,12 @@ def discard_uncommitted(**_signal_kwargs) -> list[str]:
         return []
     deleted = []
     while pending:
-        storage, name = pending.pop()
+        path = pending.pop()
         try:
-            storage.delete(name)
-            deleted.append(name)
+            Path(path).unlink(missing_ok=True)
+            deleted.append(path)
         except OSError:
-            logger.exception("could not delete %s, written by a transaction that rolled back", name)
+            logger.exception("could not delete %s, written by a transaction that rolled back", path)
     return deleted
 
 
@@ -72,7 +73,7 @@ class TransactionalFileSystemStorage(FileSystemStorage):
 
     def _save(self, name, content):
         name = super()._save(name, content)
-        file_written(self, name)
+        file_written(self.path(name))
         return name
 
 
