@@ -267,6 +267,8 @@ class UploadValidator:
     def __call__(self, upload) -> None:
         if not upload or getattr(upload, "_committed", False):
             return  # a file already stored: it was checked when it was uploaded
+        if _extension(upload) in MACRO_EXTENSIONS:  # said before "extension not allowed": it says what to do
+            raise ValidationError(MACROS, code="macros")
         FileExtensionValidator(self.extensions)(upload)
         if upload.size > self.max_mb * 1024 * 1024:
             raise ValidationError(_("The file is larger than %(mb)s MB."), code="too_large", params={"mb": self.max_mb})
