@@ -272,11 +272,12 @@ def job_execute(*, job_id) -> BackgroundJob | None:
     except Exception:
         logger.exception("background job %s (%s) failed", job.pk, job.kind)
         return _job_finish(job, BackgroundJob.Status.FAILED, "The job failed unexpectedly; the error was logged.")
-    if result is not None:
-        if result.content is not None:
-            job.result.save(result.filename, ContentFile(result.content), save=False)
-        job.result_data = result.data
-    return _job_finish(job, BackgroundJob.Status.SUCCEEDED, "")
+    with transaction.atomic():  # the result file and the row together: a failed save leaves no file (projects.files)
+        if result is not None:
+            if result.content is not None:
+                job.result.save(result.filename, ContentFile(result.content), save=False)
+            job.result_data = result.data
+        return _job_finish(job, BackgroundJob.Status.SUCCEEDED, "")
 
 
 def _job_finish(job: BackgroundJob, status: str, message: str) -> BackgroundJob:

@@ -210,3 +210,9 @@ def test_the_evidence_service_checks_the_file_itself(staff, ws1, settings, tmp_p
         )
     assert "contains macros" in " ".join(refusal.value.message_dict["evidence"])
     assert not (tmp_path / "media").exists()
+
+
+def test_an_anonymous_body_over_the_limit_gets_the_same_page(client, settings):
+    settings.PORTAL_MAX_UPLOAD_MB = 1
+    response = client.post("/login/", data=b"", content_type="text/plain", CONTENT_LENGTH=str(2 * 1024 * 1024))
+    assert response.status_code == 413 and "1 MB at most" in response.content.decode()
