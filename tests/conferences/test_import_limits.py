@@ -53,6 +53,19 @@ def _workbook_with_sheet(chunks) -> bytes:
     return out.getvalue()
 
 
+def _sheet_part_renamed(content: bytes) -> bytes:
+    """The same workbook with its sheet stored as xl/worksheets/sheet1.dat (openpyxl follows the relations)."""
+    source = zipfile.ZipFile(io.BytesIO(content))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        for info in source.infolist():
+            data = source.read(info.filename)
+            if info.filename in ("xl/_rels/workbook.xml.rels", "[Content_Types].xml"):
+                data = data.replace(b"sheet1.xml", b"sheet1.dat")
+            archive.writestr(info.filename.replace("sheet1.xml", "sheet1.dat"), data)
+    return out.getvalue()
+
+
 def _declared_huge_sheet():
     yield SHEET_HEAD + b'<dimension ref="A1:XFD1048576"/><sheetData>' + HEADER_ROW
     yield b'<row r="1048576"><c r="XFD1048576"><v>1</v></c></row></sheetData></worksheet>'
@@ -63,6 +76,18 @@ def _one_row_of_a_million_cells():
     for _ in range(200):
         yield b"<c><v>1</v></c>" * 5000
     yield b"</row></sheetData></worksheet>"
+
+
+def _sheet_of_many_short_rows():
+    yield SHEET_HEAD + b"<sheetData>" + HEADER_ROW
+    for _ in range(9000):
+        yield b"<row>" + b"<c/>" * 12 + b"</row>"
+    yield b"</sheetData></worksheet>"
+
+
+def _utf16_sheet_with_a_wide_row():
+    xml = SHEET_HEAD + b"<sheetData>" + HEADER_ROW + b"<row>" + b"<c/>" * 300 + b"</row></sheetData></worksheet>"
+    yield "\ufeff".encode("utf-16-le") + xml.decode().replace("UTF-8", "UTF-16").encode("utf-16-le")
 
 
 def _sheet_unpacking_to_25_mb():
@@ -103,7 +128,10 @@ CSV_CELL_BEYOND_THE_CSV_LIMIT = b'name,country\n"' + b"x" * 200_000 + b'",RO\n'
 HOSTILE_FILES = [
     # (file name, content, the message the user reads)
     ("list.xlsx", _workbook_with_sheet(_declared_huge_sheet()), "more than 10000 rows"),
-    ("list.xlsx", _workbook_with_sheet(_one_row_of_a_million_cells()), "Row 2 of the sheet has more than 1000 cells"),
+    ("list.xlsx", _workbook_with_sheet(_one_row_of_a_million_cells()), "Row 2 of the sheet has more than 200 cells"),
+    ("list.xlsx", _workbook_with_sheet(_sheet_of_many_short_rows()), "more than 100000 cells"),
+    ("list.xlsx", _workbook_with_sheet(_utf16_sheet_with_a_wide_row()), "Row 2 of the sheet has more than 200 cells"),
+    ("list.xlsx", _sheet_part_renamed(_workbook_with_sheet(_utf16_sheet_with_a_wide_row())), "more than 200 cells"),
     ("list.xlsx", _workbook_with_sheet(_sheet_unpacking_to_25_mb()), "unpacks to more than 20 MB"),
     ("list.xlsx", _workbook_with_sheet(_sheet_with_a_doctype()), "not an Excel workbook (.xlsx) that can be read"),
     ("list.xlsx", _workbook_with_sheet(_broken_sheet_xml()), "not an Excel workbook (.xlsx) that can be read"),
@@ -128,8 +156,8 @@ def test_a_hostile_or_broken_list_is_refused_with_a_clear_message(name, content,
 
 @pytest.mark.parametrize(
     "sheet",
-    [_declared_huge_sheet, _one_row_of_a_million_cells],
-    ids=["a sheet declaring A1:XFD1048576", "a row of a million cells"],
+    [_declared_huge_sheet, _one_row_of_a_million_cells, _sheet_of_many_short_rows],
+    ids=["a sheet declaring A1:XFD1048576", "a row of a million cells", "108,000 empty cells"],
 )
 def test_a_small_workbook_declaring_a_huge_sheet_is_refused_fast_and_in_little_memory(sheet):
     content = _workbook_with_sheet(sheet())
@@ -164,6 +192,8 @@ def test_the_rows_are_read_as_a_stream_and_the_reading_stops_at_the_limit(monkey
 
 
 def test_a_list_at_the_limits_is_read():
+    renamed = _sheet_part_renamed(_xlsx([["name", "country"], ["Ana", "RO"]]))
+    assert read_rows(SimpleUploadedFile("list.xlsx", renamed)) == [{"name": "Ana", "country": "RO"}]
     rows = read_rows(SimpleUploadedFile("list.xlsx", _xlsx(_participants(MAX_ROWS))))
     assert len(rows) == MAX_ROWS and rows[-1] == {"name": f"Participant {MAX_ROWS - 1}", "country": "RO"}
     wide = [["name", "country", *[f"notes {n}" for n in range(MAX_COLUMNS - 2)]], ["Ana", "RO", *["x"] * 28]]
