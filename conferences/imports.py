@@ -212,7 +212,9 @@ def _xlsx_rows(data: bytes):
                 with archive.open(info) as part:
                     if _may_be_xml(part.peek(512)[:512]):
                         _check_sheet_shape(part)
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, ValueError, EOFError, expat.ExpatError):
+    except ImportFileError:
+        raise
+    except Exception:  # not a ZIP archive, a damaged part (zlib, CRC), malformed XML...
         raise ImportFileError(unreadable) from None
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)

@@ -150,7 +150,7 @@ def _zip_has_macros(upload) -> bool:
                     text = stream.read(CONTENT_TYPES_SAMPLE_BYTES).lower()
                 if b"macroenabled" in text or b"vbaproject" in text:
                     return True
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, RuntimeError, EOFError, OSError) as exc:
+    except Exception as exc:  # not an archive, a damaged part (zlib, CRC), an encrypted one...
         raise _Unreadable from exc
     return False
 
@@ -184,24 +184,29 @@ def _ole_entry_names(upload) -> set[str]:
             raise _Unreadable
         return data
 
+    if fat_count > total_sectors // (size // 4) + 1:  # more allocation table than the file has sectors to allocate
+        raise _Unreadable
     fat_sectors = [n for n in struct.unpack_from("<109I", header, 76) if n < _END_OF_CHAIN]
     number, seen = first_difat, 0
-    while number < _END_OF_CHAIN:
+    while number < _END_OF_CHAIN and len(fat_sectors) < fat_count:
         seen += 1
         if seen > difat_count or seen > total_sectors:
             raise _Unreadable
         entries = struct.unpack(f"<{size // 4}I", sector(number))
         fat_sectors += [n for n in entries[:-1] if n < _END_OF_CHAIN]
         number = entries[-1]
-    if fat_count > total_sectors:
-        raise _Unreadable
-    fat: list[int] = []
-    for number in fat_sectors[:fat_count]:
-        fat += struct.unpack(f"<{size // 4}I", sector(number))
+    per_fat_sector = size // 4
+
+    def next_sector(number: int) -> int:
+        """The sector after `number` in its chain, read from the one FAT sector that holds it."""
+        index, offset = divmod(number, per_fat_sector)
+        if index >= min(len(fat_sectors), fat_count):
+            raise _Unreadable
+        return struct.unpack_from("<I", sector(fat_sectors[index]), offset * 4)[0]
 
     names, number, visited = set(), first_directory, set()
     while number < _END_OF_CHAIN:
-        if number in visited or number >= len(fat):
+        if number in visited:
             raise _Unreadable
         visited.add(number)
         data = sector(number)
@@ -210,7 +215,7 @@ def _ole_entry_names(upload) -> set[str]:
             kind = data[offset + 66]
             if kind in (1, 2, 5) and 2 <= length <= 64:  # a storage, a stream, the root
                 names.add(data[offset : offset + length - 2].decode("utf-16-le", "replace"))
-        number = fat[number]
+        number = next_sector(number)
     return names
 
 
