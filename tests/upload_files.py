@@ -28,6 +28,16 @@ def zip_bytes(parts: dict[str, bytes | str]) -> bytes:
     return buffer.getvalue()
 
 
+def corrupted(archive: bytes) -> bytes:
+    """The archive with the compressed data of its first part damaged (its directory intact)."""
+    data = bytearray(archive)
+    name_length, extra_length = struct.unpack_from("<HH", data, 26)
+    start = 30 + name_length + extra_length
+    for offset in range(start + 2, start + 12):
+        data[offset] ^= 0xA5
+    return bytes(data)
+
+
 def docx(*, vba: bool = False, macro_content_type: bool = False) -> bytes:
     """A Word document; `vba` adds a VBA project part, `macro_content_type` declares the macro-enabled main part."""
     parts = {
@@ -47,7 +57,7 @@ def odt(*, basic_module: bool = False) -> bytes:
     if basic_module:
         parts["Basic/script-lc.xml"] = "<library:libraries/>"
         parts["Basic/Standard/script-lb.xml"] = "<library:library/>"
-        parts["Basic/Standard/Module1.xml"] = "<script:module>Sub Main\nShell(\"calc\")\nEnd Sub</script:module>"
+        parts["Basic/Standard/Module1.xml"] = '<script:module>Sub Main\nShell("calc")\nEnd Sub</script:module>'
     return zip_bytes(parts)
 
 

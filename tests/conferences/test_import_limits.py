@@ -21,6 +21,7 @@ from conferences.models import Registration
 from conferences.services import participants_import
 from projects.models import BackgroundJob, Organisation, Person
 from projects.services import job_execute
+from tests.upload_files import corrupted
 
 from .test_import import GOOD
 
@@ -139,6 +140,7 @@ HOSTILE_FILES = [
     ("list.xlsx", _xlsx([["name", "country", *[f"c{n}" for n in range(MAX_COLUMNS)]]]), "more than 30 columns"),
     ("list.xlsx", b"PK\x03\x04" + b"\x00" * 500, "not an Excel workbook (.xlsx) that can be read"),
     ("list.xlsx", b"PK\x05\x06" + b"\x00" * 18, "not an Excel workbook (.xlsx) that can be read"),
+    ("list.xlsx", corrupted(_xlsx(_participants(50))), "not an Excel workbook (.xlsx) that can be read"),
     ("list.csv", ("name,country\n" + "Ana,RO\n" * (MAX_ROWS + 1)).encode(), f"at most {MAX_ROWS} participants"),
     ("list.csv", ("name,country" + ",x" * MAX_COLUMNS + "\n").encode(), "more than 30 columns"),
     ("list.csv", CSV_CELL_BEYOND_THE_CSV_LIMIT, "Line 2 cannot be read as CSV"),

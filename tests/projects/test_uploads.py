@@ -8,7 +8,7 @@ from django.test.client import FakePayload
 
 from projects.services import deliverable_set_status
 from projects.validators import UploadValidator, content_matches_extension, validate_document, validate_no_macros
-from tests.upload_files import compound_file, docx, odt, upload, zip_bytes
+from tests.upload_files import compound_file, corrupted, docx, odt, upload, zip_bytes
 
 
 @pytest.fixture
@@ -95,6 +95,7 @@ def test_a_legacy_powerpoint_file_is_refused_with_the_way_out():
     ("name", "content"),
     [
         ("report.docx", b"PK\x03\x04" + b"\x00" * 200),  # a ZIP signature and nothing of an archive
+        ("report.docx", corrupted(docx())),  # its compressed data damaged
         ("minutes.doc", compound_file(["WordDocument"])[:700]),  # cut inside its directory
         ("minutes.doc", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\xff" * 600),  # a header of nonsense
     ],
