@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy as _
 
 from projects.access import Action
 from projects.models import Country, Deliverable, Project, ProjectScopedQuerySet, Versioned
-from projects.validators import validate_file_content
+from projects.validators import validate_document
 
 # The projects whose pages this app serves, and the country groups that make up IMOBEX's scope: the 27 EU Member
 # States and the 7 Southeast European third countries (34 countries; see projects.reference.COUNTRY_GROUPS).
@@ -392,7 +392,7 @@ class RoadMapVersion(Versioned):
     road_map = models.ForeignKey(RoadMap, on_delete=models.CASCADE, related_name="versions", verbose_name=_("road map"))
     number = models.PositiveSmallIntegerField(_("version"))
     document = models.FileField(
-        _("document"), upload_to=road_map_upload_to, max_length=300, validators=[validate_file_content]
+        _("document"), upload_to=road_map_upload_to, max_length=300, validators=[validate_document]
     )
     notes = models.TextField(_("what changed"), blank=True)
     status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.SUBMITTED)

@@ -7,6 +7,7 @@ import csv
 import io
 from dataclasses import dataclass
 from datetime import date
+from itertools import islice
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
@@ -20,7 +21,6 @@ from projects.access import Action
 from projects.concurrency import StaleRecordError, check_not_stale, lock_current
 from projects.models import AuditEvent, Country, Deliverable, Project
 from projects.services import audit_log, deliverable_set_status, require_action
-from projects.validators import validate_file_content
 
 from . import reference
 from .models import (
@@ -133,6 +133,7 @@ class ImportRow:
 
 
 IMPORT_COLUMNS = ("country", "state", "source", "date", "notes")
+IMPORT_MAX_LINES = 200  # one line per country of the 34 in scope; a longer file is not a coverage list
 
 
 def coverage_import_parse(text: str) -> list[ImportRow]:
@@ -140,13 +141,24 @@ def coverage_import_parse(text: str) -> list[ImportRow]:
 
     Raises one ValidationError listing every problem, so that nothing is saved from a file with an error.
     """
+    if "\x00" in text:  # PostgreSQL keeps no NUL in a text, and no CSV holds one
+        raise ValidationError(_("This is not a CSV file (it holds binary data): save it as “CSV UTF-8”."))
     reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
+    try:
+        lines = list(islice(reader, IMPORT_MAX_LINES + 1))
+    except csv.Error:  # a cell beyond the csv module's limit (128 KB), an unclosed quote...
+        raise ValidationError(
+            _("Line %(line)d cannot be read as CSV: check its quotes and the length of its cells.")
+            % {"line": reader.reader.line_num}  # the DictReader's own count stops at the last good line
+        ) from None
     missing = [c for c in IMPORT_COLUMNS[:4] if c not in (reader.fieldnames or [])]
     if missing:
         raise ValidationError(_("The file has no column %(columns)s.") % {"columns": ", ".join(missing)})
+    if len(lines) > IMPORT_MAX_LINES:
+        raise ValidationError(_("The file has more than %(n)d lines: one line per country.") % {"n": IMPORT_MAX_LINES})
     countries = {c.code: c for c in scope_countries()}
     rows, errors, seen = [], [], set()
-    for line, raw in enumerate(reader, start=2):
+    for line, raw in enumerate(lines, start=2):
         code = (raw.get("country") or "").strip().upper()
         state = (raw.get("state") or "").strip().lower().replace(" ", "_")
         source = (raw.get("source") or "").strip().lower().replace(" ", "_")
@@ -348,8 +360,8 @@ def roadmap_version_submit(*, user, road_map: RoadMap, document, notes: str = ""
     number = (road_map.versions.aggregate(n=Max("number"))["n"] or 0) + 1
     version = RoadMapVersion(road_map=road_map, number=number, notes=notes, submitted_by=user)
     version.full_clean(exclude=["document"])
-    try:
-        validate_file_content(document)
+    try:  # the document field's own rules (type, size, content, no macros), as in every form
+        RoadMapVersion._meta.get_field("document").run_validators(document)
     except ValidationError as exc:
         raise ValidationError({"document": exc.error_list}) from None
     version.document.save(document.name.rsplit("/", 1)[-1], document, save=False)  # stored once known valid

@@ -15,7 +15,7 @@ import uuid
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import FileExtensionValidator, MaxLengthValidator, MaxValueValidator, MinValueValidator
+from django.core.validators import MaxLengthValidator, MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
@@ -24,7 +24,7 @@ from django.utils.translation import gettext_lazy as _
 
 from projects.access import Action, role_allows, sees_sensitive
 from projects.models import Country, Organisation, Person, Project, ProjectScopedQuerySet, Versioned, contact_email
-from projects.validators import validate_file_content
+from projects.validators import UploadValidator
 
 from .choices import (
     DONE_STATUSES,
@@ -364,7 +364,7 @@ def attachment_upload_to(instance: ActivityAttachment, filename: str) -> str:
 
 
 ATTACHMENT_EXTENSIONS = ["pdf", "doc", "docx", "odt", "xls", "xlsx", "ods", "txt", "png", "jpg", "jpeg"]
-ATTACHMENT_MAX_BYTES = 20 * 1024 * 1024
+ATTACHMENT_MAX_MB = 20
 
 
 class ActivityAttachment(models.Model):
@@ -382,7 +382,7 @@ class ActivityAttachment(models.Model):
         _("file"),
         upload_to=attachment_upload_to,
         max_length=300,
-        validators=[FileExtensionValidator(ATTACHMENT_EXTENSIONS), validate_file_content],
+        validators=[UploadValidator(ATTACHMENT_EXTENSIONS, ATTACHMENT_MAX_MB)],
     )
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
@@ -403,10 +403,6 @@ class ActivityAttachment(models.Model):
     @property
     def filename(self) -> str:
         return os.path.basename(self.file.name)
-
-    def clean(self) -> None:
-        if self.file and getattr(self.file, "size", 0) > ATTACHMENT_MAX_BYTES:
-            raise ValidationError({"file": _("The file is larger than 20 MB.")})
 
 
 class Evaluation(models.Model):

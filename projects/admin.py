@@ -414,6 +414,6 @@ class BackgroundJobAdmin(ServiceAdmin):
     list_filter = ["status", "kind", "project"]
     search_fields = ["title", "kind", "user__username"]
     list_select_related = ["project", "user"]
-    readonly_fields = ["id", "created_at", "started_at", "finished_at"]
+    readonly_fields = ["id", "created_at", "started_at", "finished_at", "result"]  # a result is generated
     autocomplete_fields = ["project", "user"]
     date_hierarchy = "created_at"

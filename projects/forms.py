@@ -1,13 +1,11 @@
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Submit
 from django import forms
-from django.core.exceptions import ValidationError
-from django.core.validators import FileExtensionValidator
 from django.utils.translation import gettext_lazy as _
 
 from .models import Deliverable, Milestone, Profile, Task
 from .queries import project_members
-from .validators import validate_file_content
+from .validators import validate_document
 
 
 class VersionedFormMixin(forms.Form):
@@ -47,18 +45,7 @@ class ProfileForm(forms.ModelForm):
 
 # --- workstreams ------------------------------------------------------------------------------------------------------
 
-DOCUMENT_EXTENSIONS = ["pdf", "doc", "docx", "odt", "xls", "xlsx", "ods", "ppt", "pptx", "odp", "txt", "csv", "zip"]
-DOCUMENT_EXTENSIONS += ["png", "jpg", "jpeg"]
-MAX_DOCUMENT_BYTES = 25 * 1024 * 1024
-
-
-def validate_document(upload) -> None:
-    """An evidence file or project document: a known office, PDF, image or archive type (by its extension and its
-    content), at most 25 MB."""
-    FileExtensionValidator(DOCUMENT_EXTENSIONS)(upload)
-    if upload.size > MAX_DOCUMENT_BYTES:
-        raise ValidationError(_("The file is larger than 25 MB."))
-    validate_file_content(upload)
+# The extensions, size and content rules of an evidence file live on the model field (projects.validators).
 
 
 class DateInput(forms.DateInput):

@@ -323,11 +323,12 @@ def job_execute(*, job_id) -> BackgroundJob | None:
     except Exception:
         logger.exception("background job %s (%s) failed", job.pk, job.kind)
         return _job_finish(job, BackgroundJob.Status.FAILED, "The job failed unexpectedly; the error was logged.")
-    if result is not None:
-        if result.content is not None:
-            job.result.save(result.filename, ContentFile(result.content), save=False)
-        job.result_data = result.data
-    return _job_finish(job, BackgroundJob.Status.SUCCEEDED, "")
+    with transaction.atomic():  # the result file and the row together: a failed save leaves no file (projects.files)
+        if result is not None:
+            if result.content is not None:
+                job.result.save(result.filename, ContentFile(result.content), save=False)
+            job.result_data = result.data
+        return _job_finish(job, BackgroundJob.Status.SUCCEEDED, "")
 
 
 def _job_finish(job: BackgroundJob, status: str, message: str) -> BackgroundJob:
@@ -452,7 +453,11 @@ def deliverable_set_status(
         )
     changed = _changes(deliverable, {"status": status, "delivered_on": delivered_on})
     deliverable.full_clean()
-    if evidence is not None:  # stored only once the record is known to be valid
+    if evidence is not None:  # stored only once the record and the file are known to be valid
+        try:
+            Deliverable._meta.get_field("evidence").run_validators(evidence)
+        except ValidationError as exc:
+            raise ValidationError({"evidence": exc.error_list}) from None
         deliverable.evidence.save(evidence.name.rsplit("/", 1)[-1], evidence, save=False)
         changed["evidence"] = deliverable.evidence.name
     deliverable.save(update_fields=["status", "delivered_on", "evidence"])

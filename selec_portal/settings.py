@@ -95,6 +95,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "projects.middleware.RequestBodyLimitMiddleware",  # before anything reads the body (CSRF, the views)
     "projects.middleware.IdleSessionMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "projects.middleware.UserTimezoneMiddleware",
@@ -161,13 +162,24 @@ STATIC_ROOT = Path(env_str("DJANGO_STATIC_ROOT", str(BASE_DIR / "var" / "staticf
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(env_str("DJANGO_MEDIA_ROOT", str(BASE_DIR / "var" / "media")))
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # The file system, noting what it writes in a transaction: a rollback leaves no file behind (projects/files.py)
+    "default": {"BACKEND": "projects.files.TransactionalFileSystemStorage"},
     "staticfiles": {
         "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
         if DEBUG
         else "whitenoise.storage.CompressedManifestStaticFilesStorage"
     },
 }
+
+# Uploads. A request body over PORTAL_MAX_UPLOAD_MB is refused (413) before it is read
+# (projects.middleware.RequestBodyLimitMiddleware); the proxy in front refuses it first (nginx: client_max_body_size,
+# see the README). The largest file a page accepts is 25 MB. Within the limit, an uploaded file over
+# FILE_UPLOAD_MAX_MEMORY_SIZE is streamed to a temporary file rather than held in memory, and the fields of a form
+# (its non-file part) may hold DATA_UPLOAD_MAX_MEMORY_SIZE.
+PORTAL_MAX_UPLOAD_MB = env_int("PORTAL_MAX_UPLOAD_MB", 30)
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440  # 2.5 MB
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+DATA_UPLOAD_MAX_NUMBER_FILES = 20
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"

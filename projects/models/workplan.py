@@ -10,6 +10,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from ..validators import validate_document
 from .projects import Membership, Project, ProjectScopedQuerySet
 from .reference import Organisation
 from .versioning import Versioned
@@ -125,7 +126,9 @@ class Deliverable(Versioned):
     due_date = models.DateField(_("due date"))
     status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.PLANNED)
     delivered_on = models.DateField(_("delivered on"), null=True, blank=True)
-    evidence = models.FileField(_("evidence file"), upload_to=deliverable_upload_to, blank=True)
+    evidence = models.FileField(
+        _("evidence file"), upload_to=deliverable_upload_to, blank=True, validators=[validate_document]
+    )
 
     project_path = "workstream__project"
     objects = ProjectScopedQuerySet.as_manager()
