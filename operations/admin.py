@@ -22,6 +22,9 @@ from .models import (
     Spoc,
 )
 
+# The related rows that `activity_save` records in the activity's entry (its `audit_fields`).
+AUDITED_WITH_ACTIVITY = (ActivityPlace, ActivityCountry, ActivityOfficer)
+
 
 class PlaceInlineFormSet(PlaceFormSetBase):
     """The place rules (at least one, two countries for a cross-border activity) apply in the admin too."""
@@ -139,7 +142,10 @@ class JointActivityAdmin(ServiceAdmin):
         def save_children(activity):
             form.save_m2m()
             for formset in formsets:
-                self.save_formset(request, form, formset, change=change)
+                if formset.model in AUDITED_WITH_ACTIVITY:  # recorded in the activity's own entry, old and new
+                    formset.save()
+                else:
+                    self.save_formset(request, form, formset, change=change)
 
         services.activity_save(
             activity=self._saving,

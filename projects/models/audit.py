@@ -38,6 +38,7 @@ class AuditEvent(models.Model):
         VIEW = "view", _("Viewed")
         EXPORT = "export", _("Exported")
         IMPORT = "import", _("Imported")
+        DISCLOSE = "disclose", _("Disclosed (e-mail sent)")
         TRANSITION = "transition", _("Status changed")
         PURGE = "purge", _("Purged (retention)")
 

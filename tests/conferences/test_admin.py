@@ -75,7 +75,8 @@ def test_an_event_changed_in_the_admin_is_saved_by_the_event_service(client_for,
     event = make_event(athena, title="Workshop on smuggling")
     response = _change(client_for(admin_user), event, title="Workshop on cigarette smuggling")
     assert response.status_code == 302
-    assert _trail(event) == [("change", "admin", {})]  # as event_save records it
+    changes = {"title": {"old": "Workshop on smuggling", "new": "Workshop on cigarette smuggling"}}
+    assert _trail(event) == [("change", "admin", {"changes": changes})]  # as event_save records it, old and new
 
 
 def test_an_event_status_changed_in_the_admin_follows_the_transitions(client_for, admin_user, athena):
