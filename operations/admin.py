@@ -114,6 +114,7 @@ class JointActivityAdminForm(forms.ModelForm):
 
 @admin.register(JointActivity)
 class JointActivityAdmin(ServiceAdmin):
+    consultation_logged = True  # it shows people: opening it is recorded
     form = JointActivityAdminForm
     list_display = ["title", "reference", "type", "project", "lead_country", "start_date", "status", "validation_state"]
     list_filter = ["project", "type", "status", "validation_state", "lead_country", "is_sensitive"]
@@ -185,6 +186,7 @@ class JointActivityAdmin(ServiceAdmin):
 
 @admin.register(ActivityOfficer)
 class ActivityOfficerAdmin(ServiceAdmin):
+    consultation_logged = True  # it shows people: opening it is recorded
     list_display = ["person", "role", "activity", "country"]
     list_filter = ["role", "person__country", "activity__project"]
     search_fields = ["person__name", "activity__title", "activity__reference"]
@@ -228,6 +230,7 @@ class ActivityAttachmentAdmin(ServiceAdmin):
 
 @admin.register(Spoc)
 class SpocAdmin(ServiceAdmin):
+    consultation_logged = True  # it shows people: opening it is recorded
     list_display = ["person", "agency", "country", "area", "active", "project"]
     list_filter = ["active", "country", "project"]
     search_fields = ["person__name", "agency__name", "agency__acronym", "area"]

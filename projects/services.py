@@ -143,15 +143,24 @@ def reference_data_load() -> LoadReport:
 
 
 def membership_set(*, user, project: Project, role: str) -> Membership:
-    """Give the user this role in the project (creating or changing the membership)."""
+    """Give the user this role in the project (creating or changing the membership). For the demo data and the
+    tests' fixtures, not recorded; memberships are given in the admin, which records them."""
     membership, _ = Membership.objects.update_or_create(user=user, project=project, defaults={"role": role})
     return membership
 
 
+@transaction.atomic
 def profile_update(*, user, time_zone: str, organisation: Organisation | None = None) -> Profile:
-    profile, _ = Profile.objects.update_or_create(
+    """Set the user's time zone and organisation (their account page; the demo data)."""
+    stored = Profile.objects.filter(user=user).first()
+    before = {} if stored is None else audit_snapshot(stored, ["time_zone", "organisation"])
+    profile, created = Profile.objects.update_or_create(
         user=user, defaults={"time_zone": time_zone, "organisation": organisation}
     )
+    changes = audit_changes(before, audit_snapshot(profile, ["time_zone", "organisation"]))
+    if created or changes:
+        action = AuditEvent.Action.CREATE if created else AuditEvent.Action.CHANGE
+        audit_log(user=user, action=action, obj=profile, details={"changes": changes})
     return profile
 
 

@@ -99,6 +99,11 @@ class AuditEvent(models.Model):
         super().save(*args, **kwargs)
 
     @property
+    def details_text(self) -> str:
+        """The details as JSON text, as the exports and the pages show them."""
+        return json.dumps(self.details, ensure_ascii=False, sort_keys=True)
+
+    @property
     def is_sealed(self) -> bool:
         return self.seq is not None
 
