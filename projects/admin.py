@@ -395,8 +395,6 @@ class AuditEventAdmin(ServiceAdmin):
         return export_response(request, entries, AUDIT_COLUMNS, fmt="csv", basename="audit-trail")
 
 
-
-
 @admin.register(BackgroundJob)
 class BackgroundJobAdmin(ServiceAdmin):
     list_display = ["title", "kind", "project", "user", "status", "progress", "created_at", "finished_at"]
