@@ -10,6 +10,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
+from django.views.decorators.http import require_GET
 
 from . import queries, services
 from .access import Action
@@ -221,6 +222,7 @@ def _audit_entries(request: HttpRequest) -> AuditEventFilter:
     return AuditEventFilter(request.GET or None, queryset=AuditEvent.objects.order_by("-at", "-pk"))
 
 
+@require_GET
 def audit_trail(request: HttpRequest) -> HttpResponse:
     """Who did what, and when: every entry of the audit trail, newest first, filtered and paged."""
     filterset = _audit_entries(request)
@@ -234,6 +236,7 @@ def audit_trail(request: HttpRequest) -> HttpResponse:
     return render(request, "projects/audit_trail.html", context)
 
 
+@require_GET
 def audit_trail_export(request: HttpRequest, fmt: str) -> HttpResponse:
     """The filtered entries as CSV or XLSX; the export is itself an entry of the trail."""
     filterset = _audit_entries(request)
