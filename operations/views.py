@@ -75,6 +75,16 @@ def activity_list(request: HttpRequest, code: str) -> HttpResponse:
     project = project_for_user(request.user, code, among=OPERATIONS_PROJECTS)
     filterset = _activities(request, project)
     page = page_of(filterset.qs, request.GET.get("page"), PAGE_SIZE)
+    sensitive = [activity.pk for activity in page if activity.is_sensitive]  # shown to managers only
+    if sensitive:
+        audit_consultation(
+            request,
+            project=project,
+            page="list",
+            obj=None,
+            object_type=JointActivity._meta.label,
+            details={"sensitive": sensitive},
+        )
     may_log = project.allows(Action.EDIT)
     context = {"project": project, "project_tab": "activities", "filter": filterset, "page": page, "may_log": may_log}
     return render(request, "operations/activity_list.html", context)

@@ -188,3 +188,17 @@ def test_the_officers_admin_records_its_consultation(client_for, admin_user, mak
         "operations.ActivityOfficer",
         {"page": "admin list"},
     )
+
+
+def test_a_list_showing_sensitive_activities_records_which_were_consulted(client_for, manager, staff, make_activity):
+    sensitive = make_activity(status="completed", is_sensitive=True, title="Sensitive operation")
+    make_activity(status="completed", title="Ordinary patrol")
+    get_ok(client_for(staff), "/projects/ATHENA2/activities/")  # staff do not see it: nothing consulted
+    assert _consultations() == []
+    get_ok(client_for(manager), "/projects/ATHENA2/activities/")
+    [entry] = _consultations()
+    assert (entry.username, entry.object_type, entry.details) == (
+        "manager",
+        "operations.JointActivity",
+        {"page": "list", "sensitive": [sensitive.pk]},
+    )
