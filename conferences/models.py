@@ -129,6 +129,23 @@ class Event(Versioned):
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     project_path = "project"
+    # What the audit trail keeps of a change, old and new (the status moves through `event_transition`).
+    audit_fields = (
+        "kind",
+        "title",
+        "edition",
+        "theme",
+        "description",
+        "start_date",
+        "end_date",
+        "online",
+        "venue",
+        "city",
+        "country",
+        "capacity",
+        "registration_deadline",
+        "training_provider",
+    )
     objects = EventQuerySet.as_manager()
 
     class Meta:

@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
+from projects.audit import audit_changes, audit_snapshot
 from projects.concurrency import lock_current
 from projects.mail import TransientMailError, is_transient
 from projects.models import AuditEvent, Country, Organisation
@@ -43,11 +44,16 @@ def event_save(*, user, event: Event, expected_version: int | None = None) -> Ev
     whatever the object holds: an edit never undoes a transition made meanwhile.
     """
     creating = event.pk is None
+    before = {}
     if not creating:
-        event.status = lock_current(event, expected_version).status
+        stored = lock_current(event, expected_version)
+        event.status = stored.status
+        before = audit_snapshot(stored)
     event.full_clean()
     event.save()
-    audit_log(user=user, action=AuditEvent.Action.CREATE if creating else AuditEvent.Action.CHANGE, obj=event)
+    changes = audit_changes(before, audit_snapshot(event))
+    action = AuditEvent.Action.CREATE if creating else AuditEvent.Action.CHANGE
+    audit_log(user=user, action=action, obj=event, details={"changes": changes})
     return event
 
 
@@ -195,21 +201,26 @@ def participants_import(
         raise ValidationError([f"{_('Row')} {row.number}: {row.reason}" for row in report.rejected])
     organisations: dict[str, Organisation] = {}
     registrations, emails = [], {}
+    created_people, created_organisations = [], []
     total = len(report.accepted) or 1
     for done, row in enumerate(report.accepted, start=1):
         organisation = row.organisation
         if organisation is None and row.new_organisation:
             key = row.new_organisation["name"].lower()
             if key not in organisations:
-                organisations[key], _created = Organisation.objects.get_or_create(
+                organisations[key], created = Organisation.objects.get_or_create(
                     name=row.new_organisation["name"],
                     defaults={"kind": row.new_organisation["kind"], "country": row.country},
                 )
+                if created:
+                    created_organisations.append(str(organisations[key]))
             organisation = organisations[key]
-        person, _created = person_find_or_create(
+        person, created = person_find_or_create(
             name=row.name, country=row.country, organisation=organisation, gender=row.gender
         )
         emails[person] = row.email
+        if created:
+            created_people.append(person.pk)
         registrations.append(Registration(event=event, person=person, role=row.role, registered_by=user))
         if progress and done % 50 == 0:
             progress(
@@ -218,12 +229,19 @@ def participants_import(
             )
     Registration.objects.bulk_create(registrations)
     person_contacts_update(user=user, project=event.project, emails=emails)
+    # One entry for the whole import (a bulk write): who was registered, and the people and organisations it added.
     audit_log(
         user=user,
         action=AuditEvent.Action.IMPORT,
         obj=event,
         object_type=Registration._meta.label,
-        details={"event": event.pk, "registrations": len(registrations)},
+        details={
+            "event": event.pk,
+            "registrations": len(registrations),
+            "registered": [f"{r.person} ({r.get_role_display()})" for r in registrations],
+            "people_created": [str(r.person) for r in registrations if r.person.pk in created_people],
+            "organisations_created": created_organisations,
+        },
     )
     return registrations
 
@@ -399,4 +417,16 @@ def feedback_reminder_send(*, registration_id: int, requested_at: str) -> bool:
             raise TransientMailError(str(exc)) from exc
         logger.exception("the feedback reminder of registration %s could not be sent", registration_id)
         return False
+    # A disclosure: the survey link (and the event it is about) went to this address.
+    audit_log(
+        user=None,
+        action=AuditEvent.Action.DISCLOSE,
+        obj=registration,
+        project=event.project,
+        details={
+            "to": list(message.to),
+            "subject": message.subject,
+            "about": {"type": "conferences.Event", "id": str(event.pk)},
+        },
+    )
     return True

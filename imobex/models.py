@@ -253,6 +253,17 @@ class Finding(Versioned):
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
     project_path = "project"
+    # What the audit trail keeps of a change, old and new, the countries and indicators included.
+    audit_fields = (
+        "title",
+        "crime_type",
+        "origin_countries",
+        "action_countries",
+        "indicators",
+        "source",
+        "reliability",
+        "description",
+    )
     objects = ProjectScopedQuerySet.as_manager()
 
     class Meta:
@@ -290,6 +301,7 @@ class Barrier(Versioned):
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     project_path = "project"
+    audit_fields = ("title", "description", "countries", "legal_area")  # kept old and new in the audit trail
     objects = ProjectScopedQuerySet.as_manager()
 
     class Meta:

@@ -18,6 +18,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from projects.access import Action
+from projects.audit import audit_changes, audit_snapshot
 from projects.concurrency import StaleRecordError, check_not_stale, lock_current
 from projects.models import AuditEvent, Country, Deliverable, Project
 from projects.services import audit_log, deliverable_set_status, require_action
@@ -239,6 +240,7 @@ def finding_save(
     if unknown:
         raise TypeError(f"finding_save() got unexpected fields {sorted(unknown)}")
     creating = finding is None
+    before = {} if creating else audit_snapshot(Finding.objects.get(pk=finding.pk))
     finding = finding or Finding(project=project, recorded_by=user)
     for name in FINDING_FIELDS:
         if name in fields:
@@ -259,7 +261,7 @@ def finding_save(
         action=AuditEvent.Action.CREATE if creating else AuditEvent.Action.CHANGE,
         obj=finding,
         project=project,
-        details={"crime_type": finding.crime_type},
+        details={"crime_type": finding.crime_type, "changes": audit_changes(before, audit_snapshot(finding))},
     )
     return finding
 
@@ -288,6 +290,7 @@ def barrier_save(
     if any(country.pk not in scope for country in countries):
         raise ValidationError({"countries": _("Choose among the 34 countries of the project.")})
     creating = barrier is None
+    before = {} if creating else audit_snapshot(Barrier.objects.get(pk=barrier.pk))
     barrier = barrier or Barrier(project=project)
     for name in ("title", "description", "legal_area"):
         if name in fields:
@@ -300,6 +303,7 @@ def barrier_save(
         action=AuditEvent.Action.CREATE if creating else AuditEvent.Action.CHANGE,
         obj=barrier,
         project=project,
+        details={"changes": audit_changes(before, audit_snapshot(barrier))},
     )
     return barrier
 
@@ -338,7 +342,7 @@ def intervention_save(
 ROAD_MAP_TITLE = "Road map for reducing barriers caused by insufficient legal options"
 
 
-def road_map_for(project: Project) -> RoadMap:
+def road_map_for(project: Project, user=None) -> RoadMap:
     """The project's road map, created on first use and tied to the workstream deliverable named after it."""
     road_map = RoadMap.objects.filter(project=project).order_by("pk").first()
     if road_map is None:
@@ -347,7 +351,9 @@ def road_map_for(project: Project) -> RoadMap:
             .order_by("pk")
             .first()
         )
-        road_map = RoadMap.objects.create(project=project, title=ROAD_MAP_TITLE, deliverable=deliverable)
+        with transaction.atomic():
+            road_map = RoadMap.objects.create(project=project, title=ROAD_MAP_TITLE, deliverable=deliverable)
+            audit_log(user=user, action=AuditEvent.Action.CREATE, obj=road_map, project=project)
     return road_map
 
 
@@ -418,18 +424,27 @@ def roadmap_version_approve(*, user, version: RoadMapVersion, note: str = "") ->
             code="outdated_version",
         )
     today = timezone.localdate()
-    version.road_map.versions.filter(status=RoadMapVersion.Status.APPROVED, number__lt=version.number).update(
-        status=RoadMapVersion.Status.SUPERSEDED
-    )
+    older = version.road_map.versions.filter(status=RoadMapVersion.Status.APPROVED, number__lt=version.number)
+    superseded = sorted(older.values_list("number", flat=True))
+    older.update(status=RoadMapVersion.Status.SUPERSEDED)
     version.status, version.decided_by, version.decision_note, version.approved_on = "approved", user, note, today
     version.save(update_fields=["status", "decided_by", "decision_note", "approved_on"])
-    audit_log(user=user, action=AuditEvent.Action.TRANSITION, obj=version, project=project, details={"to": "approved"})
+    details = {"to": "approved", **({"superseded": superseded} if superseded else {})}
+    audit_log(user=user, action=AuditEvent.Action.TRANSITION, obj=version, project=project, details=details)
     deliverable = version.road_map.deliverable
     if deliverable is not None:
         if deliverable.status != Deliverable.Status.APPROVED:
             deliverable_set_status(user=user, deliverable=deliverable, status="approved", delivered_on=today)
-        deliverable.evidence.name = version.document.name  # the approved document is the evidence
+        previous, deliverable.evidence.name = deliverable.evidence.name, version.document.name  # the evidence
         deliverable.save(update_fields=["evidence"])
+        if previous != deliverable.evidence.name:
+            audit_log(
+                user=user,
+                action=AuditEvent.Action.CHANGE,
+                obj=deliverable,
+                project=project,
+                details={"evidence": [previous or None, deliverable.evidence.name], "road_map_version": version.number},
+            )
     return version
 
 

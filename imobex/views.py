@@ -276,7 +276,7 @@ def roadmap_version_add(request: HttpRequest, code: str) -> HttpResponse:
     project = project_for_user(request.user, code, Action.EDIT, among=IMOBEX_PROJECTS)
     form = RoadMapVersionForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
-        road_map = services.road_map_for(project)
+        road_map = services.road_map_for(project, user=request.user)
         try:
             services.roadmap_version_submit(user=request.user, road_map=road_map, **form.cleaned_data)
         except ValidationError as exc:

@@ -180,6 +180,28 @@ class JointActivity(Versioned):
     project_path = "project"
     objects = JointActivityQuerySet.as_manager()
 
+    # What an entry of the audit trail keeps of a change, old and new: the fields, and the related rows (officers,
+    # places, countries) in the activity's own entry (see `projects.audit.audit_snapshot`).
+    audit_fields = (
+        "type",
+        "title",
+        "reference",
+        "lead_country",
+        "lead_agency",
+        "participating_agencies",
+        "start_date",
+        "end_date",
+        "summary",
+        "related_activity",
+        "meeting_purpose",
+        "discussed_at",
+        "is_sensitive",
+        "places",
+        "countries",
+        "officers",
+    )
+    audit_select = {"places": ("country",), "countries": ("country",), "officers": ("person",)}
+
     # The colour of each value on a badge (`{% status_badge %}`): the validation carries the colour, the progress
     # through the statuses is shown in grey.
     BADGE_COLOURS = {
@@ -294,6 +316,7 @@ class ActivityPlace(models.Model):
     country = models.ForeignKey(Country, on_delete=models.PROTECT, related_name="+", verbose_name=_("country"))
 
     project_path = "activity__project"
+    audit_parent = ("activity", "places")  # recorded in the activity's entry of the trail
     objects = ProjectScopedQuerySet.as_manager()
 
     class Meta:
@@ -319,6 +342,7 @@ class ActivityCountry(models.Model):
     )
 
     project_path = "activity__project"
+    audit_parent = ("activity", "countries")  # recorded in the activity's entry of the trail
     objects = ProjectScopedQuerySet.as_manager()
 
     class Meta:
@@ -346,6 +370,7 @@ class ActivityOfficer(models.Model):
     role = models.CharField(_("role"), max_length=20, choices=OfficerRole.choices)
 
     project_path = "activity__project"
+    audit_parent = ("activity", "officers")  # recorded in the activity's entry of the trail
     objects = ProjectScopedQuerySet.as_manager()
 
     class Meta:

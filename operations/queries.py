@@ -118,9 +118,11 @@ HISTORY_STEPS = {
 
 def _field_label(name: str) -> str:
     try:
-        return str(JointActivity._meta.get_field(name).verbose_name)
+        field = JointActivity._meta.get_field(name)
     except FieldDoesNotExist:
         return name.replace("_", " ")
+    # The related rows (officers, places) are named by their model's plural.
+    return str(getattr(field, "verbose_name", None) or field.related_model._meta.verbose_name_plural)
 
 
 def _history_step(details: dict) -> str:

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from conferences.models import Event
 from projects.access import Action, role_allows
+from projects.audit import audit_changes, audit_snapshot
 from projects.concurrency import StaleRecordError, lock_current
 from projects.models import AuditEvent, Country, Organisation, Project
 from projects.queries import visible_projects
@@ -128,6 +129,7 @@ def activity_save(
     `discussed_at` (None: unchanged) replaces the workshops and meetings of the project where it was discussed.
     """
     creating = activity.pk is None
+    before = {}
     if creating:
         _require(user, activity.project_id, Action.EDIT)
         activity.validation_state = ValidationState.DRAFT
@@ -136,6 +138,7 @@ def activity_save(
     else:
         current = _lock(activity, expected_version)
         activity_check_editable(activity=current, user=user)
+        before = audit_snapshot(current)
         if activity.status != current.status or activity.validation_state != current.validation_state:
             raise ValidationError(_("The status and the validation change only through their buttons."))
     activity.full_clean()
@@ -147,11 +150,14 @@ def activity_save(
         activity.discussed_at.set(events)
     if officers is not None:
         _officers_replace(activity, officers)
+    # The entry holds the old and new values, the officers, places and countries included.
+    changes = audit_changes(before, audit_snapshot(activity))
+    fields = sorted(set(changed) | (set() if creating else set(changes)))
     audit_log(
         user=user,
         action=AuditEvent.Action.CREATE if creating else AuditEvent.Action.CHANGE,
         obj=activity,
-        details={"version": activity.version, **({"fields": sorted(changed)} if changed else {})},
+        details={"version": activity.version, **({"fields": fields} if fields else {}), "changes": changes},
     )
     return activity
 
@@ -256,7 +262,12 @@ def activity_delete(*, activity: JointActivity, user) -> None:
         user=user,
         action=AuditEvent.Action.DELETE,
         obj=activity,
-        details={"type": activity.type, "status": activity.status, "validation": activity.validation_state},
+        details={
+            "type": activity.type,
+            "status": activity.status,
+            "validation": activity.validation_state,
+            "changes": audit_changes(audit_snapshot(activity), {}),  # what was deleted, its officers included
+        },
     )
     activity.delete()
 
@@ -304,11 +315,6 @@ def attachment_add(*, activity: JointActivity, user, kind: str, file) -> Activit
         details={"attachment": "added", "kind": kind, "file": attachment.filename},
     )
     return attachment
-
-
-def activity_log_view(*, activity: JointActivity, user) -> None:
-    """Consultation of an activity is logged (Directive 2016/680, Art. 25; see DOMAIN.md, Data protection)."""
-    audit_log(user=user, action=AuditEvent.Action.VIEW, obj=activity, details={"page": "detail"})
 
 
 @transaction.atomic

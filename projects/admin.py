@@ -3,10 +3,11 @@ import json
 from django import forms
 from django.contrib import admin
 from django.contrib.admin.options import IncorrectLookupParameters
+from django.contrib.admin.utils import unquote
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.core.exceptions import PermissionDenied
-from django.db import models
+from django.db import models, transaction
 from django.db.models import Count, Max
 from django.http import HttpResponseBadRequest
 from django.urls import path
@@ -14,7 +15,8 @@ from django.utils.translation import gettext_lazy as _
 
 from . import services
 from .admin_base import ServiceAdmin, ServiceAdminMixin, adopt
-from .exports import Column, export_response
+from .audit import AUDIT_COLUMNS
+from .exports import export_response
 from .models import (
     AuditEvent,
     BackgroundJob,
@@ -279,6 +281,7 @@ class PersonContactInline(admin.TabularInline):
 
 @admin.register(Person)
 class PersonAdmin(ServiceAdmin):
+    consultation_logged = True  # it shows people: opening it is recorded
     list_display = ["name", "organisation", "country", "gender", "created_at"]
     list_filter = ["country", "gender", "organisation__kind"]
     search_fields = ["name", "contacts__email", "organisation__name", "organisation__acronym"]
@@ -315,6 +318,17 @@ admin.site.unregister(User)
 @admin.register(User)
 class UserAdmin(ServiceAdminMixin, BaseUserAdmin):
     inlines = [ProfileInline, UserMembershipInline]
+
+    def user_change_password(self, request, id, form_url=""):
+        """Django's page saves the password itself: the change is recorded here (never the password)."""
+        with transaction.atomic():
+            response = super().user_change_password(request, id, form_url)
+            if request.method == "POST" and response.status_code == 302:
+                user = self.get_object(request, unquote(id))
+                services.audit_log(
+                    user=request.user, action=AuditEvent.Action.CHANGE, obj=user, details={"fields": ["password"]}
+                )
+        return response
 
 
 class SealFilter(admin.SimpleListFilter):
@@ -391,21 +405,6 @@ class AuditEventAdmin(ServiceAdmin):
         # The entries as they stood when the export was asked for, without the export's own entry.
         entries = entries.filter(pk__lte=AuditEvent.objects.aggregate(last=Max("pk"))["last"] or 0)
         return export_response(request, entries, AUDIT_COLUMNS, fmt="csv", basename="audit-trail")
-
-
-AUDIT_COLUMNS = [
-    Column(_("Sequence number"), "seq"),
-    Column(_("At"), lambda event: event.at.isoformat()),
-    Column(_("Action"), "action"),
-    Column(_("Username"), "username"),
-    Column(_("Project"), "project_code"),
-    Column(_("Record type"), "object_type"),
-    Column(_("Record id"), "object_id"),
-    Column(_("Record"), "object_repr"),
-    Column(_("Details"), lambda event: json.dumps(event.details, ensure_ascii=False, sort_keys=True)),
-    Column(_("Previous hash"), "prev_hash"),
-    Column(_("Hash"), "hash"),
-]
 
 
 @admin.register(BackgroundJob)

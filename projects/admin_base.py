@@ -27,14 +27,18 @@ from django.db import transaction
 from django.http import HttpResponseRedirect
 
 from .concurrency import lock_current
-from .models import Versioned
-from .services import record_delete, record_save
+from .models import AuditEvent, Versioned
+from .services import audit_log, project_of, record_delete, record_save
+from .viewkit import audit_consultation
 
 
 class ServiceAdminMixin:
     """Mix into a ModelAdmin (before it) so that every write of the admin goes through the methods below."""
 
     transition_fields: tuple[str, ...] = ()
+    # A list of people (participants, officers, SPOCs) or of records that show them: opening the list or a record
+    # is a consultation, recorded in the audit trail as the portal's pages record theirs.
+    consultation_logged = False
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -118,14 +122,65 @@ class ServiceAdminMixin:
 
     def changelist_view(self, request, extra_context=None):
         try:
-            return super().changelist_view(request, extra_context)
+            response = super().changelist_view(request, extra_context)
         except ValidationError as refusal:  # an edit in the list's editable columns (rolled back)
             self.message_user(request, " ".join(refusal.messages), messages.ERROR)
             return HttpResponseRedirect(request.get_full_path())
+        if self.consultation_logged and request.method == "GET" and response.status_code == 200:
+            audit_consultation(request, project=None, page="admin list", object_type=self.model._meta.label)
+        return response
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        response = super().change_view(request, object_id, form_url, extra_context)
+        if self.consultation_logged and request.method == "GET" and response.status_code == 200:
+            obj = response.context_data.get("original") if hasattr(response, "context_data") else None
+            if obj is not None:
+                audit_consultation(request, project=project_of(obj), page="admin record", obj=obj)
+        return response
 
 
 class ServiceAdmin(ServiceAdminMixin, admin.ModelAdmin):
     """The ModelAdmin every admin of the portal derives from."""
+
+
+class AuditedActionsMixin:
+    """For an admin written outside the portal (Django's groups, Celery beat's schedules), adopted by the portal's
+    admin site: its list actions write with `QuerySet.update`, so each run is recorded, with the records it was run
+    on. (Deleting goes through `delete_queryset`, already recorded one by one.)"""
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        return {
+            name: (func if name == "delete_selected" else self._audited(func, name), name, description)
+            for name, (func, _name, description) in actions.items()
+        }
+
+    def _audited(self, func, name: str):
+        def run(modeladmin, request, queryset):
+            with transaction.atomic():
+                records = [f"{record.pk}: {record}" for record in queryset]
+                response = func(modeladmin, request, queryset)
+                audit_log(
+                    user=request.user,
+                    action=AuditEvent.Action.CHANGE,
+                    object_type=modeladmin.model._meta.label,
+                    details={"admin_action": name, "records": records},
+                )
+            return response
+
+        return run
+
+
+def adopted(admin_class: type) -> type:
+    """`admin_class` writing through the services and recording its actions (see `ServiceAdminMixin`,
+    `AuditedActionsMixin`); the portal's admin site adopts every admin registered on it this way."""
+    if issubclass(admin_class, ServiceAdminMixin):
+        return admin_class
+    return type(
+        admin_class.__name__,
+        (AuditedActionsMixin, ServiceAdminMixin, admin_class),
+        {"__module__": admin_class.__module__, "__doc__": admin_class.__doc__},
+    )
 
 
 def adopt(obj, saved) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import calendar
 import logging
 from collections.abc import Iterable, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -17,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from . import reference
 from .access import Action
+from .audit import audit_changes, audit_snapshot
 from .audit import audit_log as audit_log  # every service records through services.audit_log
 from .concurrency import lock_current
 from .models import (
@@ -144,15 +146,24 @@ def reference_data_load() -> LoadReport:
 
 
 def membership_set(*, user, project: Project, role: str) -> Membership:
-    """Give the user this role in the project (creating or changing the membership)."""
+    """Give the user this role in the project (creating or changing the membership). For the demo data and the
+    tests' fixtures, not recorded; memberships are given in the admin, which records them."""
     membership, _ = Membership.objects.update_or_create(user=user, project=project, defaults={"role": role})
     return membership
 
 
+@transaction.atomic
 def profile_update(*, user, time_zone: str, organisation: Organisation | None = None) -> Profile:
-    profile, _ = Profile.objects.update_or_create(
+    """Set the user's time zone and organisation (their account page; the demo data)."""
+    stored = Profile.objects.filter(user=user).first()
+    before = {} if stored is None else audit_snapshot(stored, ["time_zone", "organisation"])
+    profile, created = Profile.objects.update_or_create(
         user=user, defaults={"time_zone": time_zone, "organisation": organisation}
     )
+    changes = audit_changes(before, audit_snapshot(profile, ["time_zone", "organisation"]))
+    if created or changes:
+        action = AuditEvent.Action.CREATE if created else AuditEvent.Action.CHANGE
+        audit_log(user=user, action=action, obj=profile, details={"changes": changes})
     return profile
 
 
@@ -257,8 +268,14 @@ def record_save(*, user, obj, changed_fields: Iterable[str] = ()):
     validated, saved and written to the audit trail. The admin saves through here (see `projects.admin_base`).
 
     `changed_fields` names what changed (the trail keeps the names, never the values); a change of nothing is
-    saved but not recorded.
+    saved but not recorded. A related row of another record (an officer of an activity: its model's
+    `audit_parent`) is recorded in the entry of that record, with the rows before and after.
     """
+    if getattr(type(obj), "audit_parent", None):
+        with _recorded_in_parent(user, obj):
+            obj.full_clean()
+            obj.save()
+        return obj
     creating = obj._state.adding
     obj.full_clean()
     obj.save()
@@ -276,9 +293,35 @@ def record_save(*, user, obj, changed_fields: Iterable[str] = ()):
 
 @transaction.atomic
 def record_delete(*, user, obj) -> None:
-    """Delete a record that has no service of its own, leaving a line in the audit trail."""
+    """Delete a record that has no service of its own, leaving a line in the audit trail (a related row: in the
+    entry of the record it belongs to)."""
+    if getattr(type(obj), "audit_parent", None):
+        with _recorded_in_parent(user, obj):
+            obj.delete()
+        return
     audit_log(user=user, action=AuditEvent.Action.DELETE, obj=obj, project=project_of(obj))
     obj.delete()
+
+
+@contextmanager
+def _recorded_in_parent(user, obj):
+    """Record the write done inside as a change of the parent's related rows: `audit_parent = ("activity",
+    "officers")` gives an entry on the activity with its officers before and after."""
+    field, relation = type(obj).audit_parent
+    parents = {getattr(obj, f"{field}_id")}
+    if obj.pk is not None:  # the row may move to another parent: both change
+        parents |= set(type(obj)._base_manager.filter(pk=obj.pk).values_list(f"{field}_id", flat=True))
+    parent_model = obj._meta.get_field(field).related_model
+    records = list(parent_model._base_manager.filter(pk__in=parents))
+    before = {record.pk: audit_snapshot(record, [relation]) for record in records}
+    yield
+    for record in records:
+        changes = audit_changes(before[record.pk], audit_snapshot(record, [relation]))
+        if changes:
+            details = {"fields": [relation], "changes": changes}
+            audit_log(
+                user=user, action=AuditEvent.Action.CHANGE, obj=record, project=project_of(record), details=details
+            )
 
 
 logger = logging.getLogger(__name__)

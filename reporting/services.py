@@ -102,18 +102,39 @@ def period_submitted(*, user, period: ReportingPeriod, on: date) -> ReportingPer
 @transaction.atomic
 def preferences_save(*, user, enabled: dict[str, bool]) -> None:
     """Store which reminder kinds the user receives (unknown kinds are ignored)."""
+    stored = dict(NotificationPreference.objects.filter(user=user).values_list("kind", "enabled"))
+    changes = {}
     for kind in registry.reminder_kinds():
         if kind.key in enabled:
             NotificationPreference.objects.update_or_create(
                 user=user, kind=kind.key, defaults={"enabled": bool(enabled[kind.key])}
             )
+            if stored.get(kind.key, kind.default) != bool(enabled[kind.key]):
+                changes[kind.key] = {"old": stored.get(kind.key, kind.default), "new": bool(enabled[kind.key])}
+    if changes:
+        audit_log(
+            user=user,
+            action=AuditEvent.Action.CHANGE,
+            object_type=NotificationPreference._meta.label,
+            details={"changes": changes},
+        )
 
 
+@transaction.atomic
 def notifications_mark_read(*, user, ids: list[int] | None = None) -> int:
     qs = Notification.objects.filter(recipient=user).unread()
     if ids is not None:
         qs = qs.filter(pk__in=ids)
-    return qs.update(read_at=timezone.now())
+    marked = sorted(qs.values_list("pk", flat=True))
+    count = Notification.objects.filter(pk__in=marked).update(read_at=timezone.now())
+    if count:
+        audit_log(
+            user=user,
+            action=AuditEvent.Action.CHANGE,
+            object_type=Notification._meta.label,
+            details={"read": marked},
+        )
+    return count
 
 
 # --- reminders: dispatch (who gets what), then send (once) ----------------------------------------------------------
@@ -200,6 +221,16 @@ def delivery_record(*, kind: str, reminder: Reminder, recipient) -> ReminderDeli
                 body=reminder.body,
                 url=reminder.url[:300],
             )
+            audit_log(
+                user=None,
+                action=AuditEvent.Action.CREATE,
+                obj=delivery,
+                details={
+                    "kind": kind,
+                    "recipient": recipient.get_username(),
+                    "about": {"type": reminder.object_type, "id": str(reminder.object_id)},
+                },
+            )
     except IntegrityError:
         return None
     return delivery
@@ -228,10 +259,25 @@ def delivery_send(*, delivery_id: int) -> bool:
             raise TransientDeliveryError(str(exc)) from exc
         logger.exception("reminder %s could not be sent", delivery_id)
         return False
-    ReminderDelivery.objects.filter(pk=delivery_id).update(
-        status=ReminderDelivery.Status.SENT, sent_at=timezone.now(), error=""
-    )
+    with transaction.atomic():
+        ReminderDelivery.objects.filter(pk=delivery_id).update(
+            status=ReminderDelivery.Status.SENT, sent_at=timezone.now(), error=""
+        )
+        audit_email_sent(
+            message, obj=delivery, project=delivery.project, about=(delivery.object_type, delivery.object_id)
+        )
     return True
+
+
+def audit_email_sent(message: EmailMessage, *, obj, project, about: tuple[str, object]) -> None:
+    """Record an e-mail sent as a disclosure: to whom, its subject, the record it is about and what it attached."""
+    details = {
+        "to": list(message.to),
+        "subject": message.subject,
+        "about": {"type": about[0], "id": str(about[1])},
+        **({"attachments": [attachment[0] for attachment in message.attachments]} if message.attachments else {}),
+    }
+    audit_log(user=None, action=AuditEvent.Action.DISCLOSE, obj=obj, project=project, details=details)
 
 
 def _email_for(delivery: ReminderDelivery) -> EmailMessage:

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST
 from projects.access import Action
 from projects.exports import Column
 from projects.services import job_start
-from projects.viewkit import add_service_errors, download, export_list
+from projects.viewkit import add_service_errors, audit_consultation, download, export_list
 
 from .. import jobs, pdf, queries, services
 from ..forms import ImportForm, RegistrationForm
@@ -25,11 +25,13 @@ from ..models import Event, Registration
 from .common import project_and_event
 
 TAB = "events"
+CONSULTED = "conferences.Registration"  # what a page listing participants shows, for the audit trail
 
 
 def registration_list(request: HttpRequest, code: str, pk: int) -> HttpResponse:
     project, event = project_and_event(request, code, pk, counts=True)
     registrations = queries.registrations_of_event(event)
+    audit_consultation(request, project=project, page="registrations", obj=event, object_type=CONSULTED)
     context = {
         "project": project,
         "project_tab": TAB,
@@ -188,6 +190,7 @@ def checkin(request: HttpRequest, code: str, pk: int) -> HttpResponse:
         "refusal": event.check_in_refusal(day),
     }
     context["can_record"] = not context["refusal"]
+    audit_consultation(request, project=project, page="check-in", obj=event, object_type=CONSULTED)
     if request.headers.get("HX-Request"):
         return render(request, "conferences/includes/checkin_rows.html", context)
     return render(request, "conferences/checkin.html", context)
