@@ -32,7 +32,7 @@ def test_the_chain_verifies_after_every_kind_of_change_and_names_who_and_what(
     settings.MEDIA_ROOT = tmp_path
     start = TODAY - timedelta(days=1)
     held = make_event(athena, title="Held workshop", start_date=start, days=2, status=Event.Status.HELD)
-    register(held, make_person("Ana Popescu", email="ana@example.org"), attended_days=[start])
+    register(held, make_person("Ana Popescu"), attended_days=[start], email="ana@example.org")
     register(held, make_person("Ivan Petrov", "BG", "MoI BG"))
     workshop = make_event(athena, title="Open workshop", capacity=20)
     checks: list[tuple[str, tuple]] = []

@@ -23,7 +23,7 @@ pytestmark = pytest.mark.django_db
 def held(athena):
     start = TODAY - timedelta(days=1)
     event = make_event(athena, title="Held workshop", start_date=start, days=2, status=Event.Status.HELD)
-    register(event, make_person("Ana Popescu", email="ana@example.org"), attended_days=[start])
+    register(event, make_person("Ana Popescu"), attended_days=[start], email="ana@example.org")
     register(event, make_person("Ivan Petrov", "BG", "MoI BG"))
     return event
 

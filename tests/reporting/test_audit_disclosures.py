@@ -90,7 +90,7 @@ def test_the_survey_link_sent_is_recorded_as_a_disclosure(staff, athena):
 
     start = TODAY - timedelta(days=3)
     event = make_event(athena, title="Held workshop", start_date=start, status=Event.Status.HELD)
-    ana = register(event, make_person("Ana Popescu", email="ana@example.org"), attended_days=[start])
+    ana = register(event, make_person("Ana Popescu"), attended_days=[start], email="ana@example.org")
     feedback_remind(user=staff, event=event)
     ana.refresh_from_db()
     assert feedback_reminder_send(registration_id=ana.pk, requested_at=ana.feedback_reminded_at.isoformat())
