@@ -1,14 +1,19 @@
+from allauth.account import views as account_views
 from django.contrib import admin
-from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from . import views
 
+# Login and accounts are allauth's (under accounts/: two factors, password reset, sessions). The portal's own names
+# come first, so that allauth's links reverse to them too: /login/, /logout/ and /account/password/.
 urlpatterns = [
-    path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
-    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
-    path("account/password/", auth_views.PasswordChangeView.as_view(), name="password_change"),
-    path("account/password/done/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
+    path("login/", account_views.login, name="login"),
+    path("login/", account_views.login, name="account_login"),
+    path("logout/", account_views.logout, name="logout"),
+    path("logout/", account_views.logout, name="account_logout"),
+    path("account/password/", account_views.password_change, name="password_change"),
+    path("account/password/", account_views.password_change, name="account_change_password"),
+    path("accounts/", include("allauth.urls")),
     path("favicon.ico", views.favicon, name="favicon"),
     path("healthz", views.healthz, name="healthz"),
     path("admin/", admin.site.urls),
