@@ -4,16 +4,17 @@ from django.urls import include, path
 
 from . import views
 
-# Login and accounts are allauth's (under accounts/: two factors, password reset, sessions). The portal's own names
-# come first, so that allauth's links reverse to them too: /login/, /logout/ and /account/password/.
+# Login and accounts are allauth's (under accounts/: two factors, password reset, sessions), with the portal's
+# addresses for the login, the logout and the password change.
 urlpatterns = [
     path("login/", account_views.login, name="login"),
-    path("login/", account_views.login, name="account_login"),
     path("logout/", account_views.logout, name="logout"),
-    path("logout/", account_views.logout, name="account_logout"),
     path("account/password/", account_views.password_change, name="password_change"),
-    path("account/password/", account_views.password_change, name="account_change_password"),
     path("accounts/", include("allauth.urls")),
+    # The same pages under allauth's names: defined after allauth's own, they are what its names reverse to.
+    path("login/", account_views.login, name="account_login"),
+    path("logout/", account_views.logout, name="account_logout"),
+    path("account/password/", account_views.password_change, name="account_change_password"),
     path("favicon.ico", views.favicon, name="favicon"),
     path("healthz", views.healthz, name="healthz"),
     path("admin/", admin.site.urls),
