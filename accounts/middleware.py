@@ -27,8 +27,8 @@ ENROLMENT_URL_NAMES = frozenset(
 
 class SecondFactorRequiredMiddleware:
     """Administrators and managers (accounts.policy) reach nothing but the set-up of their second factor until they
-    have one. Whether the user must still set one up is kept in the session, worked out at login, after each change
-    of their factors and every few minutes, so a page costs no query."""
+    have one. Whether the user must still set one up is kept in the session, worked out at login and every few
+    minutes, so a page costs no query; while it is due it is worked out at every request (the set-up's own pages)."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -50,6 +50,7 @@ class SecondFactorRequiredMiddleware:
     @staticmethod
     def _due(request) -> bool:
         checked = request.session.get(services.SECOND_FACTOR_CHECKED)
-        if not isinstance(checked, int) or time.time() - checked >= services.RECHECK_EVERY:
+        due = request.session.get(services.SECOND_FACTOR_DUE)
+        if due or not isinstance(checked, int) or time.time() - checked >= services.RECHECK_EVERY:
             return services.second_factor_recheck(request, request.user)
-        return bool(request.session.get(services.SECOND_FACTOR_DUE))
+        return False
