@@ -11,13 +11,13 @@ from __future__ import annotations
 import time
 
 from allauth.core import context
+from allauth.core.internal.cryptokit import compare_user_code
 from allauth.mfa import app_settings
 from allauth.mfa.adapter import get_adapter
 from allauth.mfa.base.forms import AuthenticateForm, ReauthenticateForm
 from allauth.mfa.models import Authenticator
 from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value, yield_hotp_counters_from_time
 from allauth.mfa.utils import decrypt
-from allauth.core.internal.cryptokit import compare_user_code
 from axes.handlers.proxy import AxesProxyHandler
 from django import forms
 from django.conf import settings
@@ -38,7 +38,8 @@ def totp_code_accept(authenticator: Authenticator, code: str) -> bool:
         secret = decrypt(locked.data["secret"])
         last = locked.data.get("last_counter", -1)
         for counter in yield_hotp_counters_from_time():
-            if counter > last and compare_user_code(actual=code, expected=format_hotp_value(hotp_value(secret, counter))):
+            expected = format_hotp_value(hotp_value(secret, counter))
+            if counter > last and compare_user_code(actual=code, expected=expected):
                 locked.data["last_counter"] = counter
                 locked.save(update_fields=["data"])
                 return True

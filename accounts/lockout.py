@@ -8,11 +8,10 @@ Administrators unlock in the admin (Axes: access attempts, delete the rows).
 
 from __future__ import annotations
 
+from axes.handlers.database import AxesDatabaseHandler
 from django.conf import settings
 from django.db.models import Sum
 from django.utils.translation import gettext_lazy as _
-
-from axes.handlers.database import AxesDatabaseHandler
 
 LOCKED_MESSAGE = _(
     "Too many failed logins: this account is locked from your address for %(minutes)s minutes. "

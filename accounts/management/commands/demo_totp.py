@@ -15,9 +15,7 @@ class Command(BaseCommand):
     def handle(self, *args, username: str, **options):
         if not settings.DEBUG:
             raise CommandError("Demo codes are for development only (DJANGO_DEBUG=true).")
-        authenticator = Authenticator.objects.filter(
-            user__username=username, type=Authenticator.Type.TOTP
-        ).first()
+        authenticator = Authenticator.objects.filter(user__username=username, type=Authenticator.Type.TOTP).first()
         if authenticator is None:
             raise CommandError(f"{username} has no authenticator app; run `manage.py seed_demo` first.")
         secret = decrypt(authenticator.data["secret"])
