@@ -60,6 +60,7 @@ def test_a_manager_sets_up_an_authenticator_app_and_recovery_codes_then_reaches_
     assert client.post(response.url, {"password": PASSWORD}).url == ACTIVATE
     page = get_ok(client, ACTIVATE).content.decode()
     assert "SELEC portal" in page and "<script>" not in page.split("</main>")[0]  # the portal's look, no inline JS
+    assert 'data-testid="totp-qr"' in page and "<svg" in page and "data:image" not in page  # no data: image for CSP
     secret = client.session["mfa.totp.secret"]
     response = client.post(ACTIVATE, {"code": "123456" if totp_current_code(secret) != "123456" else "654321"})
     assert response.status_code == 200 and client.get("/").status_code == 302  # a wrong code enrols nothing
