@@ -37,3 +37,11 @@ class PortalAxesHandler(AxesDatabaseHandler):
         if address >= settings.PORTAL_LOCKOUT_ADDRESS_FAILURES:
             return max(pair, settings.AXES_FAILURE_LIMIT)  # the address is locked, for every account
         return pair
+
+    def reset_user_attempts(self, request, credentials: dict | None = None) -> int:
+        """A successful login clears the failures of that account from that address, and no others: axes would
+        clear every failure of the address, so logging in to one's own account between guesses at another's would
+        keep both counts from ever reaching their limit."""
+        pair = self.filter_user_attempts(request, credentials)[0]
+        count, _ = pair.delete()
+        return count

@@ -45,6 +45,17 @@ def test_four_failures_then_the_right_password_log_in_and_start_the_count_again(
     assert _fail(client, "staff", 4).status_code == 200  # four more are not yet a lock
 
 
+def test_logging_in_to_ones_own_account_between_guesses_clears_no_other_count(client, staff, viewer):
+    for _ in range(4):
+        _fail(client, "staff", 1)
+        assert log_in(Client(), "viewer").status_code == 302  # the guesser's own account, from the same address
+    assert _fail(client, "staff", 1).status_code == 429
+    for n in range(15):  # 5 failures so far from the address; 15 more on other accounts, with successes between
+        log_in(client, f"someone-{n % 4}", "not-the-password")
+        log_in(Client(), "viewer")
+    assert log_in(Client(), "viewer").status_code == 429  # 20 failures from the address
+
+
 def test_the_case_of_the_username_does_not_dodge_the_count(client, staff):
     for name in ("staff", "STAFF", "Staff", "sTaff", "staFF"):
         response = log_in(client, name, "not-the-password")
