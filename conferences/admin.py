@@ -31,6 +31,8 @@ class RegistrationInline(admin.TabularInline):
 class EventAdmin(ServiceAdmin):
     """Events are saved by `event_save`; a change of status goes through `event_transition` and its rules."""
 
+    consultation_logged = True  # it shows people: opening it is recorded
+
     transition_fields = ("status",)
     list_display = ["title", "project", "kind", "edition", "start_date", "end_date", "city", "status", "registered"]
     list_filter = ["project", "kind", "status", "country"]
@@ -87,6 +89,7 @@ class AttendanceInline(admin.TabularInline):
 
 @admin.register(Registration)
 class RegistrationAdmin(ServiceAdmin):
+    consultation_logged = True  # it shows people: opening it is recorded
     list_display = ["person", "event", "role", "country", "registered_at"]
     list_filter = ["role", "event__project", "event__kind", "person__organisation__kind"]
     search_fields = ["person__name", "person__organisation__name", "event__title"]
@@ -123,6 +126,8 @@ class AttendanceAdmin(ServiceAdmin):
     """Check-ins are recorded by `attendance_record` (a day of the event, not in the future) and undone by
     `attendance_undo`, as at the registration desk."""
 
+    consultation_logged = True  # it shows people: opening it is recorded
+
     list_display = ["registration", "day", "present", "recorded_by"]
     list_filter = ["present", "registration__event__project"]
     search_fields = ["registration__person__name", "registration__event__title"]
@@ -158,6 +163,7 @@ class BestPracticeAdmin(ServiceAdmin):
 
 @admin.register(FeedbackResponse)
 class FeedbackResponseAdmin(ServiceAdmin):
+    consultation_logged = True  # it shows people: opening it is recorded
     list_display = ["registration", "overall", "content", "organisation", "usefulness", "submitted_at"]
     list_filter = ["overall", "registration__event__project"]
     search_fields = ["registration__person__name", "registration__event__title", "comments"]

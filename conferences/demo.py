@@ -12,7 +12,9 @@ import random
 import uuid
 from datetime import date, time, timedelta
 
-from projects.models import Country, Organisation, Person, Project
+from django.db.models.functions import Lower
+
+from projects.models import Country, Organisation, Person, PersonContact, Project
 
 from .models import Attendance, BestPractice, Event, FeedbackResponse, Registration, Session
 
@@ -115,12 +117,21 @@ def _organisations(rng: random.Random) -> dict[str, list[Organisation]]:
     return by_country
 
 
-def _people(rng: random.Random, organisations: dict[str, list[Organisation]]) -> dict[str, list[Person]]:
-    """A pool of demo people per project, reused across runs (found by their demo e-mail address)."""
+def _people(
+    rng: random.Random, organisations: dict[str, list[Organisation]], projects: dict[str, Project]
+) -> dict[str, list[Person]]:
+    """A pool of demo people per project, reused across runs (found by the demo e-mail address the project keeps
+    for them). Two draws of the same name, country and organisation would be one person: the second gets a middle
+    initial, so that every pool has as many people as it should."""
     countries = {c.code: c for c in Country.objects.all()}
-    existing = {p.email: p for p in Person.objects.filter(email__endswith="@" + DEMO_EMAIL_DOMAIN)}
+    known = PersonContact.objects.filter(email__endswith="@" + DEMO_EMAIL_DOMAIN).select_related("person")
+    existing = {contact.email: contact.person for contact in known}
+    codes = {code for country_codes in PEOPLE_COUNTRIES.values() for code in country_codes}
+    taken = set(
+        Person.objects.filter(country__code__in=codes).values_list(Lower("name"), "country_id", "organisation_id")
+    )
     pools: dict[str, list[Person]] = {}
-    new = []
+    new, contacts = [], []
     for code, country_codes in PEOPLE_COUNTRIES.items():
         size = {"DTP-TOC": 320, "ATHENA2": 180, "IMOBEX": 60}[code]
         pool = []
@@ -133,15 +144,27 @@ def _people(rng: random.Random, organisations: dict[str, list[Organisation]]) ->
             gender = rng.choice(["female", "male", "male", "female", ""])
             person = existing.get(email)
             if person is None:
-                person = Person(
-                    name=f"{first} {last}", country=countries[country], organisation=organisation, email=email,
-                    gender=gender,
-                )  # fmt: skip
+                name = _free_name(first, last, countries[country], organisation, taken)
+                person = Person(name=name, country=countries[country], organisation=organisation, gender=gender)
                 new.append(person)
+                if code in projects:
+                    contacts.append(PersonContact(person=person, project=projects[code], email=email))
             pool.append(person)
         pools[code] = pool
     Person.objects.bulk_create(new)
+    PersonContact.objects.bulk_create(contacts)
     return pools
+
+
+def _free_name(first: str, last: str, country: Country, organisation: Organisation | None, taken: set) -> str:
+    """The name, or with a middle initial if someone of that name is already at that organisation and country."""
+    organisation_id = organisation.pk if organisation else None
+    for initial in ["", *(f"{letter}. " for letter in "ABCDEFGHIJKLMNOPQRSTUVWXYZ")]:
+        name = f"{first} {initial}{last}"
+        if (name.lower(), country.pk, organisation_id) not in taken:
+            taken.add((name.lower(), country.pk, organisation_id))
+            return name
+    raise RuntimeError(f"no free demo name for {first} {last}")
 
 
 def _status(start: date, end: date, today: date) -> str:
@@ -158,7 +181,7 @@ def seed(*, activities: int, rng: random.Random, today: date) -> dict[str, int]:
     organisations = _organisations(rng)
     providers = {o.acronym: o for o in Organisation.objects.filter(acronym="CEPOL")}
     countries = {c.code: c for c in Country.objects.all()}
-    people = _people(rng, organisations)
+    people = _people(rng, organisations, projects)
 
     events = []
     for code, kind, title, edition, theme, start, days, city, country, capacity, _n, provider in EVENTS:

@@ -7,6 +7,7 @@ from crispy_forms.layout import Submit
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from projects.forms import VersionedFormMixin
 from projects.models import Country, Organisation, Person
 from projects.validators import validate_file_content
 
@@ -33,7 +34,9 @@ class TimeInput(forms.TimeInput):
         super().__init__(format="%H:%M", **kwargs)
 
 
-class EventForm(forms.ModelForm):
+class EventForm(VersionedFormMixin, forms.ModelForm):
+    """An event's details; not its status, which moves only by its transitions (`services.event_transition`)."""
+
     class Meta:
         model = Event
         fields = [
@@ -73,7 +76,7 @@ class TransitionForm(forms.Form):
         self.fields["status"].choices = event.allowed_transitions()
 
 
-class SessionForm(forms.ModelForm):
+class SessionForm(VersionedFormMixin, forms.ModelForm):
     class Meta:
         model = Session
         fields = ["day", "starts_at", "ends_at", "title", "description", "speakers", "moderators", "room"]

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import csv
 import io
+import logging
 
 from django.core.exceptions import ValidationError
+from django.db import DatabaseError
 from django.utils.translation import gettext as _
 
 from projects.exports import csv_row
@@ -15,6 +17,8 @@ from projects.services import audit_log
 
 from . import pdf, queries, services
 from .models import Event
+
+logger = logging.getLogger(__name__)
 
 PARTICIPANTS_IMPORT = "participants_import"
 CERTIFICATES = "certificates"
@@ -38,6 +42,10 @@ def run_participants_import(job, progress) -> JobResult:
         problems = exc.messages
         more = _(" (and %(n)s more)") % {"n": len(problems) - 3} if len(problems) > 3 else ""
         raise JobError(_("Nothing was imported. ") + "; ".join(problems[:3]) + more) from None
+    except DatabaseError:  # a write failed half-way: the transaction took every row back
+        logger.exception("participant import %s failed while saving", job.pk)
+        message = _("Nothing was imported: saving the list failed (the error was logged). Try again, or tell an admin.")
+        raise JobError(message) from None
     finally:
         # The list holds personal data: once used, the job keeps only how many rows it had.
         BackgroundJob.objects.filter(pk=job.pk).update(params={"event": event.pk, "rows": len(rows)})

@@ -21,7 +21,16 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
-from projects.models import Country, Organisation, Person, Project, ProjectScopedQuerySet
+from projects.models import (
+    Country,
+    Organisation,
+    Person,
+    Project,
+    ProjectScopedQuerySet,
+    Versioned,
+    contact_email,
+    has_contact_email,
+)
 
 # Bounds a person can make sense of (the database would accept up to 2^63 - 1 on some backends).
 MAX_CAPACITY = 10_000
@@ -39,7 +48,7 @@ class EventQuerySet(ProjectScopedQuerySet):
         return self.filter(kind__in=Event.DISCUSSION_KINDS)
 
 
-class Event(models.Model):
+class Event(Versioned):
     """A conference, workshop, training course, field lab or meeting of a project, with its participants."""
 
     class Kind(models.TextChoices):
@@ -120,6 +129,23 @@ class Event(models.Model):
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     project_path = "project"
+    # What the audit trail keeps of a change, old and new (the status moves through `event_transition`).
+    audit_fields = (
+        "kind",
+        "title",
+        "edition",
+        "theme",
+        "description",
+        "start_date",
+        "end_date",
+        "online",
+        "venue",
+        "city",
+        "country",
+        "capacity",
+        "registration_deadline",
+        "training_provider",
+    )
     objects = EventQuerySet.as_manager()
 
     class Meta:
@@ -224,7 +250,7 @@ class Event(models.Model):
         return {}
 
 
-class Session(models.Model):
+class Session(Versioned):
     """A slot of an event's agenda: a talk, a panel, a practical exercise."""
 
     event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="sessions", verbose_name=_("event"))
@@ -298,6 +324,14 @@ class RegistrationQuerySet(ProjectScopedQuerySet):
 
     def attended(self) -> RegistrationQuerySet:
         return self.filter(attended_condition())
+
+    def with_email(self) -> RegistrationQuerySet:
+        """Annotate `email`: the e-mail the event's project keeps for the person ("" when none)."""
+        return self.annotate(email=contact_email("person", "event__project"))
+
+    def reachable(self) -> RegistrationQuerySet:
+        """The registrations whose person the event's project has an e-mail for."""
+        return self.filter(has_contact_email("person", "event__project"))
 
 
 class Registration(models.Model):

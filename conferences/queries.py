@@ -63,11 +63,13 @@ def event_detail_data(event: Event) -> dict:
 
 
 def registrations_of_event(event: Event) -> QuerySet[Registration]:
-    """The participants list: person, organisation, country, whether they attended and answered the survey."""
+    """The participants list: person, organisation, country, the project's e-mail for them, whether they attended
+    and answered the survey."""
     return (
         Registration.objects.filter(event=event)
         .select_related("person__organisation", "person__country")
         .with_attended()
+        .with_email()
         .annotate(answered=Exists(FeedbackResponse.objects.filter(registration=OuterRef("pk"))))
         .order_by("person__name", "pk")
     )
@@ -101,9 +103,10 @@ def checkin_counts(event: Event, day: date) -> dict[str, int]:
 
 
 def feedback_missing(event: Event) -> QuerySet[Registration]:
-    """Attendees who have not answered the survey yet."""
+    """Attendees who have not answered the survey yet (with the project's e-mail for them, `email`)."""
     return (
         Registration.objects.filter(event=event)
+        .with_email()
         .attended()
         .filter(feedback__isnull=True)
         .select_related("person__organisation", "person__country")

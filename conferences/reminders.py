@@ -87,7 +87,7 @@ def feedback_missing(today: date) -> list[Reminder]:
             feedback__isnull=True,
             feedback_reminded_at__isnull=True,
         )
-        .exclude(person__email="")
+        .reachable()
         .attended()
         .order_by()
         .values("event_id", "event__title", "event__end_date", "event__project_id", "event__project__code")

@@ -21,10 +21,12 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
+from projects.audit import audit_changes, audit_snapshot
+from projects.concurrency import lock_current
 from projects.mail import TransientMailError, is_transient
 from projects.models import AuditEvent, Country, Organisation
 from projects.queue import enqueue
-from projects.services import audit_log, person_find_or_create
+from projects.services import audit_log, person_contacts_update, person_find_or_create
 
 from .imports import check_rows
 from .models import Attendance, BestPractice, Event, FeedbackResponse, Registration, Session
@@ -35,12 +37,23 @@ logger = logging.getLogger(__name__)
 
 
 @transaction.atomic
-def event_save(*, user, event: Event) -> Event:
-    """Create or change an event (not its status: see `event_transition`)."""
+def event_save(*, user, event: Event, expected_version: int | None = None) -> Event:
+    """Create or change an event (not its status: see `event_transition`).
+
+    A change refuses a stale `expected_version` (the version the form was opened on) and keeps the stored status,
+    whatever the object holds: an edit never undoes a transition made meanwhile.
+    """
     creating = event.pk is None
+    before = {}
+    if not creating:
+        stored = lock_current(event, expected_version)
+        event.status = stored.status
+        before = audit_snapshot(stored)
     event.full_clean()
     event.save()
-    audit_log(user=user, action=AuditEvent.Action.CREATE if creating else AuditEvent.Action.CHANGE, obj=event)
+    changes = audit_changes(before, audit_snapshot(event))
+    action = AuditEvent.Action.CREATE if creating else AuditEvent.Action.CHANGE
+    audit_log(user=user, action=action, obj=event, details={"changes": changes})
     return event
 
 
@@ -80,8 +93,11 @@ def event_transition(*, user, event: Event, status: str, today: date | None = No
 
 
 @transaction.atomic
-def session_save(*, user, session: Session) -> Session:
+def session_save(*, user, session: Session, expected_version: int | None = None) -> Session:
+    """Add a session to an event's agenda, or change one (refusing a stale `expected_version`)."""
     creating = session.pk is None
+    if not creating:
+        lock_current(session, expected_version)
     session.full_clean()
     session.save()
     action = AuditEvent.Action.CREATE if creating else AuditEvent.Action.CHANGE
@@ -125,7 +141,8 @@ def registration_create(
     role: str = Registration.Role.DELEGATE,
     today: date | None = None,
 ) -> Registration:
-    """Register a person (found again if already known, see `person_find_or_create`) for the event.
+    """Register a person (found again if already known, see `person_find_or_create`) for the event; an e-mail
+    given becomes the project's contact for the person (`person_contacts_update`: other projects' stay).
 
     Refused: registrations for a cancelled or held event; delegates and trainees after the deadline or beyond
     the capacity; the same person twice.
@@ -135,9 +152,7 @@ def registration_create(
     problems = event.registration_problems(role=role, places_taken=places_taken(event), today=today)
     if problems:
         raise ValidationError(problems)
-    person, _created = person_find_or_create(
-        name=name, country=country, organisation=organisation, email=email, gender=gender
-    )
+    person, _created = person_find_or_create(name=name, country=country, organisation=organisation, gender=gender)
     existing = Registration.objects.filter(event=event, person=person).first()
     if existing is not None:
         raise ValidationError(
@@ -154,6 +169,7 @@ def registration_create(
             {"name": _("%(name)s is already registered for this event.") % {"name": person.name}}
         ) from None
     audit_log(user=user, action=AuditEvent.Action.CREATE, obj=registration, project=event.project)
+    person_contacts_update(user=user, project=event.project, emails={person: email})
     return registration
 
 
@@ -184,21 +200,27 @@ def participants_import(
     if report.rejected:
         raise ValidationError([f"{_('Row')} {row.number}: {row.reason}" for row in report.rejected])
     organisations: dict[str, Organisation] = {}
-    registrations = []
+    registrations, emails = [], {}
+    created_people, created_organisations = [], []
     total = len(report.accepted) or 1
     for done, row in enumerate(report.accepted, start=1):
         organisation = row.organisation
         if organisation is None and row.new_organisation:
             key = row.new_organisation["name"].lower()
             if key not in organisations:
-                organisations[key], _created = Organisation.objects.get_or_create(
+                organisations[key], created = Organisation.objects.get_or_create(
                     name=row.new_organisation["name"],
                     defaults={"kind": row.new_organisation["kind"], "country": row.country},
                 )
+                if created:
+                    created_organisations.append(str(organisations[key]))
             organisation = organisations[key]
-        person, _created = person_find_or_create(
-            name=row.name, country=row.country, organisation=organisation, email=row.email, gender=row.gender
+        person, created = person_find_or_create(
+            name=row.name, country=row.country, organisation=organisation, gender=row.gender
         )
+        emails[person] = row.email
+        if created:
+            created_people.append(person.pk)
         registrations.append(Registration(event=event, person=person, role=row.role, registered_by=user))
         if progress and done % 50 == 0:
             progress(
@@ -206,12 +228,20 @@ def participants_import(
                 _("Saving: %(done)s of %(total)s participants") % {"done": done, "total": total},
             )
     Registration.objects.bulk_create(registrations)
+    person_contacts_update(user=user, project=event.project, emails=emails)
+    # One entry for the whole import (a bulk write): who was registered, and the people and organisations it added.
     audit_log(
         user=user,
         action=AuditEvent.Action.IMPORT,
         obj=event,
         object_type=Registration._meta.label,
-        details={"event": event.pk, "registrations": len(registrations)},
+        details={
+            "event": event.pk,
+            "registrations": len(registrations),
+            "registered": [f"{r.person} ({r.get_role_display()})" for r in registrations],
+            "people_created": [str(r.person) for r in registrations if r.person.pk in created_people],
+            "organisations_created": created_organisations,
+        },
     )
     return registrations
 
@@ -334,7 +364,7 @@ def feedback_remind(*, user, event: Event) -> int:
     if not event.is_held:
         raise ValidationError(_("Reminders can be sent once the event has been held."))
     requested_at = timezone.now()
-    pending = list(feedback_missing(event).exclude(person__email="").values_list("pk", flat=True))
+    pending = list(feedback_missing(event).reachable().values_list("pk", flat=True))
     Registration.objects.filter(pk__in=pending).update(feedback_reminded_at=requested_at)
     for registration_id in pending:
         enqueue("conferences.tasks.feedback_reminder_send", registration_id, requested_at.isoformat())
@@ -360,12 +390,14 @@ def feedback_reminder_send(*, registration_id: int, requested_at: str) -> bool:
     claimed_at = max(timezone.now(), requested + timedelta(microseconds=1))
     claimed = (
         Registration.objects.filter(pk=registration_id, feedback_reminded_at=requested, feedback__isnull=True)
-        .exclude(person__email="")
+        .reachable()
         .update(feedback_reminded_at=claimed_at)
     )
     if not claimed:
         return False
-    registration = Registration.objects.select_related("person", "event__project").get(pk=registration_id)
+    registration = (
+        Registration.objects.with_email().select_related("person", "event__project").get(pk=registration_id)
+    )
     event = registration.event
     message = EmailMessage(
         subject=_("Your feedback on %(event)s") % {"event": event.title},
@@ -373,7 +405,7 @@ def feedback_reminder_send(*, registration_id: int, requested_at: str) -> bool:
             "conferences/email/feedback_reminder.txt",
             {"registration": registration, "event": event, "url": feedback_url(registration)},
         ),
-        to=[registration.person.email],
+        to=[registration.email],
     )
     try:
         message.send()
@@ -385,4 +417,16 @@ def feedback_reminder_send(*, registration_id: int, requested_at: str) -> bool:
             raise TransientMailError(str(exc)) from exc
         logger.exception("the feedback reminder of registration %s could not be sent", registration_id)
         return False
+    # A disclosure: the survey link (and the event it is about) went to this address.
+    audit_log(
+        user=None,
+        action=AuditEvent.Action.DISCLOSE,
+        obj=registration,
+        project=event.project,
+        details={
+            "to": list(message.to),
+            "subject": message.subject,
+            "about": {"type": "conferences.Event", "id": str(event.pk)},
+        },
+    )
     return True

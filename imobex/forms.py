@@ -8,7 +8,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from projects.forms import DateInput, validate_document
+from projects.forms import DateInput, VersionedFormMixin, validate_document
 from projects.queries import project_members
 
 from .models import Barrier, CountryCoverage, Finding, Intervention, Source, scope_countries
@@ -24,8 +24,9 @@ def _user_label(user) -> str:
     return user.get_full_name() or user.username
 
 
-class CoverageForm(forms.Form):
-    """Move a country to another state; `states` are the ones the user's role allows from the current state."""
+class CoverageForm(VersionedFormMixin, forms.Form):
+    """Move a country to another state; `states` are the ones the user's role allows from the current state. The
+    country's coverage as shown is `record` (its version is checked on save)."""
 
     state = forms.ChoiceField(label=_("New state"))
     state_date = forms.DateField(
@@ -83,7 +84,7 @@ NO_PERSONAL_DATA = _(
 )
 
 
-class FindingForm(forms.ModelForm):
+class FindingForm(VersionedFormMixin, forms.ModelForm):
     class Meta:
         model = Finding
         fields = [
@@ -123,10 +124,11 @@ class FindingForm(forms.ModelForm):
                 "reliability",
                 "description",
             ),
+            "version",
         )
 
 
-class BarrierForm(forms.ModelForm):
+class BarrierForm(VersionedFormMixin, forms.ModelForm):
     class Meta:
         model = Barrier
         fields = ["title", "legal_area", "countries", "description"]
@@ -141,7 +143,7 @@ class BarrierForm(forms.ModelForm):
         self.helper = _helper()
 
 
-class InterventionForm(forms.ModelForm):
+class InterventionForm(VersionedFormMixin, forms.ModelForm):
     class Meta:
         model = Intervention
         fields = ["description", "responsible_actor", "horizon", "status"]

@@ -18,8 +18,8 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from projects.access import Action
-from projects.models import Country, Deliverable, Project, ProjectScopedQuerySet
-from projects.validators import validate_file_content
+from projects.models import Country, Deliverable, Project, ProjectScopedQuerySet, Versioned
+from projects.validators import validate_document
 
 # The projects whose pages this app serves, and the country groups that make up IMOBEX's scope: the 27 EU Member
 # States and the 7 Southeast European third countries (34 countries; see projects.reference.COUNTRY_GROUPS).
@@ -47,7 +47,7 @@ def _not_in_future(value, field: str) -> None:
 # --- 1. information gathering: country coverage ------------------------------------------------------------------
 
 
-class CountryCoverage(models.Model):
+class CountryCoverage(Versioned):
     """How far the information gathering has come for one country: not started, requested, received, validated.
 
     A country without a row has not been started. States move only along `TRANSITIONS`, each allowed to the roles
@@ -199,7 +199,7 @@ class ExploitationIndicator(models.Model):
         return self.name
 
 
-class Finding(models.Model):
+class Finding(Versioned):
     """A structured, non-personal record of how itinerant criminal groups operate (a modus operandi finding).
 
     It has no place for the names of suspects or victims, by design.
@@ -253,6 +253,17 @@ class Finding(models.Model):
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
     project_path = "project"
+    # What the audit trail keeps of a change, old and new, the countries and indicators included.
+    audit_fields = (
+        "title",
+        "crime_type",
+        "origin_countries",
+        "action_countries",
+        "indicators",
+        "source",
+        "reliability",
+        "description",
+    )
     objects = ProjectScopedQuerySet.as_manager()
 
     class Meta:
@@ -268,7 +279,7 @@ class Finding(models.Model):
 # --- 2. the road map ----------------------------------------------------------------------------------------------
 
 
-class Barrier(models.Model):
+class Barrier(Versioned):
     """An obstacle to enforcement caused by insufficient legal options, in the countries where it applies."""
 
     class LegalArea(models.TextChoices):
@@ -290,6 +301,7 @@ class Barrier(models.Model):
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     project_path = "project"
+    audit_fields = ("title", "description", "countries", "legal_area")  # kept old and new in the audit trail
     objects = ProjectScopedQuerySet.as_manager()
 
     class Meta:
@@ -301,7 +313,7 @@ class Barrier(models.Model):
         return self.title
 
 
-class Intervention(models.Model):
+class Intervention(Versioned):
     """A proposed way of reducing a barrier: who should act, over what horizon, and how far it has come."""
 
     class Horizon(models.TextChoices):
@@ -380,7 +392,7 @@ def road_map_upload_to(instance: RoadMapVersion, filename: str) -> str:
     return f"imobex/road-maps/{instance.road_map.project.code}/v{instance.number}-{filename}"
 
 
-class RoadMapVersion(models.Model):
+class RoadMapVersion(Versioned):
     """One version of a road-map document: submitted by staff, then approved or returned by a manager."""
 
     class Status(models.TextChoices):
@@ -392,7 +404,7 @@ class RoadMapVersion(models.Model):
     road_map = models.ForeignKey(RoadMap, on_delete=models.CASCADE, related_name="versions", verbose_name=_("road map"))
     number = models.PositiveSmallIntegerField(_("version"))
     document = models.FileField(
-        _("document"), upload_to=road_map_upload_to, max_length=300, validators=[validate_file_content]
+        _("document"), upload_to=road_map_upload_to, max_length=300, validators=[validate_document]
     )
     notes = models.TextField(_("what changed"), blank=True)
     status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.SUBMITTED)

@@ -7,9 +7,10 @@ import csv
 import io
 from dataclasses import dataclass
 from datetime import date
+from itertools import islice
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.dateparse import parse_date
@@ -17,9 +18,10 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from projects.access import Action
+from projects.audit import audit_changes, audit_snapshot
+from projects.concurrency import StaleRecordError, check_not_stale, lock_current
 from projects.models import AuditEvent, Country, Deliverable, Project
 from projects.services import audit_log, deliverable_set_status, require_action
-from projects.validators import validate_file_content
 
 from . import reference
 from .models import (
@@ -69,13 +71,17 @@ def coverage_set_state(
     source: str = "",
     responsible=None,
     notes: str = "",
+    expected_version: int | None = None,
 ) -> CountryCoverage:
     """Move a country's information gathering to a new state (or update its details), if the move is allowed and
-    the user's role may make it: staff request and receive, a manager validates or reopens."""
+    the user's role may make it: staff request and receive, a manager validates or reopens.
+
+    A stale `expected_version` (the version the form was opened on; 0 for a country nobody had touched) is refused,
+    and so is the second of two first saves of the same country."""
     require_action(user=user, project=project, action=Action.EDIT)
-    coverage = CountryCoverage.objects.select_for_update().filter(
-        project=project, country=country
-    ).first() or CountryCoverage(project=project, country=country)
+    stored = CountryCoverage.objects.select_for_update().filter(project=project, country=country).first()
+    check_not_stale(stored, expected_version, what=_("country's coverage"))
+    coverage = stored or CountryCoverage(project=project, country=country)
     current = coverage.state
     action = CountryCoverage.transition_action(current, state)
     if action is None:
@@ -100,7 +106,13 @@ def coverage_set_state(
     coverage.responsible = responsible
     coverage.notes = notes
     coverage.full_clean()
-    coverage.save()
+    try:
+        with transaction.atomic():
+            coverage.save()
+    except IntegrityError:  # its first save, made by someone else a moment ago
+        raise StaleRecordError(
+            CountryCoverage.objects.filter(project=project, country=country).first(), what=_("country's coverage")
+        ) from None
     audit_log(
         user=user,
         action=AuditEvent.Action.TRANSITION if current != state else AuditEvent.Action.CHANGE,
@@ -122,6 +134,7 @@ class ImportRow:
 
 
 IMPORT_COLUMNS = ("country", "state", "source", "date", "notes")
+IMPORT_MAX_LINES = 200  # one line per country of the 34 in scope; a longer file is not a coverage list
 
 
 def coverage_import_parse(text: str) -> list[ImportRow]:
@@ -129,13 +142,24 @@ def coverage_import_parse(text: str) -> list[ImportRow]:
 
     Raises one ValidationError listing every problem, so that nothing is saved from a file with an error.
     """
+    if "\x00" in text:  # PostgreSQL keeps no NUL in a text, and no CSV holds one
+        raise ValidationError(_("This is not a CSV file (it holds binary data): save it as “CSV UTF-8”."))
     reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
+    try:
+        lines = list(islice(reader, IMPORT_MAX_LINES + 1))
+    except csv.Error:  # a cell beyond the csv module's limit (128 KB), an unclosed quote...
+        raise ValidationError(
+            _("Line %(line)d cannot be read as CSV: check its quotes and the length of its cells.")
+            % {"line": reader.reader.line_num}  # the DictReader's own count stops at the last good line
+        ) from None
     missing = [c for c in IMPORT_COLUMNS[:4] if c not in (reader.fieldnames or [])]
     if missing:
         raise ValidationError(_("The file has no column %(columns)s.") % {"columns": ", ".join(missing)})
+    if len(lines) > IMPORT_MAX_LINES:
+        raise ValidationError(_("The file has more than %(n)d lines: one line per country.") % {"n": IMPORT_MAX_LINES})
     countries = {c.code: c for c in scope_countries()}
     rows, errors, seen = [], [], set()
-    for line, raw in enumerate(reader, start=2):
+    for line, raw in enumerate(lines, start=2):
         code = (raw.get("country") or "").strip().upper()
         state = (raw.get("state") or "").strip().lower().replace(" ", "_")
         source = (raw.get("source") or "").strip().lower().replace(" ", "_")
@@ -204,14 +228,19 @@ FINDING_LISTS = ("origin_countries", "action_countries", "indicators")
 
 
 @transaction.atomic
-def finding_save(*, user, project: Project, finding: Finding | None = None, **fields) -> Finding:
-    """Record a new modus operandi finding, or change one. Countries of action are required; the countries must be
-    among the project's 34."""
+def finding_save(
+    *, user, project: Project, finding: Finding | None = None, expected_version: int | None = None, **fields
+) -> Finding:
+    """Record a new modus operandi finding, or change one (refusing a stale `expected_version`). Countries of action
+    are required; the countries must be among the project's 34."""
     require_action(user=user, project=project, action=Action.EDIT)
+    if finding is not None and finding.pk is not None:
+        lock_current(finding, expected_version)
     unknown = set(fields) - set(FINDING_FIELDS) - set(FINDING_LISTS)
     if unknown:
         raise TypeError(f"finding_save() got unexpected fields {sorted(unknown)}")
     creating = finding is None
+    before = {} if creating else audit_snapshot(Finding.objects.get(pk=finding.pk))
     finding = finding or Finding(project=project, recorded_by=user)
     for name in FINDING_FIELDS:
         if name in fields:
@@ -232,7 +261,7 @@ def finding_save(*, user, project: Project, finding: Finding | None = None, **fi
         action=AuditEvent.Action.CREATE if creating else AuditEvent.Action.CHANGE,
         obj=finding,
         project=project,
-        details={"crime_type": finding.crime_type},
+        details={"crime_type": finding.crime_type, "changes": audit_changes(before, audit_snapshot(finding))},
     )
     return finding
 
@@ -241,15 +270,27 @@ def finding_save(*, user, project: Project, finding: Finding | None = None, **fi
 
 
 @transaction.atomic
-def barrier_save(*, user, project: Project, barrier: Barrier | None = None, countries=(), **fields) -> Barrier:
-    """Record a barrier caused by insufficient legal options, or change one; it applies in at least one country."""
+def barrier_save(
+    *,
+    user,
+    project: Project,
+    barrier: Barrier | None = None,
+    countries=(),
+    expected_version: int | None = None,
+    **fields,
+) -> Barrier:
+    """Record a barrier caused by insufficient legal options, or change one (refusing a stale `expected_version`);
+    it applies in at least one country."""
     require_action(user=user, project=project, action=Action.EDIT)
+    if barrier is not None and barrier.pk is not None:
+        lock_current(barrier, expected_version)
     if not countries:
         raise ValidationError({"countries": _("Name at least one country where the barrier applies.")})
     scope = set(scope_countries().values_list("pk", flat=True))
     if any(country.pk not in scope for country in countries):
         raise ValidationError({"countries": _("Choose among the 34 countries of the project.")})
     creating = barrier is None
+    before = {} if creating else audit_snapshot(Barrier.objects.get(pk=barrier.pk))
     barrier = barrier or Barrier(project=project)
     for name in ("title", "description", "legal_area"):
         if name in fields:
@@ -262,14 +303,25 @@ def barrier_save(*, user, project: Project, barrier: Barrier | None = None, coun
         action=AuditEvent.Action.CREATE if creating else AuditEvent.Action.CHANGE,
         obj=barrier,
         project=project,
+        details={"changes": audit_changes(before, audit_snapshot(barrier))},
     )
     return barrier
 
 
 @transaction.atomic
-def intervention_save(*, user, barrier: Barrier, intervention: Intervention | None = None, **fields) -> Intervention:
-    """Propose an intervention against a barrier, or change one (its status, for instance)."""
+def intervention_save(
+    *,
+    user,
+    barrier: Barrier,
+    intervention: Intervention | None = None,
+    expected_version: int | None = None,
+    **fields,
+) -> Intervention:
+    """Propose an intervention against a barrier, or change one (its status, for instance), refusing a stale
+    `expected_version`."""
     require_action(user=user, project=barrier.project, action=Action.EDIT)
+    if intervention is not None and intervention.pk is not None:
+        lock_current(intervention, expected_version)
     creating = intervention is None
     intervention = intervention or Intervention(barrier=barrier)
     for name in ("description", "responsible_actor", "horizon", "status"):
@@ -290,7 +342,7 @@ def intervention_save(*, user, barrier: Barrier, intervention: Intervention | No
 ROAD_MAP_TITLE = "Road map for reducing barriers caused by insufficient legal options"
 
 
-def road_map_for(project: Project) -> RoadMap:
+def road_map_for(project: Project, user=None) -> RoadMap:
     """The project's road map, created on first use and tied to the workstream deliverable named after it."""
     road_map = RoadMap.objects.filter(project=project).order_by("pk").first()
     if road_map is None:
@@ -299,7 +351,9 @@ def road_map_for(project: Project) -> RoadMap:
             .order_by("pk")
             .first()
         )
-        road_map = RoadMap.objects.create(project=project, title=ROAD_MAP_TITLE, deliverable=deliverable)
+        with transaction.atomic():
+            road_map = RoadMap.objects.create(project=project, title=ROAD_MAP_TITLE, deliverable=deliverable)
+            audit_log(user=user, action=AuditEvent.Action.CREATE, obj=road_map, project=project)
     return road_map
 
 
@@ -312,8 +366,8 @@ def roadmap_version_submit(*, user, road_map: RoadMap, document, notes: str = ""
     number = (road_map.versions.aggregate(n=Max("number"))["n"] or 0) + 1
     version = RoadMapVersion(road_map=road_map, number=number, notes=notes, submitted_by=user)
     version.full_clean(exclude=["document"])
-    try:
-        validate_file_content(document)
+    try:  # the document field's own rules (type, size, content, no macros), as in every form
+        RoadMapVersion._meta.get_field("document").run_validators(document)
     except ValidationError as exc:
         raise ValidationError({"document": exc.error_list}) from None
     version.document.save(document.name.rsplit("/", 1)[-1], document, save=False)  # stored once known valid
@@ -322,13 +376,33 @@ def roadmap_version_submit(*, user, road_map: RoadMap, document, notes: str = ""
     return version
 
 
-def _decidable(user, version: RoadMapVersion) -> Project:
+def _decidable(user, version: RoadMapVersion) -> tuple[Project, RoadMapVersion]:
+    """Lock the road map (one decision at a time) and the version, and check the version still awaits a decision,
+    under the lock: of two managers deciding the same version at once, the second is told what the first decided.
+
+    Returns the project and the version as stored now (the decision is made on that row)."""
     project = version.road_map.project
     if not _allows(user, project, Action.VALIDATE):
         raise PermissionDenied(_("Only a manager of the project may approve or return a road map."))
-    if not version.awaits_decision:
+    RoadMap.objects.select_for_update().filter(pk=version.road_map_id).first()
+    current = RoadMapVersion.objects.select_for_update(of=("self",)).select_related("decided_by").get(pk=version.pk)
+    current.road_map = version.road_map
+    if not current.awaits_decision:
+        if current.decided_by is not None and current.status != RoadMapVersion.Status.SUBMITTED:
+            raise ValidationError(
+                _(
+                    "Version %(number)d was already decided by %(user)s: it is now “%(status)s”. Nothing was "
+                    "changed; reload the page to see it."
+                )
+                % {
+                    "number": current.number,
+                    "user": current.decided_by.get_full_name() or current.decided_by.get_username(),
+                    "status": current.get_status_display().lower(),
+                },
+                code="already_decided",
+            )
         raise ValidationError(_("Only a version submitted for approval can be approved or returned."))
-    return project
+    return project, current
 
 
 @transaction.atomic
@@ -338,8 +412,7 @@ def roadmap_version_approve(*, user, version: RoadMapVersion, note: str = "") ->
 
     Only the latest version still in play may be approved: once a later version is submitted or approved, an older
     one cannot overtake it (it would supersede the newer document with an outdated one)."""
-    project = _decidable(user, version)
-    RoadMap.objects.select_for_update().filter(pk=version.road_map_id).first()  # one decision at a time
+    project, version = _decidable(user, version)
     newer = RoadMap.objects.prefetch_related("versions").get(pk=version.road_map_id).latest_in_play
     if newer is not None and newer.number > version.number:
         raise ValidationError(
@@ -351,25 +424,34 @@ def roadmap_version_approve(*, user, version: RoadMapVersion, note: str = "") ->
             code="outdated_version",
         )
     today = timezone.localdate()
-    version.road_map.versions.filter(status=RoadMapVersion.Status.APPROVED, number__lt=version.number).update(
-        status=RoadMapVersion.Status.SUPERSEDED
-    )
+    older = version.road_map.versions.filter(status=RoadMapVersion.Status.APPROVED, number__lt=version.number)
+    superseded = sorted(older.values_list("number", flat=True))
+    older.update(status=RoadMapVersion.Status.SUPERSEDED)
     version.status, version.decided_by, version.decision_note, version.approved_on = "approved", user, note, today
     version.save(update_fields=["status", "decided_by", "decision_note", "approved_on"])
-    audit_log(user=user, action=AuditEvent.Action.TRANSITION, obj=version, project=project, details={"to": "approved"})
+    details = {"to": "approved", **({"superseded": superseded} if superseded else {})}
+    audit_log(user=user, action=AuditEvent.Action.TRANSITION, obj=version, project=project, details=details)
     deliverable = version.road_map.deliverable
     if deliverable is not None:
         if deliverable.status != Deliverable.Status.APPROVED:
             deliverable_set_status(user=user, deliverable=deliverable, status="approved", delivered_on=today)
-        deliverable.evidence.name = version.document.name  # the approved document is the evidence
+        previous, deliverable.evidence.name = deliverable.evidence.name, version.document.name  # the evidence
         deliverable.save(update_fields=["evidence"])
+        if previous != deliverable.evidence.name:
+            audit_log(
+                user=user,
+                action=AuditEvent.Action.CHANGE,
+                obj=deliverable,
+                project=project,
+                details={"evidence": [previous or None, deliverable.evidence.name], "road_map_version": version.number},
+            )
     return version
 
 
 @transaction.atomic
 def roadmap_version_return(*, user, version: RoadMapVersion, note: str) -> RoadMapVersion:
     """Send a submitted version back for changes (a manager), saying why."""
-    project = _decidable(user, version)
+    project, version = _decidable(user, version)
     if not note.strip():
         raise ValidationError({"note": _("Say what should change.")})
     version.status, version.decided_by, version.decision_note = RoadMapVersion.Status.RETURNED, user, note

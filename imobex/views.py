@@ -96,10 +96,16 @@ def coverage_edit(request: HttpRequest, code: str, country: str) -> HttpResponse
         "responsible": coverage.responsible_id,
         "notes": coverage.notes,
     }
-    form = CoverageForm(request.POST or None, project=project, states=states, initial=initial)
+    form = CoverageForm(request.POST or None, project=project, states=states, initial=initial, record=coverage)
     if request.method == "POST" and form.is_valid():
         try:
-            services.coverage_set_state(user=request.user, project=project, country=country_obj, **form.cleaned_data)
+            services.coverage_set_state(
+                user=request.user,
+                project=project,
+                country=country_obj,
+                expected_version=form.expected_version,
+                **form.cleaned_data,
+            )
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
@@ -179,7 +185,13 @@ def finding_edit(request: HttpRequest, code: str, pk: int | None = None) -> Http
     form = FindingForm(request.POST or None, instance=finding)
     if request.method == "POST" and form.is_valid():
         try:
-            services.finding_save(user=request.user, project=project, finding=finding, **form.cleaned_data)
+            services.finding_save(
+                user=request.user,
+                project=project,
+                finding=finding,
+                expected_version=form.expected_version,
+                **form.cleaned_data,
+            )
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
@@ -212,7 +224,13 @@ def barrier_edit(request: HttpRequest, code: str, pk: int | None = None) -> Http
     form = BarrierForm(request.POST or None, instance=barrier)
     if request.method == "POST" and form.is_valid():
         try:
-            services.barrier_save(user=request.user, project=project, barrier=barrier, **form.cleaned_data)
+            services.barrier_save(
+                user=request.user,
+                project=project,
+                barrier=barrier,
+                expected_version=form.expected_version,
+                **form.cleaned_data,
+            )
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
@@ -237,7 +255,11 @@ def intervention_edit(request: HttpRequest, code: str, barrier: int | None = Non
     if request.method == "POST" and form.is_valid():
         try:
             services.intervention_save(
-                user=request.user, barrier=barrier_obj, intervention=intervention, **form.cleaned_data
+                user=request.user,
+                barrier=barrier_obj,
+                intervention=intervention,
+                expected_version=form.expected_version,
+                **form.cleaned_data,
             )
         except ValidationError as exc:
             add_service_errors(form, exc)
@@ -254,7 +276,7 @@ def roadmap_version_add(request: HttpRequest, code: str) -> HttpResponse:
     project = project_for_user(request.user, code, Action.EDIT, among=IMOBEX_PROJECTS)
     form = RoadMapVersionForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
-        road_map = services.road_map_for(project)
+        road_map = services.road_map_for(project, user=request.user)
         try:
             services.roadmap_version_submit(user=request.user, road_map=road_map, **form.cleaned_data)
         except ValidationError as exc:

@@ -22,6 +22,9 @@ from .models import (
     Spoc,
 )
 
+# The related rows that `activity_save` records in the activity's entry (its `audit_fields`).
+AUDITED_WITH_ACTIVITY = (ActivityPlace, ActivityCountry, ActivityOfficer)
+
 
 class PlaceInlineFormSet(PlaceFormSetBase):
     """The place rules (at least one, two countries for a cross-border activity) apply in the admin too."""
@@ -111,6 +114,7 @@ class JointActivityAdminForm(forms.ModelForm):
 
 @admin.register(JointActivity)
 class JointActivityAdmin(ServiceAdmin):
+    consultation_logged = True  # it shows people: opening it is recorded
     form = JointActivityAdminForm
     list_display = ["title", "reference", "type", "project", "lead_country", "start_date", "status", "validation_state"]
     list_filter = ["project", "type", "status", "validation_state", "lead_country", "is_sensitive"]
@@ -139,7 +143,10 @@ class JointActivityAdmin(ServiceAdmin):
         def save_children(activity):
             form.save_m2m()
             for formset in formsets:
-                self.save_formset(request, form, formset, change=change)
+                if formset.model in AUDITED_WITH_ACTIVITY:  # recorded in the activity's own entry, old and new
+                    formset.save()
+                else:
+                    self.save_formset(request, form, formset, change=change)
 
         services.activity_save(
             activity=self._saving,
@@ -179,6 +186,7 @@ class JointActivityAdmin(ServiceAdmin):
 
 @admin.register(ActivityOfficer)
 class ActivityOfficerAdmin(ServiceAdmin):
+    consultation_logged = True  # it shows people: opening it is recorded
     list_display = ["person", "role", "activity", "country"]
     list_filter = ["role", "person__country", "activity__project"]
     search_fields = ["person__name", "activity__title", "activity__reference"]
@@ -222,6 +230,7 @@ class ActivityAttachmentAdmin(ServiceAdmin):
 
 @admin.register(Spoc)
 class SpocAdmin(ServiceAdmin):
+    consultation_logged = True  # it shows people: opening it is recorded
     list_display = ["person", "agency", "country", "area", "active", "project"]
     list_filter = ["active", "country", "project"]
     search_fields = ["person__name", "agency__name", "agency__acronym", "area"]

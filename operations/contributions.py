@@ -25,7 +25,8 @@ BY_LEAD_COUNTRY = Breakdown("country", _("By lead country"), field="lead_country
 
 
 def _activities(activity_type: str | None = None):
-    """The activities that count toward the targets (of one type); sensitive ones count: numbers are not."""
+    """The activities that count toward the targets (of one type); sensitive ones count in the unfiltered totals
+    (`sensitive="is_sensitive"` leaves them out of the rest for those who may not see them)."""
 
     def records():
         qs = JointActivity.objects.counted()
@@ -47,12 +48,15 @@ def _activity_metric(key: str, label, activity_type: str | None, *extra: Breakdo
     )
 
 
-def _activities_in_period(project, since, until) -> dict | None:
+def _activities_in_period(project, since, until, *, include_sensitive: bool) -> dict | None:
     """The report's table of the joint activities that count and ended in the period, by type, with their officers (two
-    queries); None for a project without joint activities."""
+    queries); None for a project without joint activities. A period is a filter: sensitive activities are in it only
+    for a reader who sees them."""
     if project.code not in OPERATIONS_PROJECTS:
         return None
     counted = JointActivity.objects.filter(project=project, end_date__range=(since, until)).counted()
+    if not include_sensitive:
+        counted = counted.filter(is_sensitive=False)
     activities = dict(counted.order_by().values_list("type").annotate(n=Count("pk")))
     officers = dict(
         ActivityOfficer.objects.filter(activity__in=counted)
@@ -98,6 +102,7 @@ CONTRIBUTIONS = Contributions(
             records=lambda: ActivityOfficer.objects.filter(activity__in=JointActivity.objects.counted()),
             project="activity__project",
             date="activity__end_date",
+            sensitive="activity__is_sensitive",
             breakdowns=[
                 Breakdown("role", _("By role in joint activities"), field="role", labels=dict(OfficerRole.choices))
             ],

@@ -22,7 +22,6 @@ from .models import (
     Evaluation,
     JointActivity,
     OfficerRole,
-    may_see_sensitive,
 )
 from .queries import related_candidates
 from .services import OfficerEntry
@@ -99,6 +98,27 @@ class RelatedActivityField(forms.Field):
         return found[0]
 
 
+class WithheldRelatedActivityField(forms.Field):
+    """The "related joint activity" of a meeting linked to a sensitive activity, for one who may not see it: the box
+    says only that the link is withheld (never the reference, title or id), cannot be changed, and saving keeps the
+    link as it is."""
+
+    widget = forms.TextInput
+
+    def __init__(self, *, kept: JointActivity, **kwargs):
+        self.kept = kept
+        super().__init__(disabled=True, required=False, **kwargs)
+
+    def clean(self, value):
+        return self.kept
+
+    def has_changed(self, initial, data) -> bool:
+        return False
+
+
+WITHHELD = _("An activity only managers see (kept as it is)")
+
+
 class ActivityForm(forms.ModelForm):
     """The activity itself. Its status is chosen once, when it is logged; then it moves only by transitions."""
 
@@ -151,14 +171,26 @@ class ActivityForm(forms.ModelForm):
             del self.fields["status"]
             self.fields["version"].initial = self.instance.version
             if self.instance.related_activity_id:
-                self.initial["related_activity"] = related_token(self.instance.related_activity)
+                related = self.instance.related_activity
+                if related.is_sensitive and not project.sees_sensitive:
+                    self.fields["related_activity"] = WithheldRelatedActivityField(
+                        kept=related,
+                        label=self.fields["related_activity"].label,
+                        help_text=_("The meeting serves an activity only the project's managers see."),
+                    )
+                    self.initial["related_activity"] = WITHHELD
+                else:
+                    self.initial["related_activity"] = related_token(related)
         else:
             del self.fields["version"]
             self.fields["status"].initial = ActivityStatus.PLANNED
         self._discussion_choices(project)
-        if not may_see_sensitive(getattr(project, "user_role", None)):
+        if not project.sees_sensitive:
             del self.fields["is_sensitive"]  # only those who may see a sensitive activity may mark one
         related = self.fields["related_activity"]
+        if isinstance(related, WithheldRelatedActivityField):
+            self._layout()
+            return
         related.queryset = related_candidates(project, exclude_pk=self.instance.pk)
         search_url = reverse("operations:activity-related-search", kwargs={"code": project.code})
         if self.instance.pk:
@@ -174,6 +206,9 @@ class ActivityForm(forms.ModelForm):
                 "hx-swap": "innerHTML",
             }
         )
+        self._layout()
+
+    def _layout(self) -> None:
         self.helper = FormHelper()
         self.helper.form_tag = False
         self.helper.disable_csrf = True

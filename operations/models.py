@@ -15,16 +15,16 @@ import uuid
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import FileExtensionValidator, MaxLengthValidator, MaxValueValidator, MinValueValidator
+from django.core.validators import MaxLengthValidator, MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from projects.access import Action, role_allows
-from projects.models import Country, Organisation, Person, Project, ProjectScopedQuerySet
-from projects.validators import validate_file_content
+from projects.access import Action, role_allows, sees_sensitive
+from projects.models import Country, Organisation, Person, Project, ProjectScopedQuerySet, Versioned, contact_email
+from projects.validators import UploadValidator
 
 from .choices import (
     DONE_STATUSES,
@@ -47,28 +47,30 @@ CROSS_BORDER_TYPES = (ActivityType.CROSS_BORDER_OBSERVATION,)
 
 
 def may_see_sensitive(role: str | None) -> bool:
-    """Sensitive activities are for the project's managers and the admins (the role that may MANAGE)."""
-    return role_allows(role, Action.MANAGE)
+    """Sensitive activities are for the project's managers and the admins: the core's rule,
+    `projects.access.sees_sensitive`."""
+    return sees_sensitive(role)
 
 
 class JointActivityQuerySet(ProjectScopedQuerySet):
     """The one access rule of activities: a project's records (see `for_user`), minus the sensitive ones for those
     who may not see them. Every page, export, search and timeline of activities goes through these methods.
 
-    Indicators count sensitive activities too (numbers are not sensitive): they use plain filters, not these.
+    Numbers follow the core's rule instead (the metrics declare `sensitive="is_sensitive"`): the unfiltered totals
+    count sensitive activities for every reader, filtered numbers, breakdowns and series only for those who see them.
     """
 
     def for_user(self, user, action: Action = Action.VIEW) -> JointActivityQuerySet:
         qs = super().for_user(user, action)
         if user.is_authenticated and user.is_superuser:
             return qs
-        managed = Project.objects.for_user(user, Action.MANAGE).values("pk")
+        managed = Project.objects.seeing_sensitive(user).values("pk")
         return qs.filter(Q(is_sensitive=False) | Q(project__in=managed))
 
     def in_project(self, project: Project) -> JointActivityQuerySet:
         """The activities of a project page, for the user whose role `project_for_user` annotated on `project`."""
         qs = self.filter(project=project)
-        return qs if may_see_sensitive(getattr(project, "user_role", None)) else qs.filter(is_sensitive=False)
+        return qs if project.sees_sensitive else qs.filter(is_sensitive=False)
 
     def counted(self) -> JointActivityQuerySet:
         """The activities that count toward the targets: validated and completed or evaluated (the SQL twin of
@@ -81,7 +83,7 @@ def counted_condition() -> Q:
     return Q(validation_state=ValidationState.VALIDATED, status__in=DONE_STATUSES)
 
 
-class JointActivity(models.Model):
+class JointActivity(Versioned):
     """A joint activity of police forces (observation, operation, investigation, patrol) or a bilateral meeting.
 
     Only validated activities that are completed or evaluated count toward the project's targets. `version`
@@ -164,7 +166,6 @@ class JointActivity(models.Model):
         default=False,
         help_text=_("Sensitive: visible to managers and admins only (it still counts toward the targets)."),
     )
-    version = models.PositiveIntegerField(_("version"), default=0, editable=False)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
@@ -178,6 +179,28 @@ class JointActivity(models.Model):
 
     project_path = "project"
     objects = JointActivityQuerySet.as_manager()
+
+    # What an entry of the audit trail keeps of a change, old and new: the fields, and the related rows (officers,
+    # places, countries) in the activity's own entry (see `projects.audit.audit_snapshot`).
+    audit_fields = (
+        "type",
+        "title",
+        "reference",
+        "lead_country",
+        "lead_agency",
+        "participating_agencies",
+        "start_date",
+        "end_date",
+        "summary",
+        "related_activity",
+        "meeting_purpose",
+        "discussed_at",
+        "is_sensitive",
+        "places",
+        "countries",
+        "officers",
+    )
+    audit_select = {"places": ("country",), "countries": ("country",), "officers": ("person",)}
 
     # The colour of each value on a badge (`{% status_badge %}`): the validation carries the colour, the progress
     # through the statuses is shown in grey.
@@ -293,6 +316,7 @@ class ActivityPlace(models.Model):
     country = models.ForeignKey(Country, on_delete=models.PROTECT, related_name="+", verbose_name=_("country"))
 
     project_path = "activity__project"
+    audit_parent = ("activity", "places")  # recorded in the activity's entry of the trail
     objects = ProjectScopedQuerySet.as_manager()
 
     class Meta:
@@ -318,6 +342,7 @@ class ActivityCountry(models.Model):
     )
 
     project_path = "activity__project"
+    audit_parent = ("activity", "countries")  # recorded in the activity's entry of the trail
     objects = ProjectScopedQuerySet.as_manager()
 
     class Meta:
@@ -345,6 +370,7 @@ class ActivityOfficer(models.Model):
     role = models.CharField(_("role"), max_length=20, choices=OfficerRole.choices)
 
     project_path = "activity__project"
+    audit_parent = ("activity", "officers")  # recorded in the activity's entry of the trail
     objects = ProjectScopedQuerySet.as_manager()
 
     class Meta:
@@ -363,7 +389,7 @@ def attachment_upload_to(instance: ActivityAttachment, filename: str) -> str:
 
 
 ATTACHMENT_EXTENSIONS = ["pdf", "doc", "docx", "odt", "xls", "xlsx", "ods", "txt", "png", "jpg", "jpeg"]
-ATTACHMENT_MAX_BYTES = 20 * 1024 * 1024
+ATTACHMENT_MAX_MB = 20
 
 
 class ActivityAttachment(models.Model):
@@ -381,7 +407,7 @@ class ActivityAttachment(models.Model):
         _("file"),
         upload_to=attachment_upload_to,
         max_length=300,
-        validators=[FileExtensionValidator(ATTACHMENT_EXTENSIONS), validate_file_content],
+        validators=[UploadValidator(ATTACHMENT_EXTENSIONS, ATTACHMENT_MAX_MB)],
     )
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
@@ -402,10 +428,6 @@ class ActivityAttachment(models.Model):
     @property
     def filename(self) -> str:
         return os.path.basename(self.file.name)
-
-    def clean(self) -> None:
-        if self.file and getattr(self.file, "size", 0) > ATTACHMENT_MAX_BYTES:
-            raise ValidationError({"file": _("The file is larger than 20 MB.")})
 
 
 class Evaluation(models.Model):
@@ -461,6 +483,12 @@ class Evaluation(models.Model):
                 raise ValidationError({"country": _("This country has already evaluated the activity.")})
 
 
+class SpocQuerySet(ProjectScopedQuerySet):
+    def with_email(self) -> SpocQuerySet:
+        """Annotate `email`: the e-mail the project keeps for the SPOC ("" when none)."""
+        return self.annotate(email=contact_email("person", "project"))
+
+
 class Spoc(models.Model):
     """A single point of operational contact (SPOC) of a country's agency, in the project's directory."""
 
@@ -474,7 +502,7 @@ class Spoc(models.Model):
     active = models.BooleanField(_("active"), default=True)
 
     project_path = "project"
-    objects = ProjectScopedQuerySet.as_manager()
+    objects = SpocQuerySet.as_manager()
 
     class Meta:
         ordering = ["project", "country__name", "agency__name", "person__name"]

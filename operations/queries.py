@@ -29,7 +29,6 @@ from .models import (
     OfficerRole,
     ValidationState,
     counted_condition,
-    may_see_sensitive,
 )
 
 # --- what counts ----------------------------------------------------------------------------------------------------
@@ -85,7 +84,8 @@ def activity_detail(project: Project, pk: int) -> JointActivity:
     )
     activity.project = project  # the page's project (with the user's role): no query to read it again
     related = activity.related_activity
-    if related is not None and related.is_sensitive and not may_see_sensitive(getattr(project, "user_role", None)):
+    activity.serves_withheld = related is not None and related.is_sensitive and not project.sees_sensitive
+    if activity.serves_withheld:
         activity.related_activity = None  # a sensitive activity is not named to those who may not see it
     return activity
 
@@ -118,9 +118,11 @@ HISTORY_STEPS = {
 
 def _field_label(name: str) -> str:
     try:
-        return str(JointActivity._meta.get_field(name).verbose_name)
+        field = JointActivity._meta.get_field(name)
     except FieldDoesNotExist:
         return name.replace("_", " ")
+    # The related rows (officers, places) are named by their model's plural.
+    return str(getattr(field, "verbose_name", None) or field.related_model._meta.verbose_name_plural)
 
 
 def _history_step(details: dict) -> str:

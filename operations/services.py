@@ -10,15 +10,17 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from conferences.models import Event
 from projects.access import Action, role_allows
+from projects.audit import audit_changes, audit_snapshot
+from projects.concurrency import StaleRecordError, lock_current
 from projects.models import AuditEvent, Country, Organisation, Project
 from projects.queries import visible_projects
-from projects.services import audit_log, person_find_or_create
+from projects.services import audit_log, person_contacts_update, person_find_or_create
 
 from .models import (
     COMMENT_MAX_LENGTH,
@@ -33,17 +35,11 @@ from .models import (
 )
 
 
-class StaleActivityError(ValidationError):
-    """The activity was changed by someone else since the form was opened."""
+class StaleActivityError(StaleRecordError):
+    """The activity was changed by someone else since the form was opened (the core's stale-save refusal)."""
 
-    def __init__(self) -> None:
-        super().__init__(
-            _(
-                "Someone else changed this activity while you were editing it. Your changes were not saved: "
-                "reload the page to see the current version, then make your changes again."
-            ),
-            code="stale",
-        )
+    def __init__(self, current=None, *, what: str | None = None) -> None:
+        super().__init__(current, what=what or _("activity"))
 
 
 def user_may(user, project_id: int, action: Action) -> bool:
@@ -67,10 +63,7 @@ def activity_check_editable(*, activity: JointActivity, user) -> None:
 
 def _lock(activity: JointActivity, expected_version: int | None) -> JointActivity:
     """Lock the stored row and refuse the write if it changed since `expected_version` was read."""
-    current = JointActivity.objects.select_for_update().get(pk=activity.pk)
-    if expected_version is not None and current.version != expected_version:
-        raise StaleActivityError()
-    return current
+    return lock_current(activity, expected_version, error=StaleActivityError)
 
 
 @dataclass(frozen=True)
@@ -136,6 +129,7 @@ def activity_save(
     `discussed_at` (None: unchanged) replaces the workshops and meetings of the project where it was discussed.
     """
     creating = activity.pk is None
+    before = {}
     if creating:
         _require(user, activity.project_id, Action.EDIT)
         activity.validation_state = ValidationState.DRAFT
@@ -144,9 +138,9 @@ def activity_save(
     else:
         current = _lock(activity, expected_version)
         activity_check_editable(activity=current, user=user)
+        before = audit_snapshot(current)
         if activity.status != current.status or activity.validation_state != current.validation_state:
             raise ValidationError(_("The status and the validation change only through their buttons."))
-        activity.version = current.version + 1
     activity.full_clean()
     events = None if discussed_at is None else _discussion_events(activity, discussed_at)
     activity.save()
@@ -156,11 +150,14 @@ def activity_save(
         activity.discussed_at.set(events)
     if officers is not None:
         _officers_replace(activity, officers)
+    # The entry holds the old and new values, the officers, places and countries included.
+    changes = audit_changes(before, audit_snapshot(activity))
+    fields = sorted(set(changed) | (set() if creating else set(changes)))
     audit_log(
         user=user,
         action=AuditEvent.Action.CREATE if creating else AuditEvent.Action.CHANGE,
         obj=activity,
-        details={"version": activity.version, **({"fields": sorted(changed)} if changed else {})},
+        details={"version": activity.version, **({"fields": fields} if fields else {}), "changes": changes},
     )
     return activity
 
@@ -181,7 +178,6 @@ def _comment(comment: str, *, missing: str) -> str:
 
 
 def _transition(activity: JointActivity, user, action: str, details: dict) -> JointActivity:
-    activity.version += 1
     activity.full_clean()
     activity.save()
     audit_log(user=user, action=AuditEvent.Action.TRANSITION, obj=activity, details={"action": action, **details})
@@ -266,7 +262,12 @@ def activity_delete(*, activity: JointActivity, user) -> None:
         user=user,
         action=AuditEvent.Action.DELETE,
         obj=activity,
-        details={"type": activity.type, "status": activity.status, "validation": activity.validation_state},
+        details={
+            "type": activity.type,
+            "status": activity.status,
+            "validation": activity.validation_state,
+            "changes": audit_changes(audit_snapshot(activity), {}),  # what was deleted, its officers included
+        },
     )
     activity.delete()
 
@@ -316,22 +317,29 @@ def attachment_add(*, activity: JointActivity, user, kind: str, file) -> Activit
     return attachment
 
 
-def activity_log_view(*, activity: JointActivity, user) -> None:
-    """Consultation of an activity is logged (Directive 2016/680, Art. 25; see DOMAIN.md, Data protection)."""
-    audit_log(user=user, action=AuditEvent.Action.VIEW, obj=activity, details={"page": "detail"})
-
-
 @transaction.atomic
 def spoc_add(
     *, project: Project, user, name: str, country: Country, agency: Organisation, area: str = "", email: str = ""
 ) -> Spoc:
-    """Add a SPOC to the project's directory (the SPOC is a `Person`, found or created)."""
+    """Add a SPOC to the project's directory (the SPOC is a `Person`, found or created; an e-mail given becomes
+    the project's contact for them, see `person_contacts_update`).
+
+    Additions to one project's directory are made one at a time (a lock on the project's row that does not stop
+    others from linking records to it), so the second of two people adding the same SPOC at once finds the first's
+    and is told, and the person is not created twice; the unique entry is still the database's last word.
+    """
     _require(user, project.pk, Action.EDIT)
-    person, _created = person_find_or_create(name=name, country=country, organisation=agency, email=email)
+    Project.objects.select_for_update(no_key=True).filter(pk=project.pk).first()
+    person, _created = person_find_or_create(name=name, country=country, organisation=agency)
     if Spoc.objects.filter(project=project, person=person, agency=agency).exists():
-        raise ValidationError({"name": _("This SPOC is already in the directory.")})
+        raise ValidationError({"name": _("This SPOC is already in the directory.")}, code="duplicate_spoc")
     spoc = Spoc(project=project, person=person, country=country, agency=agency, area=area)
     spoc.full_clean()
-    spoc.save()
+    try:
+        with transaction.atomic():
+            spoc.save()
+    except IntegrityError:  # added by someone else a moment ago, by a path that does not take the lock (the admin)
+        raise ValidationError({"name": _("This SPOC is already in the directory.")}, code="duplicate_spoc") from None
     audit_log(user=user, action=AuditEvent.Action.CREATE, obj=spoc, project=project)
+    person_contacts_update(user=user, project=project, emails={person: email})
     return spoc

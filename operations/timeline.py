@@ -6,8 +6,8 @@
 - `activity_evaluation`: a completed activity's evaluation, due EVALUATION_DAYS after its end date; done once a
   country has evaluated it.
 
-The dashboard is seen by every member, so a sensitive activity shows without its title or reference (it still
-counts among what is due or overdue: numbers are not sensitive).
+A sensitive activity is on the timeline of those who see it only (`sensitive="is_sensitive"`: the lists of a viewer
+or staff leave it out, with its date, status and count); for them it is marked as such.
 """
 
 from __future__ import annotations
@@ -28,9 +28,10 @@ SHOWN = ("reference", "is_sensitive")  # what `_title` reads, as the rows' colum
 
 
 def _title(row: TimelineRow) -> str:
+    title = f"{row.a} {row.title}" if row.a else row.title
     if row.b.lower() in ("true", "1", "t"):
-        return _("Sensitive joint activity")
-    return f"{row.a} {row.title}" if row.a else row.title
+        return _("%(title)s (sensitive)") % {"title": title}
+    return title
 
 
 def _item(kind: str, kind_label, status=None):
@@ -68,6 +69,7 @@ SOURCES = [
         date="start_date",
         open=lambda today: Q(status=ActivityStatus.PLANNED),
         extra=SHOWN,
+        sensitive="is_sensitive",
         item=_item("activity_start", gettext_lazy("Activity starts")),
     ),
     TimelineSource(
@@ -77,6 +79,7 @@ SOURCES = [
         date="end_date",
         open=lambda today: Q(status__in=NOT_DONE),  # positively, so that an index on the status serves it
         extra=SHOWN,
+        sensitive="is_sensitive",
         item=_item("activity_end", gettext_lazy("Activity ends")),
     ),
     TimelineSource(
@@ -88,6 +91,7 @@ SOURCES = [
         open=lambda today: Q(evaluated=False),
         status="",
         extra=SHOWN,
+        sensitive="is_sensitive",
         item=_item("activity_evaluation", gettext_lazy("Evaluation due"), _evaluation_status),
     ),
 ]

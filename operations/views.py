@@ -15,7 +15,7 @@ from projects.exports import Column
 from projects.models import Project
 from projects.pagination import page_of
 from projects.queries import project_for_user
-from projects.viewkit import add_service_errors, download, export_list
+from projects.viewkit import add_service_errors, audit_consultation, download, export_list
 
 from . import queries, services
 from .filters import ActivityFilter
@@ -55,7 +55,7 @@ SPOC_COLUMNS = [
     Column(_lazy("Agency"), "agency__name"),
     Column(_lazy("SPOC"), "person__name"),
     Column(_lazy("Area of competence"), "area"),
-    Column(_lazy("E-mail"), "person__email"),
+    Column(_lazy("E-mail"), "email"),
     Column(_lazy("Active"), "active"),
 ]
 
@@ -75,6 +75,16 @@ def activity_list(request: HttpRequest, code: str) -> HttpResponse:
     project = project_for_user(request.user, code, among=OPERATIONS_PROJECTS)
     filterset = _activities(request, project)
     page = page_of(filterset.qs, request.GET.get("page"), PAGE_SIZE)
+    sensitive = [activity.pk for activity in page if activity.is_sensitive]  # shown to managers only
+    if sensitive:
+        audit_consultation(
+            request,
+            project=project,
+            page="list",
+            obj=None,
+            object_type=JointActivity._meta.label,
+            details={"sensitive": sensitive},
+        )
     may_log = project.allows(Action.EDIT)
     context = {"project": project, "project_tab": "activities", "filter": filterset, "page": page, "may_log": may_log}
     return render(request, "operations/activity_list.html", context)
@@ -119,7 +129,7 @@ def activity_detail(request: HttpRequest, code: str, pk: int) -> HttpResponse:
     except JointActivity.DoesNotExist:
         raise Http404 from None
     context = _detail_context(project, activity)
-    services.activity_log_view(activity=activity, user=request.user)
+    audit_consultation(request, project=project, page="detail", obj=activity)  # its officers, maybe sensitive
     return render(request, "operations/activity_detail.html", context)
 
 
@@ -182,6 +192,8 @@ def _activity_form(request: HttpRequest, project: Project, activity: JointActivi
                 messages.success(request, _("The activity was saved."))
                 return redirect("operations:activity-detail", code=project.code, pk=saved.pk)
         messages.error(request, _("Nothing was saved: please correct the errors shown below."))
+    if activity is not None:  # the form shows the officers (and a sensitive activity) as the detail page does
+        audit_consultation(request, project=project, page="edit", obj=activity)
     context = {
         "project": project,
         "project_tab": "activities",
@@ -289,7 +301,7 @@ def attachment_download(request: HttpRequest, code: str, pk: int, attachment_pk:
 
 def _spocs(project: Project):
     """The project's SPOC directory (the page and its export show the same rows)."""
-    return Spoc.objects.filter(project=project).select_related("person", "country", "agency")
+    return Spoc.objects.filter(project=project).select_related("person", "country", "agency").with_email()
 
 
 @require_GET
@@ -316,6 +328,7 @@ def spoc_directory(request: HttpRequest, code: str) -> HttpResponse:
                 return redirect("operations:spoc-directory", code=project.code)
     elif request.method == "POST":
         raise PermissionDenied
+    audit_consultation(request, project=project, page="spoc-directory", object_type=Spoc._meta.label)
     context = {"project": project, "project_tab": "spocs", "spocs": _spocs(project), "form": form}
     return render(request, "operations/spoc_directory.html", context)
 

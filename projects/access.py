@@ -32,3 +32,16 @@ def roles_allowed(action: Action) -> list[str]:
 
 def role_allows(role: str | None, action: Action) -> bool:
     return bool(role) and action in ROLE_ACTIONS.get(role, frozenset())
+
+
+# Sensitive records (a sensitive joint activity) are for those who may MANAGE the project: its managers and the
+# admins. Everyone else (viewers, staff) never sees their dates, status, id, place or title, and they are left out
+# of every filtered number, breakdown, monthly series and list; only the unfiltered cumulative totals of the
+# indicators count them. `Project.sees_sensitive`, `ProjectQuerySet.seeing_sensitive(user)` and
+# `BackgroundJob.sees_sensitive` all ask this one function.
+SEES_SENSITIVE = Action.MANAGE
+
+
+def sees_sensitive(role: str | None) -> bool:
+    """Whether a member with this role sees the project's sensitive records."""
+    return role_allows(role, SEES_SENSITIVE)

@@ -3,10 +3,11 @@ import json
 from django import forms
 from django.contrib import admin
 from django.contrib.admin.options import IncorrectLookupParameters
+from django.contrib.admin.utils import unquote
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.core.exceptions import PermissionDenied
-from django.db import models
+from django.db import models, transaction
 from django.db.models import Count, Max
 from django.http import HttpResponseBadRequest
 from django.urls import path
@@ -14,7 +15,8 @@ from django.utils.translation import gettext_lazy as _
 
 from . import services
 from .admin_base import ServiceAdmin, ServiceAdminMixin, adopt
-from .exports import Column, export_response
+from .audit import AUDIT_COLUMNS
+from .exports import export_response
 from .models import (
     AuditEvent,
     BackgroundJob,
@@ -28,6 +30,7 @@ from .models import (
     Organisation,
     Partner,
     Person,
+    PersonContact,
     Profile,
     Project,
     Task,
@@ -266,11 +269,23 @@ class MembershipAdmin(ServiceAdmin):
     autocomplete_fields = ["user", "project"]
 
 
+class PersonContactInline(admin.TabularInline):
+    """The e-mail each project keeps for the person (one row per project)."""
+
+    model = PersonContact
+    extra = 0
+    fields = ["project", "email", "updated_at"]
+    readonly_fields = ["updated_at"]
+    autocomplete_fields = ["project"]
+
+
 @admin.register(Person)
 class PersonAdmin(ServiceAdmin):
+    consultation_logged = True  # it shows people: opening it is recorded
     list_display = ["name", "organisation", "country", "gender", "created_at"]
     list_filter = ["country", "gender", "organisation__kind"]
-    search_fields = ["name", "email", "organisation__name", "organisation__acronym"]
+    search_fields = ["name", "contacts__email", "organisation__name", "organisation__acronym"]
+    inlines = [PersonContactInline]
     list_select_related = ["organisation", "country"]
     autocomplete_fields = ["organisation", "country"]
     date_hierarchy = "created_at"
@@ -303,6 +318,17 @@ admin.site.unregister(User)
 @admin.register(User)
 class UserAdmin(ServiceAdminMixin, BaseUserAdmin):
     inlines = [ProfileInline, UserMembershipInline]
+
+    def user_change_password(self, request, id, form_url=""):
+        """Django's page saves the password itself: the change is recorded here (never the password)."""
+        with transaction.atomic():
+            response = super().user_change_password(request, id, form_url)
+            if request.method == "POST" and response.status_code == 302:
+                user = self.get_object(request, unquote(id))
+                services.audit_log(
+                    user=request.user, action=AuditEvent.Action.CHANGE, obj=user, details={"fields": ["password"]}
+                )
+        return response
 
 
 class SealFilter(admin.SimpleListFilter):
@@ -381,27 +407,12 @@ class AuditEventAdmin(ServiceAdmin):
         return export_response(request, entries, AUDIT_COLUMNS, fmt="csv", basename="audit-trail")
 
 
-AUDIT_COLUMNS = [
-    Column(_("Sequence number"), "seq"),
-    Column(_("At"), lambda event: event.at.isoformat()),
-    Column(_("Action"), "action"),
-    Column(_("Username"), "username"),
-    Column(_("Project"), "project_code"),
-    Column(_("Record type"), "object_type"),
-    Column(_("Record id"), "object_id"),
-    Column(_("Record"), "object_repr"),
-    Column(_("Details"), lambda event: json.dumps(event.details, ensure_ascii=False, sort_keys=True)),
-    Column(_("Previous hash"), "prev_hash"),
-    Column(_("Hash"), "hash"),
-]
-
-
 @admin.register(BackgroundJob)
 class BackgroundJobAdmin(ServiceAdmin):
     list_display = ["title", "kind", "project", "user", "status", "progress", "created_at", "finished_at"]
     list_filter = ["status", "kind", "project"]
     search_fields = ["title", "kind", "user__username"]
     list_select_related = ["project", "user"]
-    readonly_fields = ["id", "created_at", "started_at", "finished_at"]
+    readonly_fields = ["id", "created_at", "started_at", "finished_at", "result"]  # a result is generated
     autocomplete_fields = ["project", "user"]
     date_hierarchy = "created_at"

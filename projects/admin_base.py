@@ -12,23 +12,39 @@ Django's admin writes through a handful of hooks (`save_model`, `delete_model`, 
 An admin whose model has services of its own overrides these to call them. The rows of an inline are written by
 their own model's admin, so a record follows the same rule on its own page and inside its parent's. A service's
 refusal (ValidationError) is shown on the form like any validation error, and nothing is saved.
+
+The change form of a `Versioned` record carries the version its editor saw (a hidden `seen_version`); the save
+locks the row and refuses a stale one with the pages' message (`projects.concurrency.lock_current`).
 """
 
 from __future__ import annotations
 
+from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.exceptions import NotRegistered
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import transaction
 from django.http import HttpResponseRedirect
 
-from .services import record_delete, record_save
+from .concurrency import lock_current
+from .models import AuditEvent, Versioned
+from .services import audit_log, project_of, record_delete, record_save
+from .viewkit import audit_consultation
 
 
 class ServiceAdminMixin:
     """Mix into a ModelAdmin (before it) so that every write of the admin goes through the methods below."""
 
     transition_fields: tuple[str, ...] = ()
+    # A list of people (participants, officers, SPOCs) or of records that show them: opening the list or a record
+    # is a consultation, recorded in the audit trail as the portal's pages record theirs.
+    consultation_logged = False
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        model = getattr(self, "model", None)  # None for the plain writer of unregistered models
+        if model is not None and issubclass(model, Versioned) and "seen_version" not in self.form.base_fields:
+            self.form = _with_seen_version(self.form)
 
     # --- the writes; override them to call the model's own services ---------------------------------------------------
 
@@ -44,7 +60,12 @@ class ServiceAdminMixin:
         record_delete(user=request.user, obj=obj)
 
     def write_record(self, request, obj, form, *, created: bool) -> None:
-        """Write the record the form edits: `save_record`, and `transition` for moved `transition_fields`."""
+        """Write the record the form edits: `save_record`, and `transition` for moved `transition_fields`.
+
+        A change of a `Versioned` record first locks its row and refuses it if someone saved it since the form was
+        opened (within the admin's transaction, so the lock holds until the save commits)."""
+        if not created and isinstance(obj, Versioned):
+            lock_current(obj, form.cleaned_data.get("seen_version") if form is not None else None)
         changed = [] if created else list(form.changed_data)
         moved = [name for name in self.transition_fields if name in changed]
         if not moved:
@@ -101,14 +122,65 @@ class ServiceAdminMixin:
 
     def changelist_view(self, request, extra_context=None):
         try:
-            return super().changelist_view(request, extra_context)
+            response = super().changelist_view(request, extra_context)
         except ValidationError as refusal:  # an edit in the list's editable columns (rolled back)
             self.message_user(request, " ".join(refusal.messages), messages.ERROR)
             return HttpResponseRedirect(request.get_full_path())
+        if self.consultation_logged and request.method == "GET" and response.status_code == 200:
+            audit_consultation(request, project=None, page="admin list", object_type=self.model._meta.label)
+        return response
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        response = super().change_view(request, object_id, form_url, extra_context)
+        if self.consultation_logged and request.method == "GET" and response.status_code == 200:
+            obj = response.context_data.get("original") if hasattr(response, "context_data") else None
+            if obj is not None:
+                audit_consultation(request, project=project_of(obj), page="admin record", obj=obj)
+        return response
 
 
 class ServiceAdmin(ServiceAdminMixin, admin.ModelAdmin):
     """The ModelAdmin every admin of the portal derives from."""
+
+
+class AuditedActionsMixin:
+    """For an admin written outside the portal (Django's groups, Celery beat's schedules), adopted by the portal's
+    admin site: its list actions write with `QuerySet.update`, so each run is recorded, with the records it was run
+    on. (Deleting goes through `delete_queryset`, already recorded one by one.)"""
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        return {
+            name: (func if name == "delete_selected" else self._audited(func, name), name, description)
+            for name, (func, _name, description) in actions.items()
+        }
+
+    def _audited(self, func, name: str):
+        def run(modeladmin, request, queryset):
+            with transaction.atomic():
+                records = [f"{record.pk}: {record}" for record in queryset]
+                response = func(modeladmin, request, queryset)
+                audit_log(
+                    user=request.user,
+                    action=AuditEvent.Action.CHANGE,
+                    object_type=modeladmin.model._meta.label,
+                    details={"admin_action": name, "records": records},
+                )
+            return response
+
+        return run
+
+
+def adopted(admin_class: type) -> type:
+    """`admin_class` writing through the services and recording its actions (see `ServiceAdminMixin`,
+    `AuditedActionsMixin`); the portal's admin site adopts every admin registered on it this way."""
+    if issubclass(admin_class, ServiceAdminMixin):
+        return admin_class
+    return type(
+        admin_class.__name__,
+        (AuditedActionsMixin, ServiceAdminMixin, admin_class),
+        {"__module__": admin_class.__module__, "__doc__": admin_class.__doc__},
+    )
 
 
 def adopt(obj, saved) -> None:
@@ -129,6 +201,20 @@ def _writer_for(site, model) -> ServiceAdminMixin:
     except NotRegistered:
         return _PLAIN
     return model_admin if isinstance(model_admin, ServiceAdminMixin) else _PLAIN
+
+
+def _with_seen_version(form_class):
+    """The admin's form of a `Versioned` model, with the version its editor saw in a hidden field."""
+
+    class VersionedAdminForm(form_class):
+        seen_version = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=0)
+
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            self.fields["seen_version"].initial = self.instance.version if self.instance.pk else 0
+
+    VersionedAdminForm.__name__ = form_class.__name__
+    return VersionedAdminForm
 
 
 def _refused(form_class, refusal: ValidationError):

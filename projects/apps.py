@@ -8,6 +8,8 @@ class ProjectsConfig(AppConfig):
 
     def ready(self) -> None:
         from . import checks, signals  # noqa: F401  (system checks and signal receivers register on import)
+        from .files import connect_file_cleanup
         from .registry import registry
 
         registry.register_app(self)
+        connect_file_cleanup()  # a record's replaced or deleted file is removed after the commit

@@ -16,12 +16,15 @@ seal's). See "Audit trail" in docs/DEVELOPING.md.
 from __future__ import annotations
 
 import getpass
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
+from .exports import Column
 from .models import AuditEvent, Project
 from .models.audit import GENESIS, SEAL_FIELDS
 
@@ -38,10 +41,13 @@ def audit_log(
     project: Project | None = None,
     object_type: str = "",
     details: dict | None = None,
+    seal: bool = True,
 ) -> AuditEvent:
     """Record one event of the audit trail. Call it inside the transaction of the write it records.
 
-    The entry keeps who and what as text; it is sealed into the chain once the transaction commits.
+    The entry keeps who and what as text; it is sealed into the chain once the transaction commits. `seal=False`
+    leaves the sealing to the next seal (another write's, or beat's within the minute): a consultation of a page
+    then costs one INSERT.
     """
     if obj is not None:
         object_type = object_type or obj._meta.label
@@ -59,8 +65,62 @@ def audit_log(
         object_repr=str(obj)[:200] if obj is not None else "",
         details=storable(details or {}),
     )
-    seal_after_commit()
+    if seal:
+        seal_after_commit()
     return event
+
+
+# --- what changed: a record with its related rows, before and after ---------------------------------------------------
+
+
+def audit_snapshot(obj, fields: Iterable[str] | None = None) -> dict:
+    """The values of a record as the trail keeps them: `fields` (by default the model's `audit_fields`), a column as
+    a plain value, a foreign key as the label of the row it points to, a relation (many-to-many, or the rows that
+    point to the record: an activity's officers, places, countries) as the sorted labels of its rows.
+
+    A model names the related rows whose labels need another table in `audit_select` ({"officers": ("person",)}).
+    Relations are read from the database, never from a prefetched cache, so a snapshot taken after a save is true.
+    """
+    model = type(obj)
+    fields = getattr(model, "audit_fields", ()) if fields is None else fields
+    select = getattr(model, "audit_select", {})
+    snapshot: dict = {}
+    for name in fields:
+        field = model._meta.get_field(name)
+        if field.many_to_many or field.one_to_many:
+            accessor = field.name if field.concrete else field.get_accessor_name()
+            if obj.pk is None:
+                snapshot[name] = []
+                continue
+            getattr(obj, "_prefetched_objects_cache", {}).pop(accessor, None)
+            rows = getattr(obj, accessor).all().select_related(*select.get(name, ()))
+            snapshot[name] = sorted(str(row) for row in rows)
+        elif field.is_relation:
+            related = getattr(obj, name)
+            snapshot[name] = None if related is None else str(related)
+        else:
+            snapshot[name] = _plain(getattr(obj, field.attname))
+    return snapshot
+
+
+def audit_changes(before: dict, after: dict) -> dict:
+    """{name: {"old": ..., "new": ...}} for every value that differs between two snapshots (a creation compares
+    with {}, a deletion with {}: what was there, and nothing)."""
+    empty = (None, "", [])
+    changes = {}
+    for name in sorted(set(before) | set(after)):
+        old, new = before.get(name), after.get(name)
+        if old != new and not (old in empty and new in empty):
+            changes[name] = {"old": old, "new": new}
+    return changes
+
+
+def _plain(value):
+    if isinstance(value, datetime | date | time):
+        return value.isoformat()
+    if value is None or isinstance(value, bool | int | float | str | list | dict):
+        return value
+    return str(value)
 
 
 def storable(value):
@@ -209,6 +269,24 @@ def _link_problem(events, previous: AuditEvent | None, event: AuditEvent) -> str
     if not anchored.exists():
         return f"entries 1 to {event.seq - 1} are missing and no retention purge recorded their removal"
     return ""
+
+
+# --- reading: the columns of an export of the trail (the admin's and the page's) -------------------------------------
+
+
+AUDIT_COLUMNS = [
+    Column(_("Sequence number"), "seq"),
+    Column(_("At"), lambda event: event.at.isoformat()),
+    Column(_("Action"), "action"),
+    Column(_("Username"), "username"),
+    Column(_("Project"), "project_code"),
+    Column(_("Record type"), "object_type"),
+    Column(_("Record id"), "object_id"),
+    Column(_("Record"), "object_repr"),
+    Column(_("Details"), "details_text"),
+    Column(_("Previous hash"), "prev_hash"),
+    Column(_("Hash"), "hash"),
+]
 
 
 # --- the retention purge ----------------------------------------------------------------------------------------------

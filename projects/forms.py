@@ -1,13 +1,34 @@
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Submit
 from django import forms
-from django.core.exceptions import ValidationError
-from django.core.validators import FileExtensionValidator
 from django.utils.translation import gettext_lazy as _
 
 from .models import Deliverable, Milestone, Profile, Task
 from .queries import project_members
-from .validators import validate_file_content
+from .validators import validate_document
+
+
+class VersionedFormMixin(forms.Form):
+    """Carries the version of the record its user saw (a hidden `version`), for the service to refuse a stale save.
+
+    Mix it in first: `class EventForm(VersionedFormMixin, forms.ModelForm)`. The record is the ModelForm's
+    instance, or `record=` for a plain form; a record not created yet is version 0. After validation the version
+    is `form.expected_version` and not in `cleaned_data`, so views pass `cleaned_data` on to the service as before,
+    with `expected_version=form.expected_version` (see `projects.concurrency`).
+    """
+
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=0)
+
+    def __init__(self, *args, record=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        record = record if record is not None else getattr(self, "instance", None)
+        self.fields["version"].initial = getattr(record, "version", 0) or 0
+        self.expected_version: int | None = None
+
+    def clean(self):
+        data = super().clean()
+        self.expected_version = data.pop("version", None)
+        return data
 
 
 class ProfileForm(forms.ModelForm):
@@ -24,18 +45,7 @@ class ProfileForm(forms.ModelForm):
 
 # --- workstreams ------------------------------------------------------------------------------------------------------
 
-DOCUMENT_EXTENSIONS = ["pdf", "doc", "docx", "odt", "xls", "xlsx", "ods", "ppt", "pptx", "odp", "txt", "csv", "zip"]
-DOCUMENT_EXTENSIONS += ["png", "jpg", "jpeg"]
-MAX_DOCUMENT_BYTES = 25 * 1024 * 1024
-
-
-def validate_document(upload) -> None:
-    """An evidence file or project document: a known office, PDF, image or archive type (by its extension and its
-    content), at most 25 MB."""
-    FileExtensionValidator(DOCUMENT_EXTENSIONS)(upload)
-    if upload.size > MAX_DOCUMENT_BYTES:
-        raise ValidationError(_("The file is larger than 25 MB."))
-    validate_file_content(upload)
+# The extensions, size and content rules of an evidence file live on the model field (projects.validators).
 
 
 class DateInput(forms.DateInput):
@@ -45,7 +55,7 @@ class DateInput(forms.DateInput):
         super().__init__(format="%Y-%m-%d", **kwargs)
 
 
-class TaskForm(forms.ModelForm):
+class TaskForm(VersionedFormMixin, forms.ModelForm):
     class Meta:
         model = Task
         fields = ["title", "description", "owner", "due_date", "status"]
@@ -59,7 +69,7 @@ class TaskForm(forms.ModelForm):
         self.helper.add_input(Submit("save", _("Save")))
 
 
-class MilestoneStatusForm(forms.ModelForm):
+class MilestoneStatusForm(VersionedFormMixin, forms.ModelForm):
     class Meta:
         model = Milestone
         fields = ["status", "reached_on"]
@@ -72,7 +82,7 @@ class MilestoneStatusForm(forms.ModelForm):
         self.helper.add_input(Submit("save", _("Save")))
 
 
-class DeliverableStatusForm(forms.ModelForm):
+class DeliverableStatusForm(VersionedFormMixin, forms.ModelForm):
     """The status of a deliverable and its evidence file; `approve` says whether the user may approve it."""
 
     evidence = forms.FileField(

@@ -75,3 +75,26 @@ class IdleSessionMiddleware:
             if not isinstance(last, int) or now - last >= self.WRITE_EVERY:
                 request.session[self.LAST_SEEN] = now
         return self.get_response(request)
+
+
+class RequestBodyLimitMiddleware:
+    """Refuse (413, in the portal's look) a request whose declared body is over PORTAL_MAX_UPLOAD_MB, before
+    anything reads it: nothing of it is written to a temporary file or held in memory. Django reads no more than
+    the declared Content-Length, so the declared size is the size. The connection is closed, as the unread body
+    cannot be followed by another request."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0  # what Django reads of a body with an invalid length: nothing
+        if length > settings.PORTAL_MAX_UPLOAD_MB * 1024 * 1024:
+            from django.shortcuts import render
+
+            response = render(request, "413.html", {"limit_mb": settings.PORTAL_MAX_UPLOAD_MB}, status=413)
+            response["Connection"] = "close"
+            return response
+        return self.get_response(request)

@@ -18,7 +18,7 @@ from django.shortcuts import get_object_or_404
 
 from .access import Action
 from .models import Deliverable, Indicator, Milestone, Partner, Project, Task, Workstream
-from .registry import registry
+from .registry import IncludeSensitive, registry
 
 # --- access ------------------------------------------------------------------------------------------------------
 
@@ -51,6 +51,12 @@ def project_for_user(user, code: str, action: Action = Action.VIEW, *, among: Se
     if not project.allows(action):
         raise PermissionDenied
     return project
+
+
+def user_sees_sensitive(user, project: Project) -> bool:
+    """Whether the user sees the project's sensitive records (one query; a page's project answers
+    `project.sees_sensitive` without one). See `projects.access.sees_sensitive`."""
+    return Project.objects.seeing_sensitive(user).filter(pk=project.pk).exists()
 
 
 # --- indicators --------------------------------------------------------------------------------------------------
@@ -101,8 +107,14 @@ class IndicatorProgress:
         }
 
 
-def metric_values(indicators: Iterable[Indicator], until: date | None = None) -> dict[tuple[int, str], int]:
-    """{(project_id, metric_key): value}: one call (one query) per distinct registered metric."""
+def metric_values(
+    indicators: Iterable[Indicator], until: date | None = None, *, include_sensitive: IncludeSensitive = True
+) -> dict[tuple[int, str], int]:
+    """{(project_id, metric_key): value}: one call (one query) per distinct registered metric.
+
+    Sensitive records count by default: the unfiltered cumulative totals include them for every reader. A value at
+    a past date is a filtered number: pass `include_sensitive` of the reader (see `projects.access.sees_sensitive`).
+    """
     projects_by_metric: dict[str, set[int]] = defaultdict(set)
     for indicator in indicators:
         projects_by_metric[indicator.metric].add(indicator.project_id)
@@ -111,17 +123,20 @@ def metric_values(indicators: Iterable[Indicator], until: date | None = None) ->
         metric = registry.metric(key)
         if metric is None:
             continue
-        computed = metric.values(sorted(project_ids), until)
+        computed = metric.values(sorted(project_ids), until, include_sensitive=include_sensitive)
         for project_id in project_ids:
             values[(project_id, key)] = int(computed.get(project_id, 0))
     return values
 
 
-def indicator_progress(projects: Iterable[Project], until: date | None = None) -> dict[int, list[IndicatorProgress]]:
-    """{project_id: [IndicatorProgress, ...]} for the given projects, in display order."""
+def indicator_progress(
+    projects: Iterable[Project], until: date | None = None, *, include_sensitive: IncludeSensitive = True
+) -> dict[int, list[IndicatorProgress]]:
+    """{project_id: [IndicatorProgress, ...]} for the given projects, in display order (see `metric_values` on
+    sensitive records)."""
     project_ids = [p.pk for p in projects]
     indicators = list(Indicator.objects.filter(project_id__in=project_ids).order_by("project_id", "order", "key"))
-    values = metric_values(indicators, until)
+    values = metric_values(indicators, until, include_sensitive=include_sensitive)
     result: dict[int, list[IndicatorProgress]] = {pk: [] for pk in project_ids}
     for indicator in indicators:
         achieved = values.get((indicator.project_id, indicator.metric))

@@ -4,20 +4,23 @@ from __future__ import annotations
 
 import calendar
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from . import reference
 from .access import Action
+from .audit import audit_changes, audit_snapshot
 from .audit import audit_log as audit_log  # every service records through services.audit_log
+from .concurrency import lock_current
 from .models import (
     AuditEvent,
     BackgroundJob,
@@ -30,10 +33,12 @@ from .models import (
     Organisation,
     Partner,
     Person,
+    PersonContact,
     Profile,
     Project,
     Task,
     Workstream,
+    normalise_name,
 )
 from .queue import enqueue
 from .registry import registry
@@ -141,15 +146,24 @@ def reference_data_load() -> LoadReport:
 
 
 def membership_set(*, user, project: Project, role: str) -> Membership:
-    """Give the user this role in the project (creating or changing the membership)."""
+    """Give the user this role in the project (creating or changing the membership). For the demo data and the
+    tests' fixtures, not recorded; memberships are given in the admin, which records them."""
     membership, _ = Membership.objects.update_or_create(user=user, project=project, defaults={"role": role})
     return membership
 
 
+@transaction.atomic
 def profile_update(*, user, time_zone: str, organisation: Organisation | None = None) -> Profile:
-    profile, _ = Profile.objects.update_or_create(
+    """Set the user's time zone and organisation (their account page; the demo data)."""
+    stored = Profile.objects.filter(user=user).first()
+    before = {} if stored is None else audit_snapshot(stored, ["time_zone", "organisation"])
+    profile, created = Profile.objects.update_or_create(
         user=user, defaults={"time_zone": time_zone, "organisation": organisation}
     )
+    changes = audit_changes(before, audit_snapshot(profile, ["time_zone", "organisation"]))
+    if created or changes:
+        action = AuditEvent.Action.CREATE if created else AuditEvent.Action.CHANGE
+        audit_log(user=user, action=action, obj=profile, details={"changes": changes})
     return profile
 
 
@@ -164,27 +178,75 @@ def user_ensure(*, username: str, password: str, email: str = "", superuser: boo
 
 
 def person_find_or_create(
-    *, name: str, country: Country, organisation: Organisation | None = None, email: str = "", gender: str = ""
+    *, name: str, country: Country, organisation: Organisation | None = None, gender: str = ""
 ) -> tuple[Person, bool]:
     """The person with this name at this organisation and country, created if new (so people are counted once).
 
-    An existing person keeps their data; an e-mail or gender given now fills only what was empty.
+    An existing person keeps their data; a gender given now fills it only if it was empty. Two requests that
+    create the same person at once get the same row: the unique index refuses the second insert, which then finds
+    the first (how a project reaches the person is the project's own: `person_contacts_update`).
     """
-    name = " ".join(name.split())
+    name = normalise_name(name)
     person = Person.objects.matching(name=name, country=country, organisation=organisation).first()
     if person is None:
-        person = Person(name=name, country=country, organisation=organisation, email=email, gender=gender)
-        person.full_clean()
-        person.save()
-        return person, True
-    changed = []
-    if email and not person.email:
-        person.email, changed = email, [*changed, "email"]
+        person = Person(name=name, country=country, organisation=organisation, gender=gender)
+        person.full_clean(validate_constraints=False)  # the insert below is the check that holds under concurrency
+        try:
+            with transaction.atomic():
+                person.save()
+            return person, True
+        except IntegrityError:  # created by another transaction a moment ago
+            person = Person.objects.matching(name=name, country=country, organisation=organisation).get()
     if gender and not person.gender:
-        person.gender, changed = gender, [*changed, "gender"]
-    if changed:
-        person.save(update_fields=changed)
+        person.gender = gender
+        person.save(update_fields=["gender"])
     return person, False
+
+
+@transaction.atomic
+def person_contacts_update(*, user, project: Project, emails: Mapping[Person, str]) -> int:
+    """Record the e-mails by which `project` reaches these people; returns how many contacts changed.
+
+    Only the project's own contacts are written (other projects' contacts of the same people stay as they are),
+    by a user who may edit the project. An e-mail given replaces the project's previous one; an empty one leaves
+    it. One audit entry lists every change with its old and new value.
+    """
+    given = {person: email.strip() for person, email in emails.items() if email and email.strip()}
+    if not given:
+        return 0
+    require_action(user=user, project=project, action=Action.EDIT)
+    field = PersonContact._meta.get_field("email")
+    wanted = {}
+    for person, email in given.items():
+        try:
+            wanted[person] = field.clean(email, None)
+        except ValidationError as exc:
+            raise ValidationError({"email": exc.messages}) from None
+    stored = dict(
+        PersonContact.objects.filter(project=project, person__in=list(wanted)).values_list("person_id", "email")
+    )
+    new = {person: email for person, email in wanted.items() if stored.get(person.pk) != email}
+    if not new:
+        return 0
+    now = timezone.now()
+    PersonContact.objects.bulk_create(  # one upsert: a contact added by another request meanwhile is updated
+        [PersonContact(person=person, project=project, email=email, updated_at=now) for person, email in new.items()],
+        update_conflicts=True,
+        unique_fields=["person", "project"],
+        update_fields=["email", "updated_at"],
+    )
+    changes = [
+        {"person": person.pk, "name": person.name, "email": [stored.get(person.pk, ""), email]}
+        for person, email in new.items()
+    ]
+    audit_log(
+        user=user,
+        action=AuditEvent.Action.CHANGE,
+        project=project,
+        object_type=PersonContact._meta.label,
+        details={"contacts": changes},
+    )
+    return len(changes)
 
 
 def project_of(obj) -> Project | None:
@@ -206,8 +268,14 @@ def record_save(*, user, obj, changed_fields: Iterable[str] = ()):
     validated, saved and written to the audit trail. The admin saves through here (see `projects.admin_base`).
 
     `changed_fields` names what changed (the trail keeps the names, never the values); a change of nothing is
-    saved but not recorded.
+    saved but not recorded. A related row of another record (an officer of an activity: its model's
+    `audit_parent`) is recorded in the entry of that record, with the rows before and after.
     """
+    if getattr(type(obj), "audit_parent", None):
+        with _recorded_in_parent(user, obj):
+            obj.full_clean()
+            obj.save()
+        return obj
     creating = obj._state.adding
     obj.full_clean()
     obj.save()
@@ -225,9 +293,35 @@ def record_save(*, user, obj, changed_fields: Iterable[str] = ()):
 
 @transaction.atomic
 def record_delete(*, user, obj) -> None:
-    """Delete a record that has no service of its own, leaving a line in the audit trail."""
+    """Delete a record that has no service of its own, leaving a line in the audit trail (a related row: in the
+    entry of the record it belongs to)."""
+    if getattr(type(obj), "audit_parent", None):
+        with _recorded_in_parent(user, obj):
+            obj.delete()
+        return
     audit_log(user=user, action=AuditEvent.Action.DELETE, obj=obj, project=project_of(obj))
     obj.delete()
+
+
+@contextmanager
+def _recorded_in_parent(user, obj):
+    """Record the write done inside as a change of the parent's related rows: `audit_parent = ("activity",
+    "officers")` gives an entry on the activity with its officers before and after."""
+    field, relation = type(obj).audit_parent
+    parents = {getattr(obj, f"{field}_id")}
+    if obj.pk is not None:  # the row may move to another parent: both change
+        parents |= set(type(obj)._base_manager.filter(pk=obj.pk).values_list(f"{field}_id", flat=True))
+    parent_model = obj._meta.get_field(field).related_model
+    records = list(parent_model._base_manager.filter(pk__in=parents))
+    before = {record.pk: audit_snapshot(record, [relation]) for record in records}
+    yield
+    for record in records:
+        changes = audit_changes(before[record.pk], audit_snapshot(record, [relation]))
+        if changes:
+            details = {"fields": [relation], "changes": changes}
+            audit_log(
+                user=user, action=AuditEvent.Action.CHANGE, obj=record, project=project_of(record), details=details
+            )
 
 
 logger = logging.getLogger(__name__)
@@ -239,7 +333,7 @@ def job_start(*, user, project: Project, kind: str, title: str, params: dict | N
     them."""
     if registry.job_handler(kind) is None:
         raise ValueError(f"no job handler registered for {kind!r}")
-    sees_sensitive = Project.objects.for_user(user, Action.MANAGE).filter(pk=project.pk).exists()
+    sees_sensitive = Project.objects.seeing_sensitive(user).filter(pk=project.pk).exists()
     audience = BackgroundJob.Audience.MANAGERS if sees_sensitive else BackgroundJob.Audience.EVERYONE
     job = BackgroundJob.objects.create(
         kind=kind, title=title, project=project, user=user, params=params or {}, audience=audience
@@ -272,11 +366,12 @@ def job_execute(*, job_id) -> BackgroundJob | None:
     except Exception:
         logger.exception("background job %s (%s) failed", job.pk, job.kind)
         return _job_finish(job, BackgroundJob.Status.FAILED, "The job failed unexpectedly; the error was logged.")
-    if result is not None:
-        if result.content is not None:
-            job.result.save(result.filename, ContentFile(result.content), save=False)
-        job.result_data = result.data
-    return _job_finish(job, BackgroundJob.Status.SUCCEEDED, "")
+    with transaction.atomic():  # the result file and the row together: a failed save leaves no file (projects.files)
+        if result is not None:
+            if result.content is not None:
+                job.result.save(result.filename, ContentFile(result.content), save=False)
+            job.result_data = result.data
+        return _job_finish(job, BackgroundJob.Status.SUCCEEDED, "")
 
 
 def _job_finish(job: BackgroundJob, status: str, message: str) -> BackgroundJob:
@@ -341,13 +436,15 @@ def task_create(
 
 
 @transaction.atomic
-def task_update(*, user, task: Task, **fields) -> Task:
-    """Change a task's title, description, owner, due date or status (staff and managers)."""
+def task_update(*, user, task: Task, expected_version: int | None = None, **fields) -> Task:
+    """Change a task's title, description, owner, due date or status (staff and managers), refusing a stale
+    `expected_version` (the version the form was opened on)."""
     unknown = set(fields) - set(TASK_FIELDS)
     if unknown:
         raise TypeError(f"task_update() got unexpected fields {sorted(unknown)}")
     project = task.workstream.project
     require_action(user=user, project=project, action=Action.EDIT)
+    lock_current(task, expected_version)
     changed = _changes(task, fields)
     task.full_clean()
     task.save()
@@ -357,10 +454,14 @@ def task_update(*, user, task: Task, **fields) -> Task:
 
 
 @transaction.atomic
-def milestone_set_status(*, user, milestone: Milestone, status: str, reached_on: date | None = None) -> Milestone:
-    """Mark a milestone reached (with the date), missed or pending again (staff and managers)."""
+def milestone_set_status(
+    *, user, milestone: Milestone, status: str, reached_on: date | None = None, expected_version: int | None = None
+) -> Milestone:
+    """Mark a milestone reached (with the date), missed or pending again (staff and managers), refusing a stale
+    `expected_version`."""
     project = milestone.workstream.project
     require_action(user=user, project=project, action=Action.EDIT)
+    lock_current(milestone, expected_version)
     changed = _changes(milestone, {"status": status, "reached_on": reached_on})
     milestone.full_clean()
     milestone.save(update_fields=["status", "reached_on"])
@@ -371,15 +472,23 @@ def milestone_set_status(*, user, milestone: Milestone, status: str, reached_on:
 
 @transaction.atomic
 def deliverable_set_status(
-    *, user, deliverable: Deliverable, status: str, delivered_on: date | None = None, evidence=None
+    *,
+    user,
+    deliverable: Deliverable,
+    status: str,
+    delivered_on: date | None = None,
+    evidence=None,
+    expected_version: int | None = None,
 ) -> Deliverable:
     """Move a deliverable along planned, in progress, submitted; approving (or un-approving) it is a manager's call.
+    A stale `expected_version` (the version the form was opened on) is refused.
 
     `evidence` is an uploaded file that replaces the current one; it is only ever served through the
     access-checked download view, never from a public address.
     """
     project = deliverable.workstream.project
     require_action(user=user, project=project, action=Action.EDIT)
+    lock_current(deliverable, expected_version)
     may_approve = Project.objects.for_user(user, Action.VALIDATE).filter(pk=project.pk)
     if deliverable.is_approval_change(status) and not may_approve.exists():
         raise ValidationError(
@@ -387,7 +496,11 @@ def deliverable_set_status(
         )
     changed = _changes(deliverable, {"status": status, "delivered_on": delivered_on})
     deliverable.full_clean()
-    if evidence is not None:  # stored only once the record is known to be valid
+    if evidence is not None:  # stored only once the record and the file are known to be valid
+        try:
+            Deliverable._meta.get_field("evidence").run_validators(evidence)
+        except ValidationError as exc:
+            raise ValidationError({"evidence": exc.error_list}) from None
         deliverable.evidence.save(evidence.name.rsplit("/", 1)[-1], evidence, save=False)
         changed["evidence"] = deliverable.evidence.name
     deliverable.save(update_fields=["status", "delivered_on", "evidence"])

@@ -1,8 +1,15 @@
+from celery.signals import task_postrun
 from django.conf import settings
 from django.contrib.auth.signals import user_logged_in
+from django.core.signals import request_finished
 from django.dispatch import receiver
 
+from .files import discard_uncommitted
 from .middleware import SESSION_TIME_ZONE_KEY, IdleSessionMiddleware
+
+# Files written by a transaction that rolled back are deleted when the request or the task that wrote them ends.
+request_finished.connect(discard_uncommitted, dispatch_uid="files-discard-uncommitted-request")
+task_postrun.connect(discard_uncommitted, dispatch_uid="files-discard-uncommitted-task", weak=False)
 
 
 @receiver(user_logged_in)

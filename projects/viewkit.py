@@ -11,6 +11,8 @@ are the few steps that would otherwise be copied from app to app:
     return export_list(request, filterset.qs, COLUMNS, fmt=fmt, basename="findings", filters=filterset.form)
 
     return download(request, version.document, obj=version, project=project)
+
+    audit_consultation(request, project=project, page="spoc-directory", object_type="operations.Spoc")
 """
 
 from __future__ import annotations
@@ -122,3 +124,35 @@ def download(
         details={"file": filename, **(details or {})},
     )
     return response
+
+
+# --- consultations -----------------------------------------------------------------------------------------------
+
+
+def audit_consultation(
+    request: HttpRequest,
+    *,
+    project: Project | None,
+    page: str,
+    obj=None,
+    object_type: str = "",
+    details: dict | None = None,
+) -> AuditEvent:
+    """Record that the user was shown a page that lists people (registrations, check-in, SPOCs, officers) or a
+    sensitive record: a consultation, which Directive 2016/680 (Art. 25) asks to log.
+
+    `obj` is the record the page is about (an event, an activity); `object_type` what was consulted when it is not
+    `obj` itself (the registrations of an event: "conferences.Registration"). The entry keeps the page's name and
+    the query string (a search, a filter, a day). One INSERT: the entry is sealed by the next seal, another write's
+    or beat's within the minute, never by a page view.
+    """
+    query = request.GET.dict()
+    return audit_log(
+        user=request.user,
+        action=AuditEvent.Action.VIEW,
+        obj=obj,
+        project=project,
+        object_type=object_type,
+        details={"page": page, **({"query": query} if query else {}), **(details or {})},
+        seal=False,
+    )

@@ -4,19 +4,23 @@ import copy
 from functools import partial
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
+from django.views.decorators.http import require_GET
 
 from . import queries, services
 from .access import Action
+from .audit import AUDIT_COLUMNS
 from .exports import Column
+from .filters import AuditEventFilter
 from .forms import DeliverableStatusForm, MilestoneStatusForm, ProfileForm, TaskForm
 from .middleware import SESSION_TIME_ZONE_KEY
-from .models import BackgroundJob, Deliverable, Milestone, Profile, Task, Workstream
+from .models import AuditEvent, BackgroundJob, Deliverable, Milestone, Profile, Task, Workstream
+from .pagination import page_of
 from .registry import registry
 from .services import profile_update
 from .viewkit import add_service_errors, download, export_list
@@ -117,9 +121,11 @@ def task_export(request: HttpRequest, code: str, number: int, fmt: str) -> HttpR
 
 
 def _save(form, request: HttpRequest, success: str, write):
-    """Run the service; a rule it enforces comes back as a message next to the field, never as a 500."""
+    """Run the service; a rule it enforces comes back as a message next to the field, never as a 500. A change of a
+    stored record hands the service the version the form was opened on, so a stale save is refused."""
+    stored = getattr(form, "instance", None) is not None and form.instance.pk is not None
     try:
-        obj = write(**form.cleaned_data)
+        obj = write(**form.cleaned_data, **({"expected_version": form.expected_version} if stored else {}))
     except ValidationError as exc:
         add_service_errors(form, exc)
         return None
@@ -201,3 +207,39 @@ def deliverable_evidence(request: HttpRequest, code: str, pk: int) -> HttpRespon
     project = queries.project_for_user(request.user, code)
     deliverable = get_object_or_404(Deliverable.objects.filter(workstream__project=project), pk=pk)
     return download(request, deliverable.evidence, obj=deliverable, project=project)
+
+
+# --- the audit trail, for admins --------------------------------------------------------------------------------------
+
+AUDIT_PAGE_SIZE = 50
+
+
+def _audit_entries(request: HttpRequest) -> AuditEventFilter:
+    """The trail's entries with the page's filters (the page and its exports show the same rows); admins only.
+
+    The entries are read, never changed: no page, form or action of the portal writes to them.
+    """
+    if not request.user.is_superuser:
+        raise PermissionDenied
+    return AuditEventFilter(request.GET or None, queryset=AuditEvent.objects.order_by("-at", "-pk"))
+
+
+@require_GET
+def audit_trail(request: HttpRequest) -> HttpResponse:
+    """Who did what, and when: every entry of the audit trail, newest first, filtered and paged."""
+    filterset = _audit_entries(request)
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {
+        "filter": filterset,
+        "page": page_of(filterset.qs, request.GET.get("page"), AUDIT_PAGE_SIZE),
+        "query": query.urlencode(),
+    }
+    return render(request, "projects/audit_trail.html", context)
+
+
+@require_GET
+def audit_trail_export(request: HttpRequest, fmt: str) -> HttpResponse:
+    """The filtered entries as CSV or XLSX; the export is itself an entry of the trail."""
+    filterset = _audit_entries(request)
+    return export_list(request, filterset.qs, AUDIT_COLUMNS, fmt=fmt, basename="audit-trail", filters=filterset.form)

@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.utils.translation import gettext_lazy as _
 
+from projects.forms import VersionedFormMixin
 from projects.models import Country
 
 from .models import ProgressReport
@@ -65,7 +66,7 @@ class DashboardFilterForm(forms.Form):
         }
 
 
-class NarrativeForm(forms.ModelForm):
+class NarrativeForm(VersionedFormMixin, forms.ModelForm):
     class Meta:
         model = ProgressReport
         fields = ["narrative"]

@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
-from projects.models import Project, ProjectScopedQuerySet
+from projects.models import Project, ProjectScopedQuerySet, Versioned
 
 
 def date_range_label(start: date, end: date) -> str:
@@ -78,7 +78,7 @@ class ReportingPeriod(models.Model):
         return self.submitted_on is not None
 
 
-class ProgressReport(models.Model):
+class ProgressReport(Versioned):
     """The narrative a project's managers write for a reporting period; the numbers are computed when rendered."""
 
     period = models.OneToOneField(

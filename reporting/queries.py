@@ -3,6 +3,11 @@ notifications. Every function runs a fixed number of queries whatever the amount
 (two with a period filter), one per monthly series and breakdown, two per timeline list (its counts and its first
 items: lists are bounded, the full ones are paged), and a few of its own. The status rule is in `status.py`, the
 burn-up series in `series.py`.
+
+Sensitive records (see `projects.access.sees_sensitive`): a reader who does not see them (a viewer, staff) finds
+them in the unfiltered cumulative totals of the indicators only; every filtered number (a period, a country), every
+breakdown, monthly series and list leaves them out. The reader is the project's annotated role
+(`project.sees_sensitive`; a project without one is read as by a viewer) or, for a job, its audience.
 """
 
 from __future__ import annotations
@@ -16,7 +21,7 @@ from django.utils.translation import get_language
 
 from projects.models import Country, Indicator, Project
 from projects.queries import IndicatorProgress, metric_values
-from projects.registry import registry
+from projects.registry import IncludeSensitive, include_sensitive_for, registry
 
 from . import cache
 from .models import Notification, NotificationPreference, ReportingPeriod
@@ -38,10 +43,13 @@ def portfolio_extend(request, projects: Sequence[Project], rows: list[dict], tod
     queries per timeline source and list (the counts, the first items), cached like the dashboard.
     """
     ids = sorted(p.pk for p in projects)
+    sensitive = include_sensitive_for(projects)  # the projects the user manages: their sensitive items show
     overdue, due_soon = cache.cached(
-        f"portfolio:{get_language()}:{today}:{','.join(map(str, ids))}",
+        f"portfolio:{get_language()}:{today}:{','.join(map(str, ids))}:s{','.join(map(str, sorted(sensitive)))}",
         lambda: tuple(
-            registry.timeline.page(ids, due_query(which, today=today, limit=PORTFOLIO_ITEMS))
+            registry.timeline.page(
+                ids, due_query(which, today=today, include_sensitive=sensitive, limit=PORTFOLIO_ITEMS)
+            )
             for which in ("overdue", "upcoming")
         ),
     )
@@ -108,7 +116,9 @@ class IndicatorRow:
         }
 
 
-def _country_values(indicators, until: date | None, country: str) -> dict[tuple[int, str], int]:
+def _country_values(
+    indicators, until: date | None, country: str, include_sensitive: IncludeSensitive
+) -> dict[tuple[int, str], int]:
     """{(project_id, metric): value for one country} from the country breakdowns (one query per breakdown)."""
     by_metric: dict[str, set[int]] = defaultdict(set)
     for indicator in indicators:
@@ -118,19 +128,31 @@ def _country_values(indicators, until: date | None, country: str) -> dict[tuple[
         breakdown = registry.breakdown(metric, "country")
         if breakdown is None:
             continue
-        data = breakdown.compute(sorted(project_ids), until)
+        data = breakdown.compute(sorted(project_ids), until, include_sensitive=include_sensitive)
         for project_id in project_ids:
             values[(project_id, metric)] = int(data.get(project_id, {}).get(country, 0))
     return values
 
 
 def indicator_rows(
-    indicators: Sequence[Indicator], *, since: date | None, until: date | None, country: str = ""
+    indicators: Sequence[Indicator],
+    *,
+    since: date | None,
+    until: date | None,
+    include_sensitive: IncludeSensitive,
+    country: str = "",
 ) -> list[IndicatorRow]:
-    """Each indicator's value at the start of [since, until], achieved in it, and cumulative at its end."""
+    """Each indicator's value at the start of [since, until], achieved in it, and cumulative at its end.
+
+    Unfiltered (no period, no country), the cumulative totals count every record; filtered, only those the reader
+    may see (`include_sensitive`), so that no filter singles a sensitive record out."""
+    if since is None and until is None and not country:
+        include_sensitive = True  # the unfiltered cumulative totals: the same for every reader
 
     def values(at: date | None):
-        return _country_values(indicators, at, country) if country else metric_values(indicators, at)
+        if country:
+            return _country_values(indicators, at, country, include_sensitive)
+        return metric_values(indicators, at, include_sensitive=include_sensitive)
 
     at_end = values(until)
     at_start = values(since - timedelta(days=1)) if since else {}
@@ -162,25 +184,37 @@ def indicator_rows(
 def project_dashboard(
     project: Project, *, today: date, since: date | None = None, until: date | None = None, country: str = ""
 ) -> dict:
-    """Everything the project dashboard shows, cached until any record of any project changes (see cache.py)."""
-    key = f"dashboard:{project.pk}:{get_language()}:{today}:{since}:{until}:{country}"  # labels are translated
+    """Everything the project dashboard shows to the reader whose role `project` carries (see the module's docstring
+    on sensitive records), cached until any record of any project changes (see cache.py)."""
+    sensitive = project.sees_sensitive
+    # labels are translated; a manager's dashboard and a viewer's differ
+    key = f"dashboard:{project.pk}:{get_language()}:{today}:{since}:{until}:{country}:s{int(sensitive)}"
     return cache.cached(
-        key, lambda: _project_dashboard(project, today=today, since=since, until=until, country=country)
+        key,
+        lambda: _project_dashboard(
+            project, today=today, since=since, until=until, country=country, include_sensitive=sensitive
+        ),
     )
 
 
-def _project_dashboard(project: Project, *, today: date, since, until, country: str) -> dict:
+def _project_dashboard(project: Project, *, today: date, since, until, country: str, include_sensitive: bool) -> dict:
     indicators = list(Indicator.objects.filter(project=project).order_by("order", "key"))
-    rows = indicator_rows(indicators, since=since, until=until, country=country)
+    rows = indicator_rows(indicators, since=since, until=until, country=country, include_sensitive=include_sensitive)
     progress = [IndicatorProgress(i, row.cumulative) for i, row in zip(indicators, rows, strict=True)]
     overall = overall_progress(progress)
-    window = {"today": today, "since": since, "until": until, "limit": DASHBOARD_ITEMS}
+    window = {
+        "today": today,
+        "since": since,
+        "until": until,
+        "limit": DASHBOARD_ITEMS,
+        "include_sensitive": include_sensitive,
+    }
     overdue = registry.timeline.page([project.pk], due_query("overdue", **window))
     upcoming = registry.timeline.page([project.pk], due_query("upcoming", **window))
     split = []
     metric_labels = {i.metric: str(i.label) for i in indicators}
     for breakdown in registry.breakdowns_for({i.metric for i in indicators}):
-        data = breakdown.compute([project.pk], until).get(project.pk, {})
+        data = breakdown.compute([project.pk], until, include_sensitive=include_sensitive).get(project.pk, {})
         split.append(
             {
                 "metric": breakdown.metric,
@@ -198,7 +232,7 @@ def _project_dashboard(project: Project, *, today: date, since, until, country: 
     elapsed = project.time_elapsed_percent(today)
     return {
         "rows": rows,
-        "series": burnup_series(project, indicators, today),
+        "series": burnup_series(project, indicators, today, include_sensitive=include_sensitive),
         "breakdowns": split,
         "overdue": overdue.items,
         "overdue_count": overdue.total,
@@ -221,11 +255,26 @@ def _project_dashboard(project: Project, *, today: date, since, until, country: 
 # --- the progress report --------------------------------------------------------------------------------------------
 
 
-def report_data(project: Project, *, since: date, until: date, title: str = "", narrative: str = "") -> dict:
-    """The numbers and items of a progress report over [since, until], as plain data for the renderers."""
+def report_data(
+    project: Project,
+    *,
+    since: date,
+    until: date,
+    title: str = "",
+    narrative: str = "",
+    include_sensitive: bool | None = None,
+) -> dict:
+    """The numbers and items of a progress report over [since, until], as plain data for the renderers.
+
+    For a reader who sees sensitive records or not (`include_sensitive`; by default the role `project` carries):
+    a report is a period, so a viewer's leaves them out of every number, item and table."""
+    if include_sensitive is None:
+        include_sensitive = project.sees_sensitive
     indicators = list(Indicator.objects.filter(project=project).order_by("order", "key"))
-    rows = indicator_rows(indicators, since=since, until=until)
-    items = registry.timeline.items([project.pk], since=since, until=until, open_only=False)
+    rows = indicator_rows(indicators, since=since, until=until, include_sensitive=include_sensitive)
+    items = registry.timeline.items(
+        [project.pk], since=since, until=until, open_only=False, include_sensitive=include_sensitive
+    )
     return {
         "project": {"code": project.code, "name": project.name, "funding": project.funding_programme},
         "title": title,
@@ -245,7 +294,7 @@ def report_data(project: Project, *, since: date, until: date, title: str = "", 
         "sections": [
             {"key": section.key, "title": str(section.title), **table}
             for section in registry.report_sections()
-            if (table := section.table(project, since, until)) is not None
+            if (table := section.table(project, since, until, include_sensitive=include_sensitive)) is not None
         ],
         "narrative": narrative,
     }

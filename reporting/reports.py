@@ -119,7 +119,8 @@ def render_csv(data: dict) -> bytes:
 RENDERERS = {"pdf": render_pdf, "xlsx": render_xlsx, "csv": render_csv}
 
 
-def period_report_data(period: ReportingPeriod) -> dict:
+def period_report_data(period: ReportingPeriod, *, include_sensitive: bool = False) -> dict:
+    """A period's report for a reader who sees sensitive records or not (a job: its audience)."""
     report = ProgressReport.objects.filter(period=period).first()
     return report_data(
         period.project,
@@ -127,11 +128,13 @@ def period_report_data(period: ReportingPeriod) -> dict:
         until=period.end,
         title=str(period),
         narrative=report.narrative if report else "",
+        include_sensitive=include_sensitive,
     )
 
 
 def progress_report_job(job, progress) -> JobResult:
-    """Background job: render a reporting period's progress report in the format asked for."""
+    """Background job: render a reporting period's progress report in the format asked for; it names sensitive
+    records only when it is for the managers (`BackgroundJob.sees_sensitive`)."""
     fmt = job.params.get("format")
     if fmt not in RENDERERS:
         raise JobError(_("Unknown report format."))
@@ -139,18 +142,25 @@ def progress_report_job(job, progress) -> JobResult:
     if period is None:
         raise JobError(_("This reporting period no longer exists."))
     progress(10, _("Computing the indicators"))
-    data = period_report_data(period)
+    data = period_report_data(period, include_sensitive=job.sees_sensitive)
     progress(60, _("Writing the %(format)s file") % {"format": fmt.upper()})
     content = render_pdf(data, time_zone=job.params.get("time_zone")) if fmt == "pdf" else RENDERERS[fmt](data)
     filename = f"progress-report-{period.project.code}-{period.start:%Y%m%d}-{period.end:%Y%m%d}.{fmt}"
     return JobResult(filename=filename, content=content, data={"period_id": period.pk, "format": fmt})
 
 
-def monthly_report_pdf(*, project: Project, month: date, time_zone: str | None = None) -> tuple[str, bytes]:
-    """The PDF progress report of one calendar month (the monthly e-mail to managers), times in `time_zone`."""
+def monthly_report_pdf(
+    *, project: Project, month: date, include_sensitive: bool, time_zone: str | None = None
+) -> tuple[str, bytes]:
+    """The PDF progress report of one calendar month (the monthly e-mail to managers), times in `time_zone`; with
+    sensitive records only for a recipient who sees them."""
     until = month_end(month)
     data = report_data(
-        project, since=month, until=until, title=_("Monthly report %(month)s") % {"month": month.strftime("%B %Y")}
+        project,
+        since=month,
+        until=until,
+        title=_("Monthly report %(month)s") % {"month": month.strftime("%B %Y")},
+        include_sensitive=include_sensitive,
     )
     return f"progress-{project.code}-{month:%Y-%m}.pdf", render_pdf(data, time_zone=time_zone)
 

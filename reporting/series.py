@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from datetime import date, timedelta
 
 from projects.models import Indicator, IndicatorTarget, Project
-from projects.registry import registry
+from projects.registry import IncludeSensitive, registry
 
 MAX_SERIES_MONTHS = 24  # a metric without a monthly series is computed at most this many times (months sampled)
 
@@ -30,12 +30,15 @@ def months_between(start: date, end: date) -> list[date]:
     return months
 
 
-def burnup_series(project: Project, indicators: Sequence[Indicator], today: date) -> dict[str, dict]:
+def burnup_series(
+    project: Project, indicators: Sequence[Indicator], today: date, *, include_sensitive: IncludeSensitive
+) -> dict[str, dict]:
     """{indicator key: {"labels", "achieved", "target_line", "targets"}} for the project's burn-up charts.
 
     Achieved is the cumulative value at the end of each month up to the current one (None after it); the target
     line goes straight from 0 at the start to the target at the end date. One query per metric with a `monthly`
-    series; a metric without one is computed once per month (at most MAX_SERIES_MONTHS calls).
+    series; a metric without one is computed once per month (at most MAX_SERIES_MONTHS calls). A monthly series is
+    a filtered number: sensitive records count in it only for a reader who sees them (`include_sensitive`).
     """
     months = months_between(project.start_date, project.end_date)
     if not months:
@@ -54,9 +57,10 @@ def burnup_series(project: Project, indicators: Sequence[Indicator], today: date
         if metric is None:
             continue
         if metric.has_monthly:
-            increments[metric_key] = dict(metric.monthly_values([project.pk]).get(project.pk, {}))
+            monthly = metric.monthly_values([project.pk], include_sensitive=include_sensitive)
+            increments[metric_key] = dict(monthly.get(project.pk, {}))
         else:
-            increments[metric_key] = _increments_by_compute(metric, project.pk, past)
+            increments[metric_key] = _increments_by_compute(metric, project.pk, past, include_sensitive)
 
     result = {}
     for indicator in indicators:
@@ -82,13 +86,14 @@ def burnup_series(project: Project, indicators: Sequence[Indicator], today: date
     return result
 
 
-def _increments_by_compute(metric, project_id: int, months: list[date]) -> dict[date, int]:
+def _increments_by_compute(metric, project_id: int, months: list[date], include_sensitive) -> dict[date, int]:
     """Monthly increases from the cumulative value at each month's end (for metrics without a monthly series)."""
     if len(months) > MAX_SERIES_MONTHS:  # bound the number of queries: sample evenly, keep the last month
         step = len(months) / MAX_SERIES_MONTHS
         months = [months[int(i * step)] for i in range(MAX_SERIES_MONTHS - 1)] + [months[-1]]
     result, previous = {}, 0
     for month in months:
-        value = int(metric.values([project_id], month_end(month)).get(project_id, 0))
+        values = metric.values([project_id], month_end(month), include_sensitive=include_sensitive)
+        value = int(values.get(project_id, 0))
         result[month], previous = value - previous, value
     return result

@@ -13,9 +13,10 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from projects.concurrency import StaleRecordError, check_not_stale
 from projects.mail import TransientMailError, is_transient
 from projects.models import AuditEvent, BackgroundJob, Membership, Project
-from projects.queries import user_time_zone
+from projects.queries import user_sees_sensitive, user_time_zone
 from projects.queue import enqueue
 from projects.registry import Reminder, registry
 from projects.services import job_start
@@ -43,11 +44,22 @@ def audit_log(**kwargs):
 
 
 @transaction.atomic
-def report_narrative_save(*, user, period: ReportingPeriod, narrative: str) -> ProgressReport:
-    """Save the narrative managers write for a reporting period."""
-    report, created = ProgressReport.objects.get_or_create(period=period)
+def report_narrative_save(
+    *, user, period: ReportingPeriod, narrative: str, expected_version: int | None = None
+) -> ProgressReport:
+    """Save the narrative managers write for a reporting period, refusing a stale `expected_version` (the version
+    the form was opened on; 0 when there was no narrative yet), so one manager's text never silently replaces
+    another's."""
+    stored = ProgressReport.objects.select_for_update().filter(period=period).first()
+    check_not_stale(stored, expected_version, what=_("narrative"))
+    created = stored is None
+    report = stored or ProgressReport(period=period)
     report.narrative, report.updated_by = narrative, user
-    report.save()
+    try:
+        with transaction.atomic():
+            report.save()
+    except IntegrityError:  # the period's first narrative, saved by someone else a moment ago
+        raise StaleRecordError(ProgressReport.objects.filter(period=period).first(), what=_("narrative")) from None
     audit_log(
         user=user,
         action=AuditEvent.Action.CREATE if created else AuditEvent.Action.CHANGE,
@@ -90,18 +102,39 @@ def period_submitted(*, user, period: ReportingPeriod, on: date) -> ReportingPer
 @transaction.atomic
 def preferences_save(*, user, enabled: dict[str, bool]) -> None:
     """Store which reminder kinds the user receives (unknown kinds are ignored)."""
+    stored = dict(NotificationPreference.objects.filter(user=user).values_list("kind", "enabled"))
+    changes = {}
     for kind in registry.reminder_kinds():
         if kind.key in enabled:
             NotificationPreference.objects.update_or_create(
                 user=user, kind=kind.key, defaults={"enabled": bool(enabled[kind.key])}
             )
+            if stored.get(kind.key, kind.default) != bool(enabled[kind.key]):
+                changes[kind.key] = {"old": stored.get(kind.key, kind.default), "new": bool(enabled[kind.key])}
+    if changes:
+        audit_log(
+            user=user,
+            action=AuditEvent.Action.CHANGE,
+            object_type=NotificationPreference._meta.label,
+            details={"changes": changes},
+        )
 
 
+@transaction.atomic
 def notifications_mark_read(*, user, ids: list[int] | None = None) -> int:
     qs = Notification.objects.filter(recipient=user).unread()
     if ids is not None:
         qs = qs.filter(pk__in=ids)
-    return qs.update(read_at=timezone.now())
+    marked = sorted(qs.values_list("pk", flat=True))
+    count = Notification.objects.filter(pk__in=marked).update(read_at=timezone.now())
+    if count:
+        audit_log(
+            user=user,
+            action=AuditEvent.Action.CHANGE,
+            object_type=Notification._meta.label,
+            details={"read": marked},
+        )
+    return count
 
 
 # --- reminders: dispatch (who gets what), then send (once) ----------------------------------------------------------
@@ -188,6 +221,16 @@ def delivery_record(*, kind: str, reminder: Reminder, recipient) -> ReminderDeli
                 body=reminder.body,
                 url=reminder.url[:300],
             )
+            audit_log(
+                user=None,
+                action=AuditEvent.Action.CREATE,
+                obj=delivery,
+                details={
+                    "kind": kind,
+                    "recipient": recipient.get_username(),
+                    "about": {"type": reminder.object_type, "id": str(reminder.object_id)},
+                },
+            )
     except IntegrityError:
         return None
     return delivery
@@ -216,10 +259,25 @@ def delivery_send(*, delivery_id: int) -> bool:
             raise TransientDeliveryError(str(exc)) from exc
         logger.exception("reminder %s could not be sent", delivery_id)
         return False
-    ReminderDelivery.objects.filter(pk=delivery_id).update(
-        status=ReminderDelivery.Status.SENT, sent_at=timezone.now(), error=""
-    )
+    with transaction.atomic():
+        ReminderDelivery.objects.filter(pk=delivery_id).update(
+            status=ReminderDelivery.Status.SENT, sent_at=timezone.now(), error=""
+        )
+        audit_email_sent(
+            message, obj=delivery, project=delivery.project, about=(delivery.object_type, delivery.object_id)
+        )
     return True
+
+
+def audit_email_sent(message: EmailMessage, *, obj, project, about: tuple[str, object]) -> None:
+    """Record an e-mail sent as a disclosure: to whom, its subject, the record it is about and what it attached."""
+    details = {
+        "to": list(message.to),
+        "subject": message.subject,
+        "about": {"type": about[0], "id": str(about[1])},
+        **({"attachments": [attachment[0] for attachment in message.attachments]} if message.attachments else {}),
+    }
+    audit_log(user=None, action=AuditEvent.Action.DISCLOSE, obj=obj, project=project, details=details)
 
 
 def _email_for(delivery: ReminderDelivery) -> EmailMessage:
@@ -236,7 +294,10 @@ def _email_for(delivery: ReminderDelivery) -> EmailMessage:
         from .reports import monthly_report_pdf
 
         filename, content = monthly_report_pdf(
-            project=delivery.project, month=delivery.occasion, time_zone=user_time_zone(delivery.recipient)
+            project=delivery.project,
+            month=delivery.occasion,
+            include_sensitive=user_sees_sensitive(delivery.recipient, delivery.project),  # a manager, at sending
+            time_zone=user_time_zone(delivery.recipient),
         )
         message.attach(filename, content, "application/pdf")
     return message

@@ -22,7 +22,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from projects.queries import IndicatorProgress
-from projects.registry import TimelineQuery
+from projects.registry import IncludeSensitive, TimelineQuery
 
 DUE_SOON_DAYS = 30
 LATE_GAP = 25
@@ -65,17 +65,25 @@ def overall_progress(indicators: Sequence[IndicatorProgress]) -> int | None:
 
 
 def due_query(
-    which: str, *, today: date, since: date | None = None, until: date | None = None, limit: int | None = None
+    which: str,
+    *,
+    today: date,
+    include_sensitive: IncludeSensitive,
+    since: date | None = None,
+    until: date | None = None,
+    limit: int | None = None,
 ) -> TimelineQuery:
     """The selection of a list of the portfolio and the dashboard.
 
     "overdue": what is not done and overdue on `today`; "upcoming": without a period, what is open and due in the
     next DUE_SOON_DAYS days (or running); with a period (since/until), every other item dated in it.
+    `include_sensitive`: the reader's (`Project.sees_sensitive`): a viewer's lists leave sensitive items out.
     """
     period = since is not None or until is not None
+    common = {"today": today, "limit": limit, "include_sensitive": include_sensitive}
     if which == "overdue":
-        return TimelineQuery(today=today, since=since, until=until, open_only=True, overdue=True, limit=limit)
+        return TimelineQuery(since=since, until=until, open_only=True, overdue=True, **common)
     if period:
-        return TimelineQuery(today=today, since=since, until=until, overdue=False, limit=limit)
+        return TimelineQuery(since=since, until=until, overdue=False, **common)
     horizon = today + timedelta(days=DUE_SOON_DAYS)
-    return TimelineQuery(today=today, until=horizon, open_only=True, overdue=False, limit=limit)
+    return TimelineQuery(until=horizon, open_only=True, overdue=False, **common)

@@ -8,6 +8,7 @@ narrative and generating a report need Action.MANAGE.
 from __future__ import annotations
 
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -20,7 +21,7 @@ from projects.exports import Column
 from projects.models import BackgroundJob
 from projects.queries import project_for_user
 from projects.registry import registry
-from projects.viewkit import export_list
+from projects.viewkit import add_service_errors, export_list
 
 from . import queries, services
 from .forms import DashboardFilterForm, NarrativeForm, PreferencesForm
@@ -59,7 +60,13 @@ def due_list(request: HttpRequest, code: str) -> HttpResponse:
     labels = registry.timeline.labels()
     kind = request.GET.get("kind", "")
     kinds = [kind] if kind in labels else []
-    query = queries.due_query(which, today=timezone.localdate(), since=filters["since"], until=filters["until"])
+    query = queries.due_query(
+        which,
+        today=timezone.localdate(),
+        since=filters["since"],
+        until=filters["until"],
+        include_sensitive=project.sees_sensitive,
+    )
     items = registry.timeline.paged([project.pk], query, kinds=kinds)
     page = Paginator(items, DUE_LIST_PAGE).get_page(request.GET.get("page"))
     by_source = registry.timeline.paged([project.pk], query).totals().by_source if kinds else items.totals().by_source
@@ -125,9 +132,18 @@ def report_detail(request: HttpRequest, code: str, pk: int) -> HttpResponse:
         if not can_manage:
             project_for_user(request.user, code, Action.MANAGE)  # 403
         if form.is_valid():
-            services.report_narrative_save(user=request.user, period=period, narrative=form.cleaned_data["narrative"])
-            messages.success(request, _("The narrative was saved."))
-            return redirect(period.get_absolute_url())
+            try:
+                services.report_narrative_save(
+                    user=request.user,
+                    period=period,
+                    narrative=form.cleaned_data["narrative"],
+                    expected_version=form.expected_version,
+                )
+            except ValidationError as exc:
+                add_service_errors(form, exc)
+            else:
+                messages.success(request, _("The narrative was saved."))
+                return redirect(period.get_absolute_url())
     data = queries.report_data(
         project, since=period.start, until=period.end, title=str(period), narrative=report.narrative
     )

@@ -24,6 +24,13 @@ class PortalAdminSite(admin.AdminSite):
     site_header = _("SELEC portal administration")
     site_title = _("SELEC portal")
 
+    def register(self, model_or_iterable, admin_class=None, **options):
+        """Every admin writes through the services and is recorded, those of other packages included (Django's
+        groups, Celery beat's schedules): see `projects.admin_base.adopted`."""
+        from projects.admin_base import adopted
+
+        super().register(model_or_iterable, adopted(admin_class or admin.ModelAdmin), **options)
+
     def has_permission(self, request) -> bool:
         return request.user.is_active and request.user.is_superuser
 

@@ -12,6 +12,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
+from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -71,6 +72,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "csp",
     "crispy_forms",
     "crispy_bootstrap5",
     "django_filters",
@@ -91,6 +93,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "projects.middleware.RejectNullCharactersMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -100,6 +103,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "projects.middleware.RequestBodyLimitMiddleware",  # before anything reads the body (CSRF, the views)
     "projects.middleware.IdleSessionMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "accounts.middleware.SecondFactorRequiredMiddleware",
@@ -209,13 +213,24 @@ STATIC_ROOT = Path(env_str("DJANGO_STATIC_ROOT", str(BASE_DIR / "var" / "staticf
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(env_str("DJANGO_MEDIA_ROOT", str(BASE_DIR / "var" / "media")))
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # The file system, noting what it writes in a transaction: a rollback leaves no file behind (projects/files.py)
+    "default": {"BACKEND": "projects.files.TransactionalFileSystemStorage"},
     "staticfiles": {
         "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
         if DEBUG
         else "whitenoise.storage.CompressedManifestStaticFilesStorage"
     },
 }
+
+# Uploads. A request body over PORTAL_MAX_UPLOAD_MB is refused (413) before it is read
+# (projects.middleware.RequestBodyLimitMiddleware); the proxy in front refuses it first (nginx: client_max_body_size,
+# see the README). The largest file a page accepts is 25 MB. Within the limit, an uploaded file over
+# FILE_UPLOAD_MAX_MEMORY_SIZE is streamed to a temporary file rather than held in memory, and the fields of a form
+# (its non-file part) may hold DATA_UPLOAD_MAX_MEMORY_SIZE.
+PORTAL_MAX_UPLOAD_MB = env_int("PORTAL_MAX_UPLOAD_MB", 30)
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440  # 2.5 MB
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+DATA_UPLOAD_MAX_NUMBER_FILES = 20
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
@@ -307,6 +322,25 @@ if not DEBUG:
     # talking to Django directly could send it and pass for HTTPS).
     if env_bool("DJANGO_BEHIND_TLS_PROXY", False):
         SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Content Security Policy (django-csp): scripts, styles, fonts and images come from the portal's own static files
+# only. No inline script, style block, style attribute or event handler is allowed (tests/test_csp.py scans the
+# templates for them); a page that needs data hands it over in a data- attribute or a `json_script` element, and
+# behaviour lives in static/js. Browsers report what the policy blocked to `csp-report`, which logs it.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],  # Bootstrap draws its icons (selects, close buttons) as data: SVG
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+        "report-uri": [reverse_lazy("csp-report")],
+    },
+}
 # HSTS preload stays off on purpose: the preload list is for a whole registrable domain (selec.org, not only the
 # portal's host), is hard to leave, and means nothing on a closed network; so its check is silenced.
 SILENCED_SYSTEM_CHECKS = ["security.W021"]

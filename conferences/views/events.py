@@ -87,7 +87,9 @@ def event_edit(request: HttpRequest, code: str, pk: int) -> HttpResponse:
     form = EventForm(request.POST or None, instance=event)
     if request.method == "POST" and form.is_valid():
         try:
-            services.event_save(user=request.user, event=form.save(commit=False))
+            services.event_save(
+                user=request.user, event=form.save(commit=False), expected_version=form.expected_version
+            )
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
@@ -135,7 +137,9 @@ def session_edit(request: HttpRequest, code: str, pk: int, session_pk: int | Non
     form = SessionForm(request.POST or None, instance=session)
     if request.method == "POST" and form.is_valid():
         try:
-            services.session_save(user=request.user, session=form.save(commit=False))
+            services.session_save(
+                user=request.user, session=form.save(commit=False), expected_version=form.expected_version
+            )
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:

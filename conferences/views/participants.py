@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST
 from projects.access import Action
 from projects.exports import Column
 from projects.services import job_start
-from projects.viewkit import add_service_errors, download, export_list
+from projects.viewkit import add_service_errors, audit_consultation, download, export_list
 
 from .. import jobs, pdf, queries, services
 from ..forms import ImportForm, RegistrationForm
@@ -25,16 +25,22 @@ from ..models import Event, Registration
 from .common import project_and_event
 
 TAB = "events"
+CONSULTED = "conferences.Registration"  # what a page listing participants shows, for the audit trail
 
 
 def registration_list(request: HttpRequest, code: str, pk: int) -> HttpResponse:
     project, event = project_and_event(request, code, pk, counts=True)
     registrations = queries.registrations_of_event(event)
-    return render(
-        request,
-        "conferences/registration_list.html",
-        {"project": project, "project_tab": TAB, "event": event, "registrations": registrations},
-    )
+    audit_consultation(request, project=project, page="registrations", obj=event, object_type=CONSULTED)
+    context = {
+        "project": project,
+        "project_tab": TAB,
+        "event": event,
+        "registrations": registrations,
+        "columns": participant_columns(project),
+        "show_contact": shows_contact(project),
+    }
+    return render(request, "conferences/registration_list.html", context)
 
 
 def registration_create(request: HttpRequest, code: str, pk: int) -> HttpResponse:
@@ -73,20 +79,32 @@ PARTICIPANT_COLUMNS = [
         _("Type of organisation"), lambda r: r.person.organisation.get_kind_display() if r.person.organisation else ""
     ),
     Column(_("Country"), "person__country__name"),
-    Column(_("E-mail"), "person__email"),
-    Column(_("Gender"), "person__get_gender_display"),
     Column(_("Role"), "get_role_display"),
     Column(_("Attended"), lambda r: _("yes") if r.attended else _("no")),
     Column(_("Answered the survey"), lambda r: _("yes") if r.answered else _("no")),
 ]
+# The project's e-mail for the person, and the gender: for those who register people (staff, managers), not viewers.
+CONTACT_COLUMNS = [Column(_("E-mail"), "email"), Column(_("Gender"), "person__get_gender_display")]
+
+
+def shows_contact(project) -> bool:
+    return project.allows(Action.EDIT)
+
+
+def participant_columns(project) -> list[Column]:
+    """The columns of the participants list for the user's role: the page shows these, the export holds these."""
+    if not shows_contact(project):
+        return PARTICIPANT_COLUMNS
+    return [*PARTICIPANT_COLUMNS[:4], *CONTACT_COLUMNS, *PARTICIPANT_COLUMNS[4:]]
 
 
 def registration_export(request: HttpRequest, code: str, pk: int, fmt: str) -> HttpResponse:
+    """The participants list as the user sees it on the page (the same rows, the same columns)."""
     project, event = project_and_event(request, code, pk)
     return export_list(
         request,
         queries.registrations_of_event(event),
-        PARTICIPANT_COLUMNS,
+        participant_columns(project),
         fmt=fmt,
         basename=f"participants-{event.pk}",
         project=project,
@@ -172,6 +190,7 @@ def checkin(request: HttpRequest, code: str, pk: int) -> HttpResponse:
         "refusal": event.check_in_refusal(day),
     }
     context["can_record"] = not context["refusal"]
+    audit_consultation(request, project=project, page="check-in", obj=event, object_type=CONSULTED)
     if request.headers.get("HX-Request"):
         return render(request, "conferences/includes/checkin_rows.html", context)
     return render(request, "conferences/checkin.html", context)

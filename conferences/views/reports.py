@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST
 from projects.access import Action
 from projects.exports import Column
 from projects.queries import project_for_user, visible_projects
-from projects.viewkit import add_service_errors, export_list
+from projects.viewkit import add_service_errors, audit_consultation, export_list
 
 from .. import queries, services
 from ..filters import BestPracticeFilter
@@ -36,6 +36,8 @@ def feedback(request: HttpRequest, code: str, pk: int) -> HttpResponse:
         missing=queries.feedback_missing(event),
         ratings=[(name, FeedbackResponse._meta.get_field(name).verbose_name) for name in FeedbackResponse.RATINGS],
     )
+    # The page names the attendees who have not answered yet.
+    audit_consultation(request, project=project, page="feedback", obj=event, object_type=Registration._meta.label)
     return render(request, "conferences/feedback.html", context)
 
 

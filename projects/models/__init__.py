@@ -6,16 +6,18 @@ indicators through the registry of contributions (`projects.registry`), so this 
 One module per concern: `reference` (countries, country groups, organisations), `projects` (a project, its
 partners and members, and the querysets that decide access), `workplan` (workstreams, milestones, deliverables,
 tasks), `indicators` (indicators and their intermediate targets), `people` (people and user profiles), `audit`
-(the audit trail) and `jobs` (background jobs). Import the models from here: `from projects.models import Project`.
+(the audit trail), `jobs` (background jobs) and `versioning` (the version that refuses a stale save). Import the
+models from here: `from projects.models import Project`.
 """
 
 from .audit import AuditEvent
 from .indicators import Indicator, IndicatorTarget
 from .jobs import BackgroundJob, job_result_upload_to
-from .people import Person, PersonQuerySet, Profile
+from .people import Person, PersonContact, PersonQuerySet, Profile, contact_email, has_contact_email, normalise_name
 from .people import _time_zone_choices as _time_zone_choices  # named by migration 0001
 from .projects import Membership, Partner, Project, ProjectQuerySet, ProjectScopedQuerySet
 from .reference import Country, CountryGroup, Organisation
+from .versioning import Versioned
 from .workplan import Deliverable, Milestone, Task, Workstream, deliverable_upload_to
 
 __all__ = [
@@ -31,13 +33,18 @@ __all__ = [
     "Organisation",
     "Partner",
     "Person",
+    "PersonContact",
     "PersonQuerySet",
     "Profile",
     "Project",
     "ProjectQuerySet",
     "ProjectScopedQuerySet",
     "Task",
+    "Versioned",
     "Workstream",
+    "contact_email",
     "deliverable_upload_to",
+    "has_contact_email",
     "job_result_upload_to",
+    "normalise_name",
 ]

@@ -38,6 +38,7 @@ class AuditEvent(models.Model):
         VIEW = "view", _("Viewed")
         EXPORT = "export", _("Exported")
         IMPORT = "import", _("Imported")
+        DISCLOSE = "disclose", _("Disclosed (e-mail sent)")
         TRANSITION = "transition", _("Status changed")
         PURGE = "purge", _("Purged (retention)")
         LOGIN = "login", _("Logged in")
@@ -100,6 +101,11 @@ class AuditEvent(models.Model):
         if self.project_id and not self.project_code:
             self.project_code = self.project.code
         super().save(*args, **kwargs)
+
+    @property
+    def details_text(self) -> str:
+        """The details as JSON text, as the exports and the pages show them."""
+        return json.dumps(self.details, ensure_ascii=False, sort_keys=True)
 
     @property
     def is_sealed(self) -> bool:

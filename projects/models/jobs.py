@@ -82,6 +82,11 @@ class BackgroundJob(models.Model):
         return reverse("projects:job-detail", kwargs={"code": self.project.code, "pk": self.pk})
 
     @property
+    def sees_sensitive(self) -> bool:
+        """Whether the job's file may name sensitive records: only when it is for the managers."""
+        return self.audience == self.Audience.MANAGERS
+
+    @property
     def is_finished(self) -> bool:
         return self.status in (self.Status.SUCCEEDED, self.Status.FAILED)
 

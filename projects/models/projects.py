@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from ..access import Action, role_allows, roles_allowed
+from ..access import SEES_SENSITIVE, Action, role_allows, roles_allowed, sees_sensitive
 from .reference import Organisation
 
 
@@ -27,6 +27,10 @@ class ProjectQuerySet(models.QuerySet):
             return self
         memberships = Membership.objects.filter(project=OuterRef("pk"), user=user, role__in=roles_allowed(action))
         return self.filter(Exists(memberships))
+
+    def seeing_sensitive(self, user) -> ProjectQuerySet:
+        """The projects whose sensitive records the user sees (see `projects.access.sees_sensitive`)."""
+        return self.for_user(user, SEES_SENSITIVE)
 
     def with_role(self, user) -> ProjectQuerySet:
         """Annotate `user_role` with the user's role in each project ("admin" for superusers)."""
@@ -112,6 +116,11 @@ class Project(models.Model):
     def allows(self, action: Action) -> bool:
         """Whether the role annotated by `ProjectQuerySet.with_role` permits the action."""
         return role_allows(getattr(self, "user_role", None), action)
+
+    @property
+    def sees_sensitive(self) -> bool:
+        """Whether the user whose role `with_role` annotated sees the project's sensitive records."""
+        return sees_sensitive(getattr(self, "user_role", None))
 
 
 class Partner(models.Model):

@@ -10,8 +10,10 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from ..validators import validate_document
 from .projects import Membership, Project, ProjectScopedQuerySet
 from .reference import Organisation
+from .versioning import Versioned
 
 
 class Workstream(models.Model):
@@ -56,7 +58,7 @@ def _not_in_future(value: date | None, field: str) -> None:
         raise ValidationError({field: _("This date is in the future.")})
 
 
-class Milestone(models.Model):
+class Milestone(Versioned):
     """A point a workstream must reach by a due date."""
 
     class Status(models.TextChoices):
@@ -105,7 +107,7 @@ def deliverable_upload_to(instance: Deliverable, filename: str) -> str:
     return f"deliverables/{instance.workstream.project.code}/{filename}"
 
 
-class Deliverable(models.Model):
+class Deliverable(Versioned):
     """Something a workstream hands over (a report, a road map, a training curriculum), with its evidence."""
 
     class Status(models.TextChoices):
@@ -124,7 +126,9 @@ class Deliverable(models.Model):
     due_date = models.DateField(_("due date"))
     status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.PLANNED)
     delivered_on = models.DateField(_("delivered on"), null=True, blank=True)
-    evidence = models.FileField(_("evidence file"), upload_to=deliverable_upload_to, blank=True)
+    evidence = models.FileField(
+        _("evidence file"), upload_to=deliverable_upload_to, blank=True, validators=[validate_document]
+    )
 
     project_path = "workstream__project"
     objects = ProjectScopedQuerySet.as_manager()
@@ -161,7 +165,7 @@ class Deliverable(models.Model):
         return self.overdue_on(timezone.localdate())
 
 
-class Task(models.Model):
+class Task(Versioned):
     """A piece of work in a workstream, owned by one member of the project and due by a date."""
 
     class Status(models.TextChoices):

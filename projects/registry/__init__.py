@@ -29,12 +29,13 @@ from django.core.exceptions import ImproperlyConfigured
 
 from . import people
 from .kinds import DetailPanel, JobHandler, PortfolioPanel, Reminder, ReminderKind, ReportSection, Section, Seeder
-from .metrics import BoundBreakdown, Breakdown, Metric
+from .metrics import BoundBreakdown, Breakdown, IncludeSensitive, Metric, include_sensitive_for
 from .people import PeopleMetric, PeopleSource
 from .timeline import Timeline, TimelineItem, TimelineList, TimelinePage, TimelineQuery, TimelineRow, TimelineSource
 
 __all__ = [
-    "BoundBreakdown", "Breakdown", "Contributions", "DetailPanel", "JobHandler", "Metric", "PeopleMetric",
+    "BoundBreakdown", "Breakdown", "Contributions", "DetailPanel", "IncludeSensitive", "JobHandler", "Metric",
+    "PeopleMetric", "include_sensitive_for",
     "PeopleSource", "PortfolioPanel", "Registry", "Reminder", "ReminderKind", "ReportSection", "Section", "Seeder",
     "TimelineItem", "TimelineList", "TimelinePage", "TimelineQuery", "TimelineRow", "TimelineSource", "registry",
 ]  # fmt: skip

@@ -119,9 +119,10 @@ class PortfolioPanel:
 
 @dataclass(frozen=True)
 class ReportSection:
-    """A table of a progress report: `table(project, since, until) -> {"columns": [...], "rows": [[...], ...]}` or
-    None (nothing to report for this project), in a fixed number of queries. Every format draws it: a table in the
-    PDF and on the report's page, a sheet of the XLSX, rows of the CSV."""
+    """A table of a progress report: `table(project, since, until, *, include_sensitive) -> {"columns": [...],
+    "rows": [[...], ...]}` or None (nothing to report for this project), in a fixed number of queries. A report covers
+    a period: when `include_sensitive` is False (a reader who may not see sensitive records) the table leaves them
+    out. Every format draws it: a table in the PDF and on the report's page, a sheet of the XLSX, rows of the CSV."""
 
     key: str
     title: str

@@ -20,7 +20,7 @@ whose shape is not a count of records hands over `compute` (and optionally `mont
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Any
@@ -70,7 +70,7 @@ class BoundBreakdown:
     metric: str
     dimension: str
     label: str
-    compute: BreakdownFn
+    compute: Callable[..., Mapping[int, Mapping[str, int]]]  # (project_ids, until, include_sensitive=True)
 
 
 def id_path(path: str) -> str:
@@ -78,11 +78,52 @@ def id_path(path: str) -> str:
     return path if path in ("pk", "id") or path.endswith("_id") else f"{path}_id"
 
 
-def _records_of(records: Callable[[], QuerySet], project: str, date_field: str, project_ids, until) -> QuerySet:
+# Which sensitive records a number includes: True all of them (an unfiltered cumulative total, or a reader who sees
+# every project's), False none, or the ids of the projects whose sensitive records the reader sees (the portfolio
+# mixes projects a user manages with projects they only view). See `projects.access.sees_sensitive`.
+IncludeSensitive = bool | Collection[int]
+
+
+def include_sensitive_for(projects: Iterable) -> frozenset[int]:
+    """The `include_sensitive` of a reader of these projects (each annotated with the reader's role)."""
+    return frozenset(p.pk for p in projects if p.sees_sensitive)
+
+
+def without_sensitive(qs: QuerySet, project: str, flag: str, include: IncludeSensitive) -> QuerySet:
+    """`qs` minus the sensitive records (`flag`, a path to a boolean) of the projects whose sensitive records are not
+    included (`project`: the path to the record's project)."""
+    if not flag or include is True:
+        return qs
+    from django.db.models import Q
+
+    if include is False or not include:
+        return qs.filter(**{flag: False})
+    return qs.filter(Q(**{flag: False}) | Q(**{f"{id_path(project)}__in": sorted(include)}))
+
+
+def call_compute(fn: Callable, project_ids, until, include_sensitive: IncludeSensitive):
+    """Call a `compute` function, passing `include_sensitive` when it takes it (one that may count sensitive records
+    must; one that counts none, such as road maps, need not)."""
+    import inspect
+
+    if "include_sensitive" in inspect.signature(fn).parameters:
+        return fn(project_ids, until, include_sensitive=include_sensitive)
+    return fn(project_ids, until)
+
+
+def _records_of(
+    records: Callable[[], QuerySet],
+    project: str,
+    date_field: str,
+    project_ids,
+    until,
+    sensitive: str = "",
+    include_sensitive: IncludeSensitive = True,
+) -> QuerySet:
     qs = records().filter(**{f"{project}__in": list(project_ids)})
     if until is not None and date_field:
         qs = qs.filter(**{f"{date_field}__lte": until})
-    return qs
+    return without_sensitive(qs, project, sensitive, include_sensitive)
 
 
 def grouped_counts(qs: QuerySet, project: str, counts: str, category: Breakdown | None = None) -> dict:
@@ -200,6 +241,8 @@ class Metric:
     def __post_init__(self) -> None:
         if (self.records is None) == (self.compute is None):
             raise ValueError(f"metric {self.key!r}: declare `records` or give `compute`, not both or neither")
+        if self.sensitive and self.records is None:
+            raise ValueError(f"metric {self.key!r}: a metric whose records may be sensitive declares its `records`")
         for breakdown in self.breakdowns:
             if not breakdown.field and breakdown.compute is None:
                 raise ValueError(f"metric {self.key!r}: breakdown {breakdown.dimension!r} has no field nor compute")
@@ -210,37 +253,57 @@ class Metric:
     def declared(self) -> bool:
         return self.records is not None
 
-    def queryset(self, project_ids: Iterable[int], until: date | None = None) -> QuerySet:
+    # Every read takes `include_sensitive` (see `IncludeSensitive`): True, the default, counts every record, as an
+    # unfiltered cumulative total does for every reader; the dashboards, reports and exports pass False (or the
+    # projects the reader manages) for every filtered number, breakdown and monthly series of a viewer or staff.
+
+    def queryset(
+        self, project_ids: Iterable[int], until: date | None = None, *, include_sensitive: IncludeSensitive = True
+    ) -> QuerySet:
         """The records that count for these projects, dated on or before `until`."""
         assert self.records is not None, f"metric {self.key!r} is not declarative"
-        return _records_of(self.records, self.project, self.date, project_ids, until)
+        return _records_of(self.records, self.project, self.date, project_ids, until, self.sensitive, include_sensitive)
 
-    def values(self, project_ids: Sequence[int], until: date | None = None) -> Mapping[int, int]:
+    def values(
+        self, project_ids: Sequence[int], until: date | None = None, *, include_sensitive: IncludeSensitive = True
+    ) -> Mapping[int, int]:
         """{project_id: value} in one query."""
         if self.compute is not None:
-            return self.compute(project_ids, until)
-        return grouped_counts(self.queryset(project_ids, until), self.project, self.counts)
+            return call_compute(self.compute, project_ids, until, include_sensitive)
+        queryset = self.queryset(project_ids, until, include_sensitive=include_sensitive)
+        return grouped_counts(queryset, self.project, self.counts)
 
     @property
     def has_monthly(self) -> bool:
         return self.monthly is not None or (self.declared and bool(self.date))
 
-    def monthly_values(self, project_ids: Sequence[int]) -> Mapping[int, Mapping[date, int]]:
+    def monthly_values(
+        self, project_ids: Sequence[int], *, include_sensitive: IncludeSensitive = True
+    ) -> Mapping[int, Mapping[date, int]]:
         """{project_id: {month: increase}} in one query; only when `has_monthly`."""
         if self.monthly is not None:
             return self.monthly(project_ids)
-        return first_counted_by_month(self.queryset(project_ids), self.project, self.date, self.counts)
+        queryset = self.queryset(project_ids, include_sensitive=include_sensitive)
+        return first_counted_by_month(queryset, self.project, self.date, self.counts)
 
-    def breakdown_values(self, breakdown: Breakdown, project_ids: Sequence[int], until: date | None = None):
+    def breakdown_values(
+        self,
+        breakdown: Breakdown,
+        project_ids: Sequence[int],
+        until: date | None = None,
+        *,
+        include_sensitive: IncludeSensitive = True,
+    ):
         if breakdown.compute is not None:
-            return breakdown.compute(project_ids, until)
-        return grouped_counts(self.queryset(project_ids, until), self.project, self.counts, breakdown)
+            return call_compute(breakdown.compute, project_ids, until, include_sensitive)
+        queryset = self.queryset(project_ids, until, include_sensitive=include_sensitive)
+        return grouped_counts(queryset, self.project, self.counts, breakdown)
 
     def bound_breakdowns(self, people_sources: Sequence = ()) -> list[BoundBreakdown]:
         return [self._bind(b) for b in self.breakdowns]
 
     def _bind(self, breakdown: Breakdown) -> BoundBreakdown:
-        def compute(project_ids, until, breakdown=breakdown):
-            return self.breakdown_values(breakdown, project_ids, until)
+        def compute(project_ids, until, include_sensitive: IncludeSensitive = True, breakdown=breakdown):
+            return self.breakdown_values(breakdown, project_ids, until, include_sensitive=include_sensitive)
 
         return BoundBreakdown(self.key, breakdown.dimension, breakdown.label, compute)

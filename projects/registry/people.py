@@ -12,7 +12,16 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING
 
-from .metrics import BoundBreakdown, Breakdown, _records_of, count_first_days_by_month, grouped_counts, id_path
+from .metrics import (
+    BoundBreakdown,
+    Breakdown,
+    IncludeSensitive,
+    _records_of,
+    call_compute,
+    count_first_days_by_month,
+    grouped_counts,
+    id_path,
+)
 
 if TYPE_CHECKING:
     from django.db.models import QuerySet
@@ -29,41 +38,47 @@ class PeopleSource:
     project: str = "project"
     person: str = "person"
     breakdowns: Sequence[Breakdown] = ()
+    sensitive: str = ""  # the path to the flag of rows that may be sensitive (an officer of a sensitive activity)
     app_label: str = ""
 
     def __post_init__(self) -> None:
         if not self.date:
             raise ValueError(f"people source {self.key!r} declares no date")
 
-    def queryset(self, project_ids: Sequence[int], until: date | None = None) -> QuerySet:
-        return _records_of(self.records, self.project, self.date, project_ids, until)
+    def queryset(
+        self, project_ids: Sequence[int], until: date | None = None, include_sensitive: IncludeSensitive = True
+    ) -> QuerySet:
+        return _records_of(self.records, self.project, self.date, project_ids, until, self.sensitive, include_sensitive)
 
-    def rows(self, project_ids: Sequence[int], until: date | None = None) -> QuerySet:
+    def rows(
+        self, project_ids: Sequence[int], until: date | None = None, include_sensitive: IncludeSensitive = True
+    ) -> QuerySet:
         """(project_id, person_id) rows."""
         from django.db.models import F
 
         return (
-            self.queryset(project_ids, until)
+            self.queryset(project_ids, until, include_sensitive)
             .order_by()
             .values(project_id_=F(id_path(self.project)), person_id_=F(id_path(self.person)))
         )
 
-    def dated_rows(self, project_ids: Sequence[int]) -> QuerySet:
+    def dated_rows(self, project_ids: Sequence[int], include_sensitive: IncludeSensitive = True) -> QuerySet:
         """(project_id, person_id, day) rows: the day each row counts from."""
         from django.db.models import F
 
         return (
-            self.queryset(project_ids)
+            self.queryset(project_ids, None, include_sensitive)
             .order_by()
             .values(project_id_=F(id_path(self.project)), person_id_=F(id_path(self.person)), day_=F(self.date))
         )
 
     def bound_breakdowns(self, metric: str) -> list[BoundBreakdown]:
         def bind(breakdown: Breakdown) -> BoundBreakdown:
-            def compute(project_ids, until):
+            def compute(project_ids, until, include_sensitive: IncludeSensitive = True):
                 if breakdown.compute is not None:
-                    return breakdown.compute(project_ids, until)
-                return grouped_counts(self.queryset(project_ids, until), self.project, self.person, breakdown)
+                    return call_compute(breakdown.compute, project_ids, until, include_sensitive)
+                queryset = self.queryset(project_ids, until, include_sensitive)
+                return grouped_counts(queryset, self.project, self.person, breakdown)
 
             return BoundBreakdown(metric, breakdown.dimension, breakdown.label, compute)
 
@@ -79,23 +94,28 @@ def _sources(keys: Sequence[str] | None) -> list[PeopleSource]:
     return sources if keys is None else [s for s in sources if s.key in set(keys)]
 
 
-def _people_union(project_ids: Sequence[int], until: date | None, keys: Sequence[str] | None) -> tuple[str, list]:
+def _people_union(
+    project_ids: Sequence[int], until: date | None, keys: Sequence[str] | None, include_sensitive: IncludeSensitive
+) -> tuple[str, list]:
     """The SQL (and its parameters) of the (project_id, person_id) rows of every people source, UNIONed."""
     parts, params = [], []
     for source in _sources(keys):
-        sql, part_params = source.rows(project_ids, until).query.sql_with_params()
+        sql, part_params = source.rows(project_ids, until, include_sensitive).query.sql_with_params()
         parts.append(f"SELECT project_id_ AS project_id, person_id_ AS person_id FROM ({sql}) AS src_{len(parts)}")
         params.extend(part_params)
     return " UNION ".join(parts), params
 
 
 def distinct_people_by_project(
-    project_ids: Sequence[int], until: date | None = None, sources: Sequence[str] | None = None
+    project_ids: Sequence[int],
+    until: date | None = None,
+    sources: Sequence[str] | None = None,
+    include_sensitive: IncludeSensitive = True,
 ) -> dict[int, int]:
     """{project_id: number of distinct people} over the people sources, in one query."""
     from django.db import connection
 
-    union, params = _people_union(project_ids, until, sources)
+    union, params = _people_union(project_ids, until, sources, include_sensitive)
     if not union:
         return {}
     query = f"SELECT project_id, COUNT(DISTINCT person_id) FROM ({union}) AS people GROUP BY project_id"
@@ -105,7 +125,7 @@ def distinct_people_by_project(
 
 
 def first_people_by_project_month(
-    project_ids: Sequence[int], sources: Sequence[str] | None = None
+    project_ids: Sequence[int], sources: Sequence[str] | None = None, include_sensitive: IncludeSensitive = True
 ) -> dict[int, dict[date, int]]:
     """{project_id: {first day of month: people first involved in that month}} over the people sources, one query.
 
@@ -114,7 +134,7 @@ def first_people_by_project_month(
     """
     parts, params = [], []
     for source in _sources(sources):
-        sql, part_params = source.dated_rows(project_ids).query.sql_with_params()
+        sql, part_params = source.dated_rows(project_ids, include_sensitive).query.sql_with_params()
         columns = "project_id_ AS project_id, person_id_ AS person_id, day_ AS day"
         parts.append(f"SELECT {columns} FROM ({sql}) AS src_{len(parts)}")
         params.extend(part_params)
@@ -128,14 +148,17 @@ def first_people_by_project_month(
 
 
 def distinct_people_by_project_and_country(
-    project_ids: Sequence[int], until: date | None = None, sources: Sequence[str] | None = None
+    project_ids: Sequence[int],
+    until: date | None = None,
+    sources: Sequence[str] | None = None,
+    include_sensitive: IncludeSensitive = True,
 ) -> dict[int, dict[str, int]]:
     """{project_id: {country ISO code: distinct people}} over the people sources (a person's country), one query."""
     from django.apps import apps
     from django.db import connection
 
     Country, Person = apps.get_model("projects", "Country"), apps.get_model("projects", "Person")
-    union, params = _people_union(project_ids, until, sources)
+    union, params = _people_union(project_ids, until, sources, include_sensitive)
     if not union:
         return {}
     query = (
@@ -165,15 +188,26 @@ class PeopleMetric:
     declared = False
     has_monthly = True
 
-    def values(self, project_ids: Sequence[int], until: date | None = None) -> Mapping[int, int]:
-        return distinct_people_by_project(project_ids, until)
+    def values(
+        self, project_ids: Sequence[int], until: date | None = None, *, include_sensitive: IncludeSensitive = True
+    ) -> Mapping[int, int]:
+        return distinct_people_by_project(project_ids, until, include_sensitive=include_sensitive)
 
-    def monthly_values(self, project_ids: Sequence[int]) -> Mapping[int, Mapping[date, int]]:
-        return first_people_by_project_month(project_ids)
+    def monthly_values(
+        self, project_ids: Sequence[int], *, include_sensitive: IncludeSensitive = True
+    ) -> Mapping[int, Mapping[date, int]]:
+        return first_people_by_project_month(project_ids, include_sensitive=include_sensitive)
 
     def bound_breakdowns(self, people_sources: Sequence = ()) -> list[BoundBreakdown]:
         """Its own breakdowns, then those of the people sources (the registry passes them)."""
-        bound = [BoundBreakdown(self.key, b.dimension, b.label, b.compute) for b in self.breakdowns]
+
+        def bind(breakdown: Breakdown) -> BoundBreakdown:
+            def compute(project_ids, until, include_sensitive: IncludeSensitive = True):
+                return call_compute(breakdown.compute, project_ids, until, include_sensitive)
+
+            return BoundBreakdown(self.key, breakdown.dimension, breakdown.label, compute)
+
+        bound = [bind(b) for b in self.breakdowns]
         for source in people_sources:
             bound.extend(source.bound_breakdowns(self.key))
         return bound

@@ -19,7 +19,7 @@ from django.db.models import F as Field
 from django.db.models.functions import Cast
 from django.utils import timezone
 
-from .metrics import id_path
+from .metrics import IncludeSensitive, id_path, without_sensitive
 
 if TYPE_CHECKING:
     from django.db.models import QuerySet
@@ -52,7 +52,9 @@ class TimelineQuery:
     - `overdue` True keeps only the items overdue on `today` (open and past their last day), False only those that
       are not, None both;
     - `limit` None returns every item (ONE query, for a report's period); otherwise the items at
-      [offset, offset + limit) by date and the exact counts (TWO queries; `limit=0`: the counts alone, one).
+      [offset, offset + limit) by date and the exact counts (TWO queries; `limit=0`: the counts alone, one);
+    - `include_sensitive`: which sensitive items are listed and counted (see `IncludeSensitive`); the lists of a
+      viewer or staff leave them out entirely: neither their date, status nor count shows.
     """
 
     today: date
@@ -62,6 +64,7 @@ class TimelineQuery:
     overdue: bool | None = None
     limit: int | None = None
     offset: int = 0
+    include_sensitive: IncludeSensitive = True
 
 
 @dataclass(frozen=True)
@@ -127,7 +130,8 @@ class TimelineSource:
       (default: `date`, with the same shift);
     - `open(today)`: a Q of what is not done (a function, for rules that depend on the day);
     - `title`, `status` and `extra` (up to three more fields, read as `a`, `b`, `c`): what `item` needs;
-    - `item(row: TimelineRow) -> TimelineItem`: labels and URL, without a query.
+    - `item(row: TimelineRow) -> TimelineItem`: labels and URL, without a query;
+    - `sensitive`: the path to the flag of items only some readers see (see `TimelineQuery.include_sensitive`).
     """
 
     key: str
@@ -142,6 +146,7 @@ class TimelineSource:
     title: str = "title"
     status: str = "status"
     extra: Sequence[str] = ()
+    sensitive: str = ""
     app_label: str = ""
 
     def rows(self, project_ids: Sequence[int], query: TimelineQuery) -> QuerySet:
@@ -149,6 +154,7 @@ class TimelineSource:
         shift = timedelta(days=self.shift_days)
         late = self.late or self.date
         qs = self.records().filter(**{f"{self.project}__in": list(project_ids)})
+        qs = without_sensitive(qs, self.project, self.sensitive, query.include_sensitive)
         if query.since is not None:
             qs = qs.filter(**{f"{self.date}__gte": query.since - shift})
         if query.until is not None:
@@ -272,9 +278,16 @@ class Timeline:
         until: date | None = None,
         open_only: bool,
         today: date | None = None,
+        include_sensitive: IncludeSensitive = True,
     ) -> list[TimelineItem]:
         """Every item of these projects dated in [since, until], by date, in one query: a report's items."""
-        query = TimelineQuery(today=today or timezone.localdate(), since=since, until=until, open_only=open_only)
+        query = TimelineQuery(
+            today=today or timezone.localdate(),
+            since=since,
+            until=until,
+            open_only=open_only,
+            include_sensitive=include_sensitive,
+        )
         return self.page(project_ids, query).items
 
 

@@ -8,7 +8,7 @@ import pytest
 from django.utils import timezone
 
 from conferences.models import Attendance, Event, Registration
-from projects.models import Country, Organisation, Person
+from projects.models import Country, Organisation, Person, PersonContact
 
 # Pages use the real date, so the events of the tests are placed around it.
 TODAY = timezone.localdate()
@@ -37,8 +37,13 @@ def make_person(name: str, country: str = "RO", organisation: str | None = "IGPR
     return Person.objects.create(name=name, country=Country.objects.get(code=country), organisation=org, **fields)
 
 
-def register(event: Event, person: Person, role: str = Registration.Role.DELEGATE, attended_days=()) -> Registration:
+def register(
+    event: Event, person: Person, role: str = Registration.Role.DELEGATE, attended_days=(), email: str = ""
+) -> Registration:
+    """Register the person; `email` is the one the event's project keeps for them."""
     registration = Registration.objects.create(event=event, person=person, role=role)
+    if email:
+        PersonContact.objects.update_or_create(person=person, project=event.project, defaults={"email": email})
     for day in attended_days:
         Attendance.objects.create(registration=registration, day=day, present=True)
     return registration

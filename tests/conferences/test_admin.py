@@ -59,8 +59,9 @@ def test_admin_changelists_do_not_slow_down_as_tables_grow(client_for, admin_use
 
 
 def _trail(obj) -> list[tuple]:
-    events = AuditEvent.objects.filter(object_type=obj._meta.label, object_id=str(obj.pk)).order_by("pk")
-    return list(events.values_list("action", "user__username", "details"))
+    """The writes recorded for the record (opening its admin page, a consultation, is tested with the others)."""
+    events = AuditEvent.objects.filter(object_type=obj._meta.label, object_id=str(obj.pk)).exclude(action="view")
+    return list(events.order_by("pk").values_list("action", "user__username", "details"))
 
 
 def _change(client, obj, **values):
@@ -75,7 +76,8 @@ def test_an_event_changed_in_the_admin_is_saved_by_the_event_service(client_for,
     event = make_event(athena, title="Workshop on smuggling")
     response = _change(client_for(admin_user), event, title="Workshop on cigarette smuggling")
     assert response.status_code == 302
-    assert _trail(event) == [("change", "admin", {})]  # as event_save records it
+    changes = {"title": {"old": "Workshop on smuggling", "new": "Workshop on cigarette smuggling"}}
+    assert _trail(event) == [("change", "admin", {"changes": changes})]  # as event_save records it, old and new
 
 
 def test_an_event_status_changed_in_the_admin_follows_the_transitions(client_for, admin_user, athena):

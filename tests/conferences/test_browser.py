@@ -31,10 +31,11 @@ def test_a_staff_member_registers_and_checks_in_a_participant(page, login, staff
     screenshot(page, "event-participants")
 
     page.click("text=Check-in")
+    page.wait_for_load_state()  # htmx binds the search box once the page has loaded; typing earlier sends nothing
     counts = page.locator('[data-testid="checkin-counts"]')
     assert "0 of 2 checked in" in counts.inner_text()
     page.fill("#checkin-search", "popes")
-    page.wait_for_function("document.querySelectorAll('#checkin-list [data-person]').length === 1")
+    page.wait_for_function("() => document.querySelectorAll('#checkin-list [data-person]').length === 1")
     row = page.locator('#checkin-list [data-person="Ana Popescu"]')
     row.locator('[data-testid="check-in"]').click()
     row.locator('[data-testid="checked-in"]').wait_for()

@@ -4,16 +4,20 @@ from django.utils import timezone
 
 from conferences.demo import seed
 from conferences.models import Attendance, Event, FeedbackResponse, Registration
-from projects.models import Project
+from projects.models import Project, contact_email
 from projects.registry import registry
 
 
 def _snapshot():
     return (
         sorted(Event.objects.values_list("title", "status", "start_date")),
-        sorted(Registration.objects.values_list("event__title", "person__email", "role")),
+        sorted(Registration.objects.with_email().values_list("event__title", "email", "role")),
         Attendance.objects.filter(present=True).count(),
-        sorted(FeedbackResponse.objects.values_list("registration__person__email", "overall")),
+        sorted(
+            FeedbackResponse.objects.annotate(
+                email=contact_email("registration__person", "registration__event__project")
+            ).values_list("email", "overall")
+        ),
     )
 
 

@@ -18,10 +18,10 @@ ANSWERS = {"overall": "5", "content": "4", "organisation": "4", "usefulness": "5
 def held_event(athena):
     start = TODAY - timedelta(days=3)
     event = make_event(athena, title="Held workshop", start_date=start, status=Event.Status.HELD)
-    register(event, make_person("Ana Popescu", email="ana@example.org"), attended_days=[start])
-    register(event, make_person("Ivan Petrov", "BG", "MoI BG", email="ivan@example.org"), attended_days=[start])
+    register(event, make_person("Ana Popescu"), email="ana@example.org", attended_days=[start])
+    register(event, make_person("Ivan Petrov", "BG", "MoI BG"), email="ivan@example.org", attended_days=[start])
     register(event, make_person("Luka Horvat", "HR", None), attended_days=[start])  # no e-mail
-    register(event, make_person("Mira Novak", "SI", "GPU", email="mira@example.org"))  # did not come
+    register(event, make_person("Mira Novak", "SI", "GPU"), email="mira@example.org")  # did not come
     return event
 
 

@@ -84,11 +84,11 @@ def test_events_export_outsider_and_unknown_format_are_404(client_for, outsider,
 
 def test_the_events_export_queries_do_not_grow(client_for, viewer, athena):
     client = client_for(viewer)
-    for _ in range(3):
-        register(make_event(athena), make_person("P"))
+    for i in range(3):
+        register(make_event(athena), make_person(f"P{i}"))
     small = count_queries(lambda: b"".join(client.get(f"{EVENTS}export.csv").streaming_content))
-    for _ in range(27):
-        register(make_event(athena), make_person("P"))
+    for i in range(3, 30):
+        register(make_event(athena), make_person(f"P{i}"))
     large = count_queries(lambda: b"".join(client.get(f"{EVENTS}export.csv").streaming_content))
     assert small == large
 

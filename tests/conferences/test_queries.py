@@ -36,9 +36,10 @@ PAGES = {
     "event-list": ("", 4),  # events with counts (the filter form has only fixed choices)
     "event-detail": ("{pk}/", 6),  # event with counts, sessions, their practices, practices
     "programme": ("{pk}/programme/", 5),  # event, sessions
-    "registrations": ("{pk}/registrations/", 5),  # event with counts, registrations
-    "check-in": ("{pk}/check-in/?day={day}", 6),  # event, rows, counts
-    "feedback": ("{pk}/feedback/", 7),  # event with counts, averages, comments, who has not answered
+    # The pages that list people record the consultation: one INSERT.
+    "registrations": ("{pk}/registrations/", 6),  # event with counts, registrations, the consultation
+    "check-in": ("{pk}/check-in/?day={day}", 7),  # event, rows, counts, the consultation
+    "feedback": ("{pk}/feedback/", 8),  # event with counts, averages, comments, who has not answered, the consultation
     "statistics": ("{pk}/statistics/", 10),  # event with counts, totals, feedback, four breakdowns
     "compare": ("compare/", 7),  # conferences, totals, sectors, feedback
     "practices": ("best-practices/", 5),  # countries of the filter, practices

@@ -19,9 +19,9 @@ def held_workshop(athena):
     start = TODAY - timedelta(days=30)
     event = make_event(athena, title="Held workshop", start_date=start, days=2, status=Event.Status.HELD)
     Session.objects.create(event=event, day=start, starts_at="09:00", ends_at="10:00", title="Opening session")
-    register(event, make_person("Ana Popescu", email="ana@example.org"), attended_days=[start, start + timedelta(1)])
-    register(event, make_person("Ivan Petrov", "BG", "MoI BG", email="ivan@example.org"), attended_days=[start])
-    register(event, make_person("Mira Novak", "SI", "GPU", email="mira@example.org"))
+    register(event, make_person("Ana Popescu"), email="ana@example.org", attended_days=[start, start + timedelta(1)])
+    register(event, make_person("Ivan Petrov", "BG", "MoI BG"), email="ivan@example.org", attended_days=[start])
+    register(event, make_person("Mira Novak", "SI", "GPU"), email="mira@example.org")
     BestPractice.objects.create(event=event, title="Joint patrol checklist", summary="A list", crime_area="other")
     return event
 

@@ -358,6 +358,26 @@ def test_a_file_that_is_not_a_coverage_csv_is_refused(imobex, imobex_manager):
     assert "no column country, state, source, date" in exc.value.messages[0]
 
 
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b'country,state,source,date,notes\nRO,requested,,2021-08-01,"' + b"x" * 200_000 + b'"\n', "Line 2 cannot be"),
+        (b"country,state,source,date,notes\nRO,requested,,2021-08-01,sent\x00\n", "holds binary data"),
+        (b"country,state,source,date,notes\n" + b"RO,requested,,2021-08-01,\n" * 201, "more than 200 lines"),
+        ("country,state\nRO,requested,Ştefan\n".encode("cp1250"), "Save the file as CSV in UTF-8."),
+    ],
+)
+def test_a_broken_coverage_csv_is_refused_with_a_message_and_nothing_saved(
+    client_for, imobex_manager, content, message
+):
+    response = client_for(imobex_manager).post(
+        "/projects/IMOBEX/coverage/import/", {"file": SimpleUploadedFile("coverage.csv", content)}
+    )
+    assert response.status_code == 200
+    assert message in response.content.decode()
+    assert not CountryCoverage.objects.exists()
+
+
 def test_staff_cannot_import(client_for, imobex_staff):
     response = client_for(imobex_staff).post(
         "/projects/IMOBEX/coverage/import/", {"file": SimpleUploadedFile("c.csv", GOOD_CSV.encode())}

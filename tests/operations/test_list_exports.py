@@ -7,14 +7,15 @@ import pytest
 from openpyxl import load_workbook
 
 from operations.models import Spoc
-from projects.models import AuditEvent, Organisation, Person
+from projects.models import AuditEvent, Organisation, Person, PersonContact
 from tests.utils import count_queries
 
 URL = "/projects/ATHENA2/activities/spocs/export.{fmt}"
 
 
 def _spoc(athena, country, name, code="RO", area="drugs", active=True):
-    person = Person.objects.create(name=name, country=country(code), email=f"{name.split()[0].lower()}@example.org")
+    person = Person.objects.create(name=name, country=country(code))
+    PersonContact.objects.create(person=person, project=athena, email=f"{name.split()[0].lower()}@example.org")
     agency = Organisation.objects.get(acronym="IGPR")
     return Spoc.objects.create(
         project=athena, person=person, country=country(code), agency=agency, area=area, active=active

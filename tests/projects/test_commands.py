@@ -87,3 +87,13 @@ def test_seed_demo_refuses_to_run_with_debug_off(selec, settings):
 def test_seed_demo_if_new_reuses_existing_demo_data(selec):
     run("seed_demo", activities=1, force=True)
     assert "already present" in run("seed_demo", activities=1, if_new=True, force=True)
+
+
+def test_a_progress_report_printed_from_the_shell_is_recorded(selec):
+    from projects.models import AuditEvent
+
+    run("progress", format="json", project="IMOBEX")
+    entry = AuditEvent.objects.get(action="export")
+    assert (entry.username, entry.object_type) == ("", "projects.Project")
+    assert entry.details["report"] == "progress" and entry.details["projects"] == ["IMOBEX"]
+    assert entry.details["by"]  # the shell's account

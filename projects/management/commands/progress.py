@@ -2,7 +2,8 @@ import json
 
 from django.core.management.base import BaseCommand, CommandError
 
-from projects.models import Project
+from projects.audit import _operator, audit_log
+from projects.models import AuditEvent, Project
 from projects.queries import progress_report
 
 
@@ -20,6 +21,18 @@ class Command(BaseCommand):
             if not projects.exists():
                 raise CommandError(f"No project with code {project!r}.")
         rows = progress_report(list(projects))
+        # A report handed out from the shell is recorded like one downloaded from the pages.
+        audit_log(
+            user=None,
+            action=AuditEvent.Action.EXPORT,
+            object_type=Project._meta.label,
+            details={
+                "report": "progress",
+                "format": format,
+                "projects": [row["code"] for row in rows],
+                "by": _operator(None),
+            },
+        )
         if format == "json":
             self.stdout.write(json.dumps(rows, indent=2, ensure_ascii=False))
             return
