@@ -5,6 +5,7 @@ Logs in as a demo account in Debian's Chromium and saves full-page PNGs under do
 
 import argparse
 import os
+import subprocess
 from pathlib import Path
 
 from playwright.sync_api import sync_playwright
@@ -14,11 +15,18 @@ ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--d
         "--disable-sync", "--no-first-run"]  # fmt: skip
 
 
+def demo_code(username: str) -> str:
+    root = Path(__file__).resolve().parent.parent
+    command = [str(root / ".venv" / "bin" / "python"), "manage.py", "demo_totp", username]
+    env = {**os.environ, "DJANGO_DEBUG": "true"}
+    return subprocess.run(command, cwd=root, env=env, check=True, capture_output=True, text=True).stdout.strip()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--base", default="http://127.0.0.1:8000")
     parser.add_argument("--user", default="demo-manager")
-    parser.add_argument("--password", default=os.environ.get("DEMO_PASSWORD", "selec-demo"))
+    parser.add_argument("--password", default=os.environ.get("DEMO_PASSWORD", "selec-demo-2026"))
     parser.add_argument("pages", nargs="*", default=["portfolio=/", "project=/projects/ATHENA2/"])
     options = parser.parse_args()
     OUT.mkdir(parents=True, exist_ok=True)
@@ -26,10 +34,14 @@ def main() -> None:
         browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS)
         page = browser.new_page(viewport={"width": 1360, "height": 900})
         page.goto(f"{options.base}/login/")
-        page.fill("input[name=username]", options.user)
+        page.fill("input[name=login]", options.user)
         page.fill("input[name=password]", options.password)
-        page.click("button[type=submit]")
+        page.click("main button[type=submit]")
         page.wait_for_load_state("networkidle")
+        if "/2fa/authenticate/" in page.url:  # demo-manager and demo-admin use the demo authenticator app
+            page.fill("input[name=code]", demo_code(options.user))
+            page.click("main form button[type=submit]")
+            page.wait_for_load_state("networkidle")
         for spec in options.pages:
             name, path = spec.split("=", 1)
             page.goto(options.base + path)

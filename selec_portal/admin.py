@@ -44,6 +44,10 @@ class PortalAdminSite(admin.AdminSite):
 
         return update_wrapper(inner, checked)
 
+    def password_change(self, request, extra_context=None):
+        """One way to change a password: the portal's form (allauth's), which ends the user's other sessions."""
+        return HttpResponseRedirect(reverse("password_change"))
+
     @method_decorator(never_cache)
     @login_not_required
     def login(self, request, extra_context=None):

@@ -8,6 +8,7 @@ fresh machine with nothing installed but Python; the tests use `selec_portal/set
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
@@ -81,6 +82,13 @@ INSTALLED_APPS = [
     "operations",
     "imobex",
     "reporting",
+    # Login and accounts (see "Accounts and login" below)
+    "allauth",
+    "allauth.account",
+    "allauth.mfa",
+    "allauth.usersessions",
+    "axes",
+    "accounts",
 ]
 
 MIDDLEWARE = [
@@ -97,8 +105,11 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "projects.middleware.RequestBodyLimitMiddleware",  # before anything reads the body (CSRF, the views)
     "projects.middleware.IdleSessionMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
+    "accounts.middleware.SecondFactorRequiredMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "projects.middleware.UserTimezoneMiddleware",
+    "axes.middleware.AxesMiddleware",  # last: turns a locked-out login into the lockout page
 ]
 
 ROOT_URLCONF = "selec_portal.urls"
@@ -142,6 +153,46 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "projects:portfolio"
 LOGOUT_REDIRECT_URL = "login"
+
+# --- Accounts and login: django-allauth (login, 2FA, password reset, sessions) and django-axes (lockout) ---------
+# Why these two, and the figures, in README.md "Security". Only administrators create accounts (no sign-up).
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # first: refuses a locked-out (account, address) or address
+    "allauth.account.auth_backends.AuthenticationBackend",
+]
+ACCOUNT_ADAPTER = "accounts.adapter.PortalAccountAdapter"
+ACCOUNT_LOGIN_METHODS = {"username"}
+ACCOUNT_SIGNUP_FIELDS = ["username*", "email*", "password1*", "password2*"]
+ACCOUNT_EMAIL_VERIFICATION = "none"  # e-mail addresses are set by administrators
+ACCOUNT_SESSION_REMEMBER = False  # sessions end when the browser closes (SESSION_EXPIRE_AT_BROWSER_CLOSE)
+ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False  # this session goes on; the others end (accounts.signals)
+ACCOUNT_LOGIN_ON_PASSWORD_RESET = False
+ACCOUNT_PRESERVE_USERNAME_CASING = False
+# allauth's own rate limits live in the cache (Redis). Failed logins are counted by axes in the database instead,
+# so that a Redis outage neither opens nor closes the door; the other limits (e-mails sent...) stay.
+ACCOUNT_RATE_LIMITS = {"login": None, "login_failed": None}
+PASSWORD_RESET_TIMEOUT = env_int("PORTAL_PASSWORD_RESET_MINUTES", 60) * 60  # the e-mailed link, single use
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+MFA_TOTP_ISSUER = env_str("PORTAL_TOTP_ISSUER", "SELEC portal")
+MFA_TOTP_TOLERANCE = 1  # one 30-second step either side, for phones whose clock drifts
+MFA_FORMS = {
+    "authenticate": "accounts.forms.PortalAuthenticateForm",
+    "reauthenticate": "accounts.forms.PortalReauthenticateForm",
+}
+# The client's address: X-Forwarded-For is believed only through this many proxies of ours (0: not at all).
+PORTAL_TRUSTED_PROXIES = env_int("PORTAL_TRUSTED_PROXIES", 0)
+ALLAUTH_TRUSTED_PROXY_COUNT = PORTAL_TRUSTED_PROXIES  # the address usersessions shows
+AXES_CLIENT_IP_CALLABLE = "accounts.network.client_ip"
+AXES_HANDLER = "accounts.lockout.PortalAxesHandler"  # the database, never the cache
+AXES_FAILURE_LIMIT = 5  # failures of one account from one address...
+PORTAL_LOCKOUT_ADDRESS_FAILURES = 20  # ...or of any accounts from one address
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "ip_address"]  # in this order (see accounts.lockout)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("PORTAL_LOCKOUT_MINUTES", 15))
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False  # the lock lasts 15 minutes from the fifth failure
+AXES_RESET_ON_SUCCESS = True
+AXES_USERNAME_CALLABLE = "accounts.lockout.username_of"
+AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"  # status 429 (AXES_HTTP_RESPONSE_CODE)
+AXES_VERBOSE = False
 
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English"))]
@@ -244,7 +295,10 @@ else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 # Demo accounts (manage.py seed_demo)
-DEMO_PASSWORD = env_str("DEMO_PASSWORD", "selec-demo")
+DEMO_PASSWORD = env_str("DEMO_PASSWORD", "selec-demo-2026")
+# demo-manager and demo-admin must use a second factor: seed_demo gives them an authenticator app with this secret
+# (base32; add it to any authenticator app, or print the current code with `manage.py demo_totp demo-manager`).
+DEMO_TOTP_SECRET = env_str("DEMO_TOTP_SECRET", "SELECPORTALDEMOTOTPSECRETKEYABCD")
 
 # Security: production mode (debug off) hardens cookies and transport; `manage.py check --deploy` is clean with it.
 SESSION_COOKIE_HTTPONLY = True

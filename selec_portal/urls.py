@@ -1,14 +1,20 @@
+from allauth.account import views as account_views
 from django.contrib import admin
-from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from . import views
 
+# Login and accounts are allauth's (under accounts/: two factors, password reset, sessions), with the portal's
+# addresses for the login, the logout and the password change.
 urlpatterns = [
-    path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
-    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
-    path("account/password/", auth_views.PasswordChangeView.as_view(), name="password_change"),
-    path("account/password/done/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
+    path("login/", account_views.login, name="login"),
+    path("logout/", account_views.logout, name="logout"),
+    path("account/password/", account_views.password_change, name="password_change"),
+    path("accounts/", include("allauth.urls")),
+    # The same pages under allauth's names: defined after allauth's own, they are what its names reverse to.
+    path("login/", account_views.login, name="account_login"),
+    path("logout/", account_views.logout, name="account_logout"),
+    path("account/password/", account_views.password_change, name="account_change_password"),
     path("favicon.ico", views.favicon, name="favicon"),
     path("healthz", views.healthz, name="healthz"),
     path("csp-report", views.csp_report, name="csp-report"),

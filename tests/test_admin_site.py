@@ -28,7 +28,7 @@ def _admin_urls(project) -> list[str]:
         reverse("admin:projects_project_add"),
         reverse("admin:app_list", args=["projects"]),
         reverse("admin:auth_user_changelist"),
-        reverse("admin:password_change"),  # the portal's own form (templates/registration/), also for superusers
+        reverse("admin:password_change"),  # sends superusers to the portal's own form
         reverse("admin:login"),
         "/admin/no/such/page/",
     ]
@@ -74,7 +74,7 @@ def test_the_admin_has_no_login_form_of_its_own(client, django_staff):
 
 
 def test_staff_logging_in_through_the_portal_for_the_admin_is_refused(client, django_staff):
-    response = client.post("/login/?next=/admin/", {"username": "django-staff", "password": PASSWORD}, follow=True)
+    response = client.post("/login/?next=/admin/", {"login": "django-staff", "password": PASSWORD}, follow=True)
     assert response.redirect_chain[-1][0] == "/admin/"
     assert response.status_code == 403
     assert ADMIN_MARK not in response.content.decode()
@@ -84,11 +84,16 @@ def test_a_superuser_uses_the_admin(client_for, admin_user, athena):
     client = client_for(admin_user)
     for url in _admin_urls(athena)[:-3]:
         assert ADMIN_MARK in get_ok(client, url).content.decode(), url
-    get_ok(client, reverse("admin:password_change"))
+    assert client.get(reverse("admin:password_change")).url == "/account/password/"  # one way to change it
     assert client.get(reverse("admin:login")).url == reverse("admin:index")
 
 
 def test_a_superuser_logs_in_through_the_portal_and_reaches_the_admin(client, admin_user):
-    response = client.post("/login/?next=/admin/", {"username": "admin", "password": PASSWORD}, follow=True)
+    from accounts.forms import totp_current_code
+    from tests.conftest import TOTP_SECRET
+
+    response = client.post("/login/?next=/admin/", {"login": "admin", "password": PASSWORD}, follow=True)
+    assert "/accounts/2fa/authenticate/" in response.redirect_chain[-1][0]  # an admin's second factor
+    response = client.post(response.redirect_chain[-1][0], {"code": totp_current_code(TOTP_SECRET)}, follow=True)
     assert response.redirect_chain[-1][0] == "/admin/"
     assert ADMIN_MARK in response.content.decode()

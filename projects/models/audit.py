@@ -41,6 +41,10 @@ class AuditEvent(models.Model):
         DISCLOSE = "disclose", _("Disclosed (e-mail sent)")
         TRANSITION = "transition", _("Status changed")
         PURGE = "purge", _("Purged (retention)")
+        LOGIN = "login", _("Logged in")
+        LOGIN_FAILED = "login_failed", _("Login failed")
+        LOGOUT = "logout", _("Logged out")
+        LOCKOUT = "lockout", _("Locked out")
 
     at = models.DateTimeField(_("at"), default=timezone.now, db_index=True)
     user = models.ForeignKey(

@@ -23,7 +23,23 @@ def test_a_staff_member_logs_in_and_opens_a_project(login, staff, selec, live_se
 def test_a_wrong_password_keeps_the_user_out(page, live_server, staff):
     page.goto(f"{live_server.url}/projects/ATHENA2/")
     assert "/login/" in page.url
-    page.fill("input[name=username]", "staff")
+    page.fill("input[name=login]", "staff")
     page.fill("input[name=password]", "not-the-password")
-    page.click("button[type=submit]")
-    assert page.get_by_text("Please enter a correct username and password").is_visible()
+    page.click("main button[type=submit]")
+    assert page.get_by_text("The username and/or password you specified are not correct").is_visible()
+
+
+def test_a_manager_logs_in_with_the_code_of_the_authenticator_app(page, live_server, manager, selec):
+    from accounts.forms import totp_current_code
+    from tests.conftest import TOTP_SECRET
+
+    page.goto(f"{live_server.url}/projects/ATHENA2/")
+    page.fill("input[name=login]", "manager")
+    page.fill("input[name=password]", PASSWORD)
+    page.click("main button[type=submit]")
+    page.wait_for_url(f"{live_server.url}/accounts/2fa/authenticate/")
+    screenshot(page, "login-second-factor")
+    page.fill("input[name=code]", totp_current_code(TOTP_SECRET))
+    page.click("main form button[type=submit]")
+    page.wait_for_url(f"{live_server.url}/projects/ATHENA2/")
+    assert page.locator("h1").inner_text() == "ATHENA 2"

@@ -208,10 +208,11 @@ def test_the_best_practices_library_searches_only_what_the_user_may_see(client_f
 
 
 def test_the_conferences_are_compared_side_by_side(client_for, django_user_model, dtp):
-    from tests.conftest import make_user
+    from tests.conftest import enrol_second_factor, make_user
 
     boss = make_user(django_user_model, "dtp-manager")
     membership_set(user=boss, project=dtp, role=Membership.Role.MANAGER)
+    enrol_second_factor(boss)
     themes = ["Financial and Computer Crime", "Antidrug Trafficking", "Trafficking in Human Beings"]
     for edition, theme in enumerate(themes, start=1):
         event = make_event(

@@ -10,7 +10,7 @@ import pytest
 from imobex import demo
 from projects.models import Country, Membership
 from projects.services import membership_set
-from tests.conftest import make_user
+from tests.conftest import enrol_second_factor, make_user
 
 
 def _member(django_user_model, imobex, username: str, role: str):
@@ -27,7 +27,7 @@ def media(settings, tmp_path):
 
 @pytest.fixture
 def imobex_manager(django_user_model, imobex):
-    return _member(django_user_model, imobex, "imobex-manager", Membership.Role.MANAGER)
+    return enrol_second_factor(_member(django_user_model, imobex, "imobex-manager", Membership.Role.MANAGER))
 
 
 @pytest.fixture

@@ -24,6 +24,8 @@ from tests.utils import admin_form_data, count_queries, get_ok
 
 # Every model of every app in the admin (the portal's and the libraries': auth, django-celery-beat).
 READ_ONLY = {"projects.AuditEvent", "reporting.ReminderDelivery"}
+# Login records of axes, and authenticators (a user sets up their own; an admin may only delete a lost one).
+READ_ONLY |= {"axes.AccessAttempt", "axes.AccessLog", "axes.AccessFailureLog", "mfa.Authenticator"}
 MODELS = sorted(admin.site._registry, key=lambda m: m._meta.label)
 
 
@@ -69,6 +71,13 @@ def _create_missing(model):
         )
     elif model is NotificationPreference:
         NotificationPreference.objects.create(user=user, kind="deliverable_due", enabled=False)
+    elif model._meta.label == "account.EmailAddress":
+        model.objects.create(user=user, email=user.email, primary=True, verified=True)
+    elif model._meta.label == "usersessions.UserSession":
+        model.objects.create(user=user, session_key="k" * 32, ip="10.0.0.1", user_agent="Firefox")
+    elif model._meta.label in ("axes.AccessAttempt", "axes.AccessLog", "axes.AccessFailureLog"):
+        extra = {"failures_since_start": 1} if model._meta.label == "axes.AccessAttempt" else {}
+        model.objects.create(username="someone", ip_address="10.0.0.1", attempt_time=timezone.now(), **extra)
 
 
 def _an_instance(model):

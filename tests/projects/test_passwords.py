@@ -22,6 +22,6 @@ def test_the_password_change_page_refuses_a_short_password(client_for, viewer):
 
     response = client_for(viewer).post(
         "/account/password/",
-        {"old_password": PASSWORD, "new_password1": "Short-pw-1", "new_password2": "Short-pw-1"},
+        {"oldpassword": PASSWORD, "password1": "Short-pw-1", "password2": "Short-pw-1"},
     )
     assert response.status_code == 200 and "at least 12 characters" in response.content.decode()

@@ -16,9 +16,9 @@ def test_every_page_but_login_needs_a_login(client, selec):
 
 
 def test_login_with_a_wrong_password_says_so(client, staff):
-    response = client.post(reverse("login"), {"username": "staff", "password": "wrong"})
+    response = client.post(reverse("login"), {"login": "staff", "password": "wrong"})
     assert response.status_code == 200
-    assert "correct username and password" in response.content.decode()
+    assert "username and/or password you specified are not correct" in response.content.decode()
 
 
 @pytest.mark.parametrize("who", ["admin_user", "manager", "staff", "viewer"])
