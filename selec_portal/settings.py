@@ -288,9 +288,16 @@ if not DEBUG and not PORTAL_ALLOW_EMBEDDED:
             "set PORTAL_ALLOW_EMBEDDED=1 to run on them anyway (a demonstration, never production)"
         )
 
-# Caching: Redis when available, so that every process (web, worker) sees the same invalidations.
+# Caching: Redis when available, so that every process (web, worker) sees the same invalidations. An unreachable
+# Redis is a cache miss, never an error (selec_portal/cache.py); short timeouts keep it from holding requests.
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    CACHES = {
+        "default": {
+            "BACKEND": "selec_portal.cache.ResilientRedisCache",
+            "LOCATION": REDIS_URL,
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 1},
+        }
+    }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
