@@ -201,6 +201,15 @@ def page(browser):
     context.close()
 
 
+def _totp_secret_of(username: str) -> str:
+    """The secret of the user's authenticator app as allauth keeps it (the tests' users' or the demo accounts')."""
+    from allauth.mfa.adapter import get_adapter
+    from allauth.mfa.models import Authenticator
+
+    authenticator = Authenticator.objects.get(user__username=username, type=Authenticator.Type.TOTP)
+    return get_adapter().decrypt(authenticator.data["secret"])
+
+
 @pytest.fixture
 def login(page, live_server):
     """Log in through the real flow: username and password, then the authenticator app's code when asked."""
@@ -219,7 +228,7 @@ def login(page, live_server):
                 break
             if _attempt:  # this step's code was used by an earlier login: wait for the next one
                 time.sleep(30 - time.time() % 30 + 1)
-            page.fill("input[name=code]", totp_current_code(TOTP_SECRET))
+            page.fill("input[name=code]", totp_current_code(_totp_secret_of(username)))
             page.click("main form button[type=submit]")
             page.wait_for_load_state()
         page.wait_for_url(f"{live_server.url}/")

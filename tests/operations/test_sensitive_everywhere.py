@@ -26,6 +26,7 @@ from reporting import cache
 from reporting import services as reporting_services
 from reporting.models import ReportingPeriod
 from reporting.reports import previous_month
+from tests.conftest import enrol_second_factor
 from tests.utils import get_ok
 
 ATHENA = "/projects/ATHENA2"
@@ -460,6 +461,7 @@ def test_a_user_who_manages_one_project_and_views_another_sees_the_sensitive_ite
     both = django_user_model.objects.create_user(username="both", password="x" * 16, email="both@example.org")
     membership_set(user=both, project=athena, role="viewer")
     membership_set(user=both, project=imobex, role=Membership.Role.MANAGER)
+    enrol_second_factor(both)
     cache.bump()
     response = get_ok(client_for(both), "/")
     assert "Kestrelmoon" not in response.content.decode()

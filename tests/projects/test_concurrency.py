@@ -29,7 +29,7 @@ from projects.models import AuditEvent, Country, Deliverable, Membership, Milest
 from projects.services import membership_set
 from reporting import services as reporting_services
 from reporting.models import ProgressReport, ReportingPeriod
-from tests.conftest import make_user
+from tests.conftest import enrol_second_factor, make_user
 
 STALE = "Someone else changed this"
 
@@ -43,7 +43,7 @@ def colleague(django_user_model, selec):
     user = make_user(django_user_model, "colleague", first_name="Cole", last_name="League")
     for project in selec.values():
         membership_set(user=user, project=project, role=Membership.Role.MANAGER)
-    return user
+    return enrol_second_factor(user)
 
 
 @pytest.fixture
@@ -52,7 +52,7 @@ def editor(django_user_model, selec):
     user = make_user(django_user_model, "editor")
     for project in selec.values():
         membership_set(user=user, project=project, role=Membership.Role.MANAGER)
-    return user
+    return enrol_second_factor(user)
 
 
 def _event(project) -> Event:
