@@ -3,12 +3,15 @@
 The lockout and the one-time codes do not use the cache at all (tests/accounts/test_lockout.py); what does use it
 (dashboards' numbers, allauth's rate limits of reset e-mails) must go on without it."""
 
+import logging
 import os
 
 import pytest
 import redis
 from django.core.cache import cache
 from django.test import Client
+
+from selec_portal import cache as portal_cache
 
 from tests.accounts.conftest import current_code, log_in
 
@@ -43,7 +46,10 @@ def test_the_cache_works_on_a_live_redis(settings):
     assert cache.get("outage-probe", "gone") == "gone"
 
 
-def test_an_unreachable_cache_misses_and_drops_writes(redis_down, caplog):
+def test_an_unreachable_cache_misses_and_drops_writes(redis_down, caplog, monkeypatch):
+    # a logging set-up made by an earlier test (Celery's, Django's dictConfig) may have disabled existing loggers
+    monkeypatch.setattr(portal_cache.logger, "disabled", False)
+    caplog.set_level(logging.WARNING, logger=portal_cache.logger.name)
     cache.set("k", 1)
     assert cache.get("k", "default") == "default"
     assert cache.get_many(["k"]) == {}
