@@ -12,7 +12,6 @@ from django.core.cache import cache
 from django.test import Client
 
 from selec_portal import cache as portal_cache
-
 from tests.accounts.conftest import current_code, log_in
 
 DEAD = "redis://127.0.0.1:1/0"  # nothing listens on port 1
