@@ -64,6 +64,9 @@ ROLE_WEIGHTS = [(OfficerRole.FIELD_OFFICER, 70), (OfficerRole.SPOC, 10), (Office
 ROLE_WEIGHTS += [(OfficerRole.LIAISON_OFFICER, 5), (OfficerRole.ANALYST, 5)]
 
 
+SENSITIVE_KINDS = (ActivityType.JOINT_INVESTIGATION, ActivityType.JOINT_OPERATION)
+
+
 def _pick(rng: random.Random, weighted: list[tuple]) -> str:
     return rng.choices([v for v, _w in weighted], weights=[w for _v, w in weighted])[0]
 
@@ -165,6 +168,8 @@ def seed(*, activities: int, rng: random.Random, today: date) -> dict[str, int]:
             validated_by=manager if state == ValidationState.VALIDATED else None,
             validated_at=now if state == ValidationState.VALIDATED else None,
             summary=f"Demo {TITLES[kind].lower()} between {', '.join(taking_part)} (non-operational summary).",
+            # one investigation or operation in four is sensitive: the demo shows managers what viewers never see
+            is_sensitive=kind in SENSITIVE_KINDS and i % 4 == 1,
             version=1,
             created_by=staff,
         )

@@ -40,3 +40,21 @@ def test_seed_demo_creates_activities_of_every_type_and_state_and_is_repeatable(
     call_command("seed_demo", activities=60, force=True, stdout=StringIO())
     assert snapshot() == first
     assert Person.objects.count() == people
+
+
+def test_the_demo_has_sensitive_activities_that_only_managers_see(db, client):
+    from django.contrib.auth import get_user_model
+
+    call_command("seed_demo", activities=60, force=True, stdout=StringIO())
+    sensitive = list(JointActivity.objects.filter(is_sensitive=True).values_list("reference", flat=True))
+    assert len(sensitive) >= 3
+    client.force_login(get_user_model().objects.get(username="demo-viewer"))
+    for reference in sensitive:
+        shown = client.get("/projects/ATHENA2/activities/?q=" + reference).content.decode()
+        assert reference not in shown
+    listed = client.get("/projects/ATHENA2/activities/").content.decode()
+    others = JointActivity.objects.filter(is_sensitive=False).values_list("reference", flat=True)
+    assert any(reference in listed for reference in others) and not any(ref in listed for ref in sensitive)
+    client.force_login(get_user_model().objects.get(username="demo-manager"))
+    shown = client.get("/projects/ATHENA2/activities/?q=" + sensitive[0]).content.decode()
+    assert sensitive[0] in shown
