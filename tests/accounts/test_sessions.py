@@ -30,6 +30,9 @@ def test_a_user_sees_their_sessions_and_ends_the_others(staff):
     here, there = _two_sessions("staff")
     page = get_ok(here, "/accounts/sessions/").content.decode()
     assert "Another browser" in page and "SELEC portal" in page
+    table = page.split('data-testid="sessions"')[1].split("</table>")[0]
+    rows = table.split("<tbody>")[1].split("</tr>")[:-1]
+    assert len(rows) == 2 and all(row.count("<td") == table.count("<th ") for row in rows)  # a header per column
     assert here.post("/accounts/sessions/").status_code == 302
     assert _still_in(here) and not _still_in(there)
 
