@@ -6,6 +6,7 @@ from crispy_forms.helper import FormHelper
 from crispy_forms.layout import HTML, Column, Div, Field, Layout, Row, Submit
 from django import forms
 from django.core.exceptions import ValidationError
+from django.core.validators import ProhibitNullCharactersValidator
 from django.db.models import Exists, OuterRef
 from django.forms import BaseFormSet, BaseInlineFormSet, formset_factory, inlineformset_factory
 from django.urls import reverse
@@ -78,6 +79,7 @@ class RelatedActivityField(forms.Field):
 
     def clean(self, value):
         value = (value or "").strip()
+        ProhibitNullCharactersValidator()(value)  # as every CharField: the lookup below could not even run
         if not value:
             if self.required:
                 raise ValidationError(self.error_messages["required"], code="required")

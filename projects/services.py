@@ -37,6 +37,7 @@ from .models import (
 )
 from .queue import enqueue
 from .registry import registry
+from .validators import refuse_nul_characters
 
 
 def add_months(start: date, months: int) -> date:
@@ -147,9 +148,11 @@ def membership_set(*, user, project: Project, role: str) -> Membership:
 
 
 def profile_update(*, user, time_zone: str, organisation: Organisation | None = None) -> Profile:
-    profile, _ = Profile.objects.update_or_create(
-        user=user, defaults={"time_zone": time_zone, "organisation": organisation}
-    )
+    """Save the user's settings; a time zone that is not one is refused (every page would read it)."""
+    profile = Profile.objects.select_for_update().filter(user=user).first() or Profile(user=user)
+    profile.time_zone, profile.organisation = time_zone, organisation
+    profile.full_clean()
+    profile.save()
     return profile
 
 
@@ -170,6 +173,7 @@ def person_find_or_create(
 
     An existing person keeps their data; an e-mail or gender given now fills only what was empty.
     """
+    refuse_nul_characters(name=name, email=email, gender=gender)  # before the lookup, which could not run
     name = " ".join(name.split())
     person = Person.objects.matching(name=name, country=country, organisation=organisation).first()
     if person is None:

@@ -1,8 +1,11 @@
 from django.conf import settings
 from django.contrib.auth.signals import user_logged_in
+from django.db import models
+from django.db.models.signals import pre_save
 from django.dispatch import receiver
 
 from .middleware import SESSION_TIME_ZONE_KEY, IdleSessionMiddleware
+from .validators import refuse_nul_characters
 
 
 @receiver(user_logged_in)
@@ -20,3 +23,19 @@ def start_the_idle_clock(sender, request, user, **kwargs):
     import time
 
     request.session[IdleSessionMiddleware.LAST_SEEN] = int(time.time())
+
+
+@receiver(pre_save)
+def no_nul_characters_in_records(sender, instance, raw=False, **kwargs):
+    """No text of any record holds a NUL character: PostgreSQL refuses it with an error that is no message for
+    anyone. Forms already refuse it; this is the same rule for every other way in (a service called by an import,
+    a task, the admin), as a ValidationError the caller shows next to the field."""
+    if raw:
+        return
+    refuse_nul_characters(
+        **{
+            field.name: getattr(instance, field.attname, None)
+            for field in sender._meta.concrete_fields
+            if isinstance(field, (models.CharField, models.TextField))
+        }
+    )
