@@ -6,6 +6,7 @@ from crispy_forms.helper import FormHelper
 from crispy_forms.layout import HTML, Column, Div, Field, Layout, Row, Submit
 from django import forms
 from django.core.exceptions import ValidationError
+from django.core.validators import ProhibitNullCharactersValidator
 from django.db.models import Exists, OuterRef
 from django.forms import BaseFormSet, BaseInlineFormSet, formset_factory, inlineformset_factory
 from django.urls import reverse
@@ -77,6 +78,7 @@ class RelatedActivityField(forms.Field):
 
     def clean(self, value):
         value = (value or "").strip()
+        ProhibitNullCharactersValidator()(value)  # as every CharField: the lookup below could not even run
         if not value:
             if self.required:
                 raise ValidationError(self.error_messages["required"], code="required")
@@ -279,8 +281,21 @@ class CountryFormSetBase(PlaceFormSetBase):
         BaseInlineFormSet.clean(self)
 
 
+# How many rows a formset takes at most: a posted form count beyond it is refused with a message, never built and
+# rendered (Django's default, 2,000 forms with their selects, keeps a request busy for minutes).
+MAX_PLACES, MAX_COUNTRIES, MAX_OFFICERS = 50, 50, 300
+_BOUNDED = {"validate_max": True}
+
 PlaceFormSet = inlineformset_factory(
-    JointActivity, ActivityPlace, formset=PlaceFormSetBase, fields=["city", "country"], extra=2, can_delete=True
+    JointActivity,
+    ActivityPlace,
+    formset=PlaceFormSetBase,
+    fields=["city", "country"],
+    extra=2,
+    can_delete=True,
+    max_num=MAX_PLACES,
+    absolute_max=MAX_PLACES,
+    **_BOUNDED,
 )
 CountryFormSet = inlineformset_factory(
     JointActivity,
@@ -289,6 +304,9 @@ CountryFormSet = inlineformset_factory(
     fields=["country", "officers_deployed"],
     extra=2,
     can_delete=True,
+    max_num=MAX_COUNTRIES,
+    absolute_max=MAX_COUNTRIES,
+    **_BOUNDED,
 )
 
 
@@ -339,7 +357,15 @@ class OfficerFormSetBase(BaseFormSet):
         ]
 
 
-OfficerFormSet = formset_factory(OfficerForm, formset=OfficerFormSetBase, extra=3, can_delete=True)
+OfficerFormSet = formset_factory(
+    OfficerForm,
+    formset=OfficerFormSetBase,
+    extra=3,
+    can_delete=True,
+    max_num=MAX_OFFICERS,
+    absolute_max=MAX_OFFICERS,
+    **_BOUNDED,
+)
 
 
 def officer_initial(activity: JointActivity) -> list[dict]:

@@ -42,6 +42,7 @@ from .models import (
 )
 from .queue import enqueue
 from .registry import registry
+from .validators import refuse_nul_characters
 
 
 def add_months(start: date, months: int) -> date:
@@ -154,15 +155,17 @@ def membership_set(*, user, project: Project, role: str) -> Membership:
 
 @transaction.atomic
 def profile_update(*, user, time_zone: str, organisation: Organisation | None = None) -> Profile:
-    """Set the user's time zone and organisation (their account page; the demo data)."""
-    stored = Profile.objects.filter(user=user).first()
+    """Save the user's settings (their account page; the demo data); a time zone that is not one is refused (every
+    page would read it)."""
+    stored = Profile.objects.select_for_update().filter(user=user).first()
     before = {} if stored is None else audit_snapshot(stored, ["time_zone", "organisation"])
-    profile, created = Profile.objects.update_or_create(
-        user=user, defaults={"time_zone": time_zone, "organisation": organisation}
-    )
+    profile = stored or Profile(user=user)
+    profile.time_zone, profile.organisation = time_zone, organisation
+    profile.full_clean()
+    profile.save()
     changes = audit_changes(before, audit_snapshot(profile, ["time_zone", "organisation"]))
-    if created or changes:
-        action = AuditEvent.Action.CREATE if created else AuditEvent.Action.CHANGE
+    if stored is None or changes:
+        action = AuditEvent.Action.CREATE if stored is None else AuditEvent.Action.CHANGE
         audit_log(user=user, action=action, obj=profile, details={"changes": changes})
     return profile
 
@@ -186,6 +189,7 @@ def person_find_or_create(
     create the same person at once get the same row: the unique index refuses the second insert, which then finds
     the first (how a project reaches the person is the project's own: `person_contacts_update`).
     """
+    refuse_nul_characters(name=name, gender=gender)  # before the lookup, which could not run
     name = normalise_name(name)
     person = Person.objects.matching(name=name, country=country, organisation=organisation).first()
     if person is None:

@@ -2,10 +2,13 @@ from celery.signals import task_postrun
 from django.conf import settings
 from django.contrib.auth.signals import user_logged_in
 from django.core.signals import request_finished
+from django.db import models
+from django.db.models.signals import pre_save
 from django.dispatch import receiver
 
 from .files import discard_uncommitted
 from .middleware import SESSION_TIME_ZONE_KEY, IdleSessionMiddleware
+from .validators import refuse_nul_characters
 
 # Files written by a transaction that rolled back are deleted when the request or the task that wrote them ends.
 request_finished.connect(discard_uncommitted, dispatch_uid="files-discard-uncommitted-request")
@@ -27,3 +30,19 @@ def start_the_idle_clock(sender, request, user, **kwargs):
     import time
 
     request.session[IdleSessionMiddleware.LAST_SEEN] = int(time.time())
+
+
+@receiver(pre_save)
+def no_nul_characters_in_records(sender, instance, raw=False, **kwargs):
+    """No text of any record holds a NUL character: PostgreSQL refuses it with an error that is no message for
+    anyone. Forms already refuse it; this is the same rule for every other way in (a service called by an import,
+    a task, the admin), as a ValidationError the caller shows next to the field."""
+    if raw:
+        return
+    refuse_nul_characters(
+        **{
+            field.name: getattr(instance, field.attname, None)
+            for field in sender._meta.concrete_fields
+            if isinstance(field, (models.CharField, models.TextField))
+        }
+    )

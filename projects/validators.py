@@ -287,3 +287,14 @@ class UploadValidator:
 
 
 validate_document = UploadValidator(DOCUMENT_EXTENSIONS, 25)
+
+
+NUL_MESSAGE = _("This text holds a NUL character, which cannot be stored.")
+
+
+def refuse_nul_characters(**texts) -> None:
+    """Refuse texts holding a NUL character (PostgreSQL cannot store or even look one up) with a ValidationError
+    naming each field; forms refuse them already, this is for what reaches a service another way (an import)."""
+    problems = {name: NUL_MESSAGE for name, text in texts.items() if isinstance(text, str) and "\x00" in text}
+    if problems:
+        raise ValidationError(problems)

@@ -16,6 +16,8 @@ from pathlib import Path
 
 import pytest
 from django.core.management import call_command
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
 
 from projects.models import Membership, Project
 from projects.services import membership_set, reference_data_load
@@ -35,6 +37,17 @@ def enrol_second_factor(user):
     TOTP.activate(user, TOTP_SECRET)
     RecoveryCodes.activate(user)
     return user
+
+# Property-based tests (hypothesis): `ci` (the default) runs a bounded number of examples with no deadline, as the
+# pages under test hit the database; `HYPOTHESIS_PROFILE=dev` runs many more.
+_HYPOTHESIS = {
+    "deadline": None,
+    "suppress_health_check": [HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.data_too_large],
+    "print_blob": True,
+}
+hypothesis_settings.register_profile("ci", max_examples=15, database=None, **_HYPOTHESIS)
+hypothesis_settings.register_profile("dev", max_examples=200, **_HYPOTHESIS)
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 
 def _require_services() -> None:
