@@ -41,6 +41,9 @@ from django.utils import timezone
 ROLES = ("anonymous", "viewer", "other", "staff", "manager", "admin", "django_staff")
 LOGIN = "login"
 REFUSALS = {400, 403, 404, 405, LOGIN}
+# A POST that logs out ends on the login page: the action is done, not refused (its writes: the audit entry of the
+# logout, axes' log).
+LOGOUTS = frozenset({"logout", "account_logout", "admin:logout"})
 
 ATHENA, IMOBEX = "ATHENA2", "IMOBEX"
 
@@ -148,9 +151,47 @@ URLS: dict[str, Row | list[Row]] = {
     # --- the site and accounts -------------------------------------------------------------------------------------
     # Signed-in users are sent on from the login page; logging out (POST only) ends on the login page.
     "login": Row(fixed(), get=signed_in(302, anonymous=200), post=signed_in(302, anonymous=200)),
-    "logout": Row(fixed(), get=signed_in(405), post=everyone(LOGIN)),
+    "logout": Row(fixed(), get=signed_in(200), post=everyone(LOGIN)),  # GET: allauth asks to confirm
     "password_change": Row(fixed(), get=signed_in(200), post=signed_in(200)),
-    "password_change_done": Row(fixed(), get=signed_in(200), post=signed_in(405)),
+    # allauth's pages (accounts/): login, logout and password change under their allauth names too; sign-up closed
+    "account_login": Row(fixed(), get=signed_in(302, anonymous=200), post=signed_in(302, anonymous=200)),
+    "account_logout": Row(fixed(), get=signed_in(200), post=everyone(LOGIN)),
+    "account_change_password": Row(fixed(), get=signed_in(200), post=signed_in(200)),
+    "account_set_password": Row(fixed(), get=signed_in(302), post=signed_in(302)),
+    "account_inactive": Row(fixed(), get=everyone(200), post=everyone(405)),
+    "account_signup": Row(fixed(), get=signed_in(302, anonymous=200), post=signed_in(302, anonymous=200)),
+    "account_email": Row(fixed(), get=signed_in(200), post=signed_in(302)),
+    "account_email_verification_sent": Row(fixed(), get=everyone(200), post=everyone(405)),
+    "account_confirm_email": Row(fixed(key="not-a-key"), get=everyone(200), post=everyone(404)),
+    "account_confirm_login_code": Row(fixed(), get=everyone(302, anonymous=LOGIN), post=everyone(302, anonymous=LOGIN)),
+    "account_reauthenticate": Row(fixed(), get=signed_in(200), post=signed_in(200)),
+    "account_reset_password": Row(fixed(), get=everyone(200), post=everyone(200)),
+    "account_reset_password_done": Row(fixed(), get=everyone(200), post=everyone(405)),
+    "account_reset_password_from_key": Row(fixed(uidb36="zz", key="not-a-key"), get=everyone(200), post=everyone(200)),
+    "account_reset_password_from_key_done": Row(fixed(), get=everyone(200), post=everyone(405)),
+    # the second factor (mfa) and one's sessions (usersessions)
+    # Who has a factor (the manager and the admin here) is asked for it again; who has none is sent on (302) or
+    # finds no factor to manage (404).
+    "mfa_index": Row(fixed(), get=signed_in(200), post=signed_in(405)),
+    "mfa_authenticate": Row(fixed(), get=everyone(302, anonymous=LOGIN), post=everyone(302, anonymous=LOGIN)),
+    "mfa_reauthenticate": Row(
+        fixed(), get=signed_in(302, manager=200, admin=200), post=signed_in(302, manager=200, admin=200)
+    ),
+    "mfa_activate_totp": Row(fixed(), get=signed_in(302), post=signed_in(302)),
+    "mfa_deactivate_totp": Row(
+        fixed(), get=signed_in(404, manager=302, admin=302), post=signed_in(404, manager=302, admin=302)
+    ),
+    "mfa_view_recovery_codes": Row(fixed(), get=signed_in(404, manager=302, admin=302), post=signed_in(405)),
+    "mfa_generate_recovery_codes": Row(fixed(), get=signed_in(302), post=signed_in(302)),
+    "mfa_download_recovery_codes": Row(
+        fixed(), get=signed_in(404, manager=302, admin=302), post=signed_in(404, manager=302, admin=302)
+    ),
+    "usersessions_list": Row(fixed(), get=signed_in(200), post=signed_in(302)),
+    # browsers' reports of Content Security Policy violations: no sign-in, POST only, an empty body refused
+    "csp-report": Row(fixed(), get=everyone(405), post=everyone(400)),
+    # the audit trail: administrators only; read-only
+    "projects:audit-trail": Row(fixed(), get=superuser(200), post=signed_in(405)),
+    "projects:audit-trail-export": Row(fixed(fmt="csv"), get=superuser(200), post=signed_in(405)),
     "favicon": Row(fixed(), get=everyone(301), post=everyone(405)),
     "healthz": Row(fixed(), get=everyone(200), post=everyone(405)),
     "projects:portfolio": Row(fixed(), get=signed_in(200), post=signed_in(200)),
@@ -324,6 +365,13 @@ ADMIN_SUPERUSER_ANSWERS: dict[str, tuple[int | str, int | str]] = {  # name: (GE
     "admin:login": (302, 302),  # superusers go straight in; others are refused, visitors log in on the portal
     "admin:logout": (405, LOGIN),  # logout is a POST
     "admin:password_change_done": (200, 405),
+    "admin:password_change": (302, 302),  # the portal's own page (allauth's) changes passwords
+    # axes' records are written by the login alone: an admin reads them and deletes an attempt to unlock
+    "admin:axes_accessattempt_add": (403, 403),
+    "admin:axes_accesslog_add": (403, 403),
+    "admin:axes_accessfailurelog_add": (403, 403),
+    "admin:mfa_authenticator_add": (403, 403),  # authenticators are made by their owner at enrolment, never here
+    "admin:mfa_authenticator_change": (200, 403),  # read-only: an admin may delete a lost one, not change it
     "admin:jsi18n": (200, 405),
     "admin:autocomplete": (403, 405),  # needs the field it completes: without it, refused
     "admin:view_on_site": (302, 302),
@@ -366,7 +414,7 @@ def build_users(django_user_model) -> dict:
     """One user per role (see the module's docstring), built with the suite's helpers so their rules apply."""
     from projects.models import Membership, Project
     from projects.services import membership_set
-    from tests.conftest import make_user
+    from tests.conftest import enrol_second_factor, make_user
 
     projects = {p.code: p for p in Project.objects.all()}
     users = {"anonymous": None}
@@ -375,11 +423,13 @@ def build_users(django_user_model) -> dict:
         for code in (ATHENA, IMOBEX):
             membership_set(user=user, project=projects[code], role=role)
         users[role] = user
+    enrol_second_factor(users["manager"])  # managers and admins must have a second factor to reach any page
     users["other"] = make_user(django_user_model, "matrix-other")
     membership_set(user=users["other"], project=projects["DTP-TOC"], role=Membership.Role.STAFF)
     users["admin"] = django_user_model.objects.create_superuser(
         username="matrix-admin", password="correct-horse-battery-staple", email="matrix-admin@example.org"
     )
+    enrol_second_factor(users["admin"])
     from django.contrib.auth.models import Permission
 
     users["django_staff"] = make_user(django_user_model, "matrix-django-staff", is_staff=True)
