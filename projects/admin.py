@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from . import services
 from .admin_base import ServiceAdmin, ServiceAdminMixin, adopt
-from .audit import AUDIT_COLUMNS
+from .audit_columns import AUDIT_COLUMNS
 from .exports import export_response
 from .models import (
     AuditEvent,

@@ -22,9 +22,7 @@ from datetime import date, datetime, time, timedelta
 
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.utils import timezone
-from django.utils.translation import gettext_lazy as _
 
-from .exports import Column
 from .models import AuditEvent, Project
 from .models.audit import GENESIS, SEAL_FIELDS
 
@@ -272,21 +270,6 @@ def _link_problem(events, previous: AuditEvent | None, event: AuditEvent) -> str
 
 
 # --- reading: the columns of an export of the trail (the admin's and the page's) -------------------------------------
-
-
-AUDIT_COLUMNS = [
-    Column(_("Sequence number"), "seq"),
-    Column(_("At"), lambda event: event.at.isoformat()),
-    Column(_("Action"), "action"),
-    Column(_("Username"), "username"),
-    Column(_("Project"), "project_code"),
-    Column(_("Record type"), "object_type"),
-    Column(_("Record id"), "object_id"),
-    Column(_("Record"), "object_repr"),
-    Column(_("Details"), "details_text"),
-    Column(_("Previous hash"), "prev_hash"),
-    Column(_("Hash"), "hash"),
-]
 
 
 # --- the retention purge ----------------------------------------------------------------------------------------------

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_GET
 
 from . import queries, services
 from .access import Action
-from .audit import AUDIT_COLUMNS
+from .audit_columns import AUDIT_COLUMNS
 from .exports import Column
 from .filters import AuditEventFilter
 from .forms import DeliverableStatusForm, MilestoneStatusForm, ProfileForm, TaskForm
