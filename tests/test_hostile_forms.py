@@ -28,7 +28,7 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 
 from projects.models import Country, Organisation, Workstream
-from projects.services import person_find_or_create, profile_update, task_create
+from projects.services import person_contacts_update, person_find_or_create, profile_update, task_create
 from tests.permission_matrix import REFUSALS, URLS, Row
 from tests.test_permission_matrix import address
 from tests.test_permission_matrix import world as world  # the matrix's data set (a module-scoped fixture)
@@ -312,9 +312,14 @@ def _calls_service(call):
 @given(name=SERVICE_TEXT, email=SERVICE_TEXT, gender=SERVICE_TEXT)
 @example(name="a\x00b", email="", gender="")
 @example(name="x" * 1_000, email="x" * 1_000, gender="x" * 100)
-def test_person_find_or_create_refuses_hostile_values_cleanly(db, selec, name, email, gender):
+def test_a_person_and_their_contact_refuse_hostile_values_cleanly(db, manager, athena, name, email, gender):
     ro = Country.objects.get(code="RO")
-    _calls_service(lambda: person_find_or_create(name=name, country=ro, email=email, gender=gender))
+
+    def find_and_keep_contact():
+        person, _created = person_find_or_create(name=name, country=ro, gender=gender)
+        person_contacts_update(user=manager, project=athena, emails={person: email})
+
+    _calls_service(find_and_keep_contact)
 
 
 @given(title=SERVICE_TEXT, description=SERVICE_TEXT, due=SERVICE_DATE, status=SERVICE_TEXT)
