@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch, QuerySet
 from django.http import Http404
 from django.shortcuts import get_object_or_404
@@ -375,3 +376,9 @@ def project_timeline(project: Project, today: date) -> Timeline:
         rows.append(TimelineRow(workstream, cells, WorkstreamProgress(workstream, items)))
     late.sort(key=lambda item: (item.due_date, item.kind, item.obj.pk))
     return Timeline(today=today, months=months, rows=rows, late=late)
+
+
+def require_action(*, user, project: Project, action: Action) -> None:
+    """Refuse (PermissionDenied) unless the user may perform the action in the project: the one access rule."""
+    if not Project.objects.for_user(user, action).filter(pk=project.pk).exists():
+        raise PermissionDenied
