@@ -22,7 +22,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from projects.access import Action, role_allows, sees_sensitive
+from projects.access import Action, role_allows
 from projects.models import Country, Organisation, Person, Project, ProjectScopedQuerySet, Versioned, contact_email
 from projects.validators import UploadValidator
 
@@ -44,12 +44,6 @@ OPERATIONS_PROJECTS = ("ATHENA2",)
 OFFICERS_DEPLOYED_MAX = 10_000
 COMMENT_MAX_LENGTH = 1000
 CROSS_BORDER_TYPES = (ActivityType.CROSS_BORDER_OBSERVATION,)
-
-
-def may_see_sensitive(role: str | None) -> bool:
-    """Sensitive activities are for the project's managers and the admins: the core's rule,
-    `projects.access.sees_sensitive`."""
-    return sees_sensitive(role)
 
 
 class JointActivityQuerySet(ProjectScopedQuerySet):
