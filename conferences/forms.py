@@ -39,22 +39,7 @@ class EventForm(VersionedFormMixin, forms.ModelForm):
 
     class Meta:
         model = Event
-        fields = [
-            "kind",
-            "title",
-            "edition",
-            "theme",
-            "description",
-            "start_date",
-            "end_date",
-            "online",
-            "venue",
-            "city",
-            "country",
-            "capacity",
-            "registration_deadline",
-            "training_provider",
-        ]
+        fields = list(Event.audit_fields)  # the details a person edits are the ones the trail keeps old and new
         widgets = {
             "start_date": DateInput(),
             "end_date": DateInput(),
