@@ -10,6 +10,8 @@ from projects.registry import Breakdown, Contributions, JobHandler, Metric, Peop
 from . import demo, jobs, reminders, timeline
 from .models import Event, Registration
 
+# `attended()` filters on an Exists of attendance rows, which no path reads: an attendance change updates the counts.
+ATTENDED = ("attendance",)
 BY_COUNTRY = Breakdown("country", _("By country"), field="person__country__code")
 
 
@@ -43,6 +45,7 @@ def _reached(key: str, label, records, counts: str, *breakdowns: Breakdown) -> M
         date="event__end_date",
         counts=counts,
         breakdowns=breakdowns,
+        depends=ATTENDED,
         offered=True,
     )
 
@@ -75,7 +78,9 @@ CONTRIBUTIONS = Contributions(
     ],
     people_sources=[
         # Attendees of held events, from the event's last day, among the people the core counts once.
-        PeopleSource(key="events", records=_attendees, project="event__project", date="event__end_date"),
+        PeopleSource(
+            key="events", records=_attendees, project="event__project", date="event__end_date", depends=ATTENDED
+        ),
     ],
     timeline=timeline.SOURCES,
     reminder_kinds=reminders.KINDS,

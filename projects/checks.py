@@ -62,3 +62,23 @@ def check_database_metrics(app_configs=None, databases=None, **kwargs):
         )
         for key in sorted(used - registered - {""})
     ]
+
+
+@register()
+def check_rollup_querysets(app_configs=None, **kwargs):
+    """Every model the rollups read has a default manager whose bulk writes keep them in step."""
+    from .models import RollupQuerySet
+    from .rollups import tracked_models
+
+    errors = []
+    for model in tracked_models():
+        if not isinstance(model._default_manager.all(), RollupQuerySet):
+            errors.append(
+                Error(
+                    f"{model._meta.label} is read by the rollups but its default manager's queryset is not a "
+                    "RollupQuerySet: its bulk updates would leave the rollups stale.",
+                    hint="Derive its queryset from projects.models.RollupQuerySet (ProjectScopedQuerySet does).",
+                    id="projects.E004",
+                )
+            )
+    return errors

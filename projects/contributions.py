@@ -9,7 +9,6 @@ from django.utils.translation import gettext_lazy as _
 from . import demo
 from .models import Deliverable, Milestone, Task
 from .registry import Breakdown, Contributions, Metric, PeopleMetric, Section, Seeder, TimelineItem, TimelineSource
-from .registry.people import distinct_people_by_project_and_country
 
 BY_WORKSTREAM = Breakdown("workstream", _("By workstream"), field="workstream__number", labels=lambda n: f"WS{n}")
 
@@ -67,7 +66,7 @@ CONTRIBUTIONS = Contributions(
         PeopleMetric(
             key="officers_involved",
             label=_("Officers involved (people, counted once)"),
-            breakdowns=[Breakdown("country", _("By country"), compute=distinct_people_by_project_and_country)],
+            breakdowns=[Breakdown("country", _("By country"), field="country__code")],  # the person's country
         ),
     ],
     timeline=[

@@ -17,6 +17,7 @@ from .people import Person, PersonContact, PersonQuerySet, Profile, contact_emai
 from .people import _time_zone_choices as _time_zone_choices  # named by migration 0001
 from .projects import Membership, Partner, Project, ProjectQuerySet, ProjectScopedQuerySet
 from .reference import Country, CountryGroup, Organisation
+from .rollups import RollupCell, RollupFirst, RollupQuerySet
 from .versioning import Versioned
 from .workplan import Deliverable, Milestone, Task, Workstream, deliverable_upload_to
 
@@ -37,6 +38,9 @@ __all__ = [
     "PersonQuerySet",
     "Profile",
     "Project",
+    "RollupCell",
+    "RollupFirst",
+    "RollupQuerySet",
     "ProjectQuerySet",
     "ProjectScopedQuerySet",
     "Task",

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from .projects import Project, ProjectScopedQuerySet
 from .reference import Country, Organisation
+from .rollups import RollupQuerySet
 
 
 def normalise_name(name: str) -> str:
@@ -20,7 +21,7 @@ def normalise_name(name: str) -> str:
     return " ".join((name or "").split())
 
 
-class PersonQuerySet(models.QuerySet):
+class PersonQuerySet(RollupQuerySet):
     def matching(self, *, name: str, country: Country, organisation: Organisation | None) -> PersonQuerySet:
         """The people who are the same person as this name at this organisation and country: the rule of the
         unique index `person_unique_identity` (lower-cased name, country, organisation or none)."""

@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from ..access import SEES_SENSITIVE, Action, role_allows, roles_allowed, sees_sensitive
 from .reference import Organisation
+from .rollups import RollupQuerySet
 
 
 class ProjectQuerySet(models.QuerySet):
@@ -42,7 +43,7 @@ class ProjectQuerySet(models.QuerySet):
         return self.annotate(user_role=Subquery(role))
 
 
-class ProjectScopedQuerySet(models.QuerySet):
+class ProjectScopedQuerySet(RollupQuerySet):
     """Records that belong to a project are visible exactly when their project is (see ProjectQuerySet.for_user).
 
     A model using it names the path to its project in `project_path`.

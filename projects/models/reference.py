@@ -4,6 +4,8 @@ from django.core.validators import RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from .rollups import RollupQuerySet
+
 
 class CountryGroup(models.Model):
     """A named set of countries (SELEC Member States, EU Member States, Danube region, ...)."""
@@ -32,6 +34,8 @@ class Country(models.Model):
     )
     name = models.CharField(_("name"), max_length=80, unique=True)
     groups = models.ManyToManyField(CountryGroup, related_name="countries", blank=True, verbose_name=_("groups"))
+
+    objects = RollupQuerySet.as_manager()  # a country's code is a category of the metrics' breakdowns
 
     class Meta:
         ordering = ["name"]
@@ -66,6 +70,8 @@ class Organisation(models.Model):
         help_text=_("Seat of the organisation; empty for bodies with no single country."),
     )
     website = models.URLField(_("website"), blank=True)
+
+    objects = RollupQuerySet.as_manager()  # an organisation's type is a category of the metrics' breakdowns
 
     class Meta:
         ordering = ["name"]

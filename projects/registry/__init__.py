@@ -92,7 +92,15 @@ class Registry:
         for kind, key, item in stamped:
             self._items[kind][key] = item
         self._apps[app_label] = contributions
+        self._rollups_follow()
         return contributions
+
+    def _rollups_follow(self) -> None:
+        """The rollups track the models the metrics now registered read (their signals connect here)."""
+        if self._items["metrics"] or self._items["people_sources"]:
+            from projects.rollups import tracking
+
+            tracking.tracked()
 
     def unregister(self, app_label: str) -> None:
         self._apps.pop(app_label, None)

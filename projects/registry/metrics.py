@@ -101,6 +101,24 @@ def without_sensitive(qs: QuerySet, project: str, flag: str, include: IncludeSen
     return qs.filter(Q(**{flag: False}) | Q(**{f"{id_path(project)}__in": sorted(include)}))
 
 
+def rolled_up(metric) -> bool:
+    """Whether this metric (or people metric) is the registered one the rollups keep."""
+    from projects.registry import registry
+    from projects.rollups import tracked
+
+    return registry.metric(metric.key) == metric and metric.key in tracked()
+
+
+def read_breakdown(metric_key: str, dimension: str, project_ids, until, include_sensitive) -> dict:
+    """{project_id: {category: value}} of one breakdown, from the rollups (one query)."""
+    from projects.rollups import read
+
+    numbers = read(
+        [metric_key], project_ids, include_sensitive=include_sensitive, at=(until,), breakdowns=[(metric_key, dimension)]
+    )
+    return numbers.breakdowns[0].get((metric_key, dimension), {})
+
+
 def call_compute(fn: Callable, project_ids, until, include_sensitive: IncludeSensitive):
     """Call a `compute` function, passing `include_sensitive` when it takes it (one that may count sensitive records
     must; one that counts none, such as road maps, need not)."""
@@ -236,6 +254,9 @@ class Metric:
     offered: bool = False  # offered to admins for indicators they add, though no reference indicator uses it
     compute: ComputeFn | None = None
     monthly: MonthlyFn | None = None
+    # What `records()` reads that no path above covers, as lookups from the records (`attendance` when it filters
+    # on an Exists of attendance rows): writes to those rows update the rollups too.
+    depends: Sequence[str] = ()
     app_label: str = ""
 
     def __post_init__(self) -> None:
@@ -264,12 +285,28 @@ class Metric:
         assert self.records is not None, f"metric {self.key!r} is not declarative"
         return _records_of(self.records, self.project, self.date, project_ids, until, self.sensitive, include_sensitive)
 
+    @property
+    def rolled_up(self) -> bool:
+        """Whether its numbers are read from the rollups: a declared metric as the registry holds it (a metric built
+        in a test and never registered computes from its records)."""
+        return self.declared and rolled_up(self)
+
     def values(
         self, project_ids: Sequence[int], until: date | None = None, *, include_sensitive: IncludeSensitive = True
     ) -> Mapping[int, int]:
-        """{project_id: value} in one query."""
+        """{project_id: value} (from the rollups, one query)."""
         if self.compute is not None:
             return call_compute(self.compute, project_ids, until, include_sensitive)
+        if not self.rolled_up:
+            return self.raw_values(project_ids, until, include_sensitive=include_sensitive)
+        from projects.rollups import read
+
+        return read([self.key], project_ids, include_sensitive=include_sensitive, at=(until,)).values[0].get(self.key, {})
+
+    def raw_values(
+        self, project_ids: Sequence[int], until: date | None = None, *, include_sensitive: IncludeSensitive = True
+    ) -> Mapping[int, int]:
+        """{project_id: value} from the raw records, in one query (the reference the rollups are checked against)."""
         queryset = self.queryset(project_ids, until, include_sensitive=include_sensitive)
         return grouped_counts(queryset, self.project, self.counts)
 
@@ -280,9 +317,19 @@ class Metric:
     def monthly_values(
         self, project_ids: Sequence[int], *, include_sensitive: IncludeSensitive = True
     ) -> Mapping[int, Mapping[date, int]]:
-        """{project_id: {month: increase}} in one query; only when `has_monthly`."""
+        """{project_id: {month: increase}} (from the rollups, one query); only when `has_monthly`."""
         if self.monthly is not None:
             return self.monthly(project_ids)
+        if not self.rolled_up:
+            return self.raw_monthly_values(project_ids, include_sensitive=include_sensitive)
+        from projects.rollups import read
+
+        numbers = read([self.key], project_ids, include_sensitive=include_sensitive, at=(), monthly=True)
+        return numbers.monthly.get(self.key, {})
+
+    def raw_monthly_values(
+        self, project_ids: Sequence[int], *, include_sensitive: IncludeSensitive = True
+    ) -> Mapping[int, Mapping[date, int]]:
         queryset = self.queryset(project_ids, include_sensitive=include_sensitive)
         return first_counted_by_month(queryset, self.project, self.date, self.counts)
 
@@ -296,6 +343,18 @@ class Metric:
     ):
         if breakdown.compute is not None:
             return call_compute(breakdown.compute, project_ids, until, include_sensitive)
+        if not self.rolled_up:
+            return self.raw_breakdown_values(breakdown, project_ids, until, include_sensitive=include_sensitive)
+        return read_breakdown(self.key, breakdown.dimension, project_ids, until, include_sensitive)
+
+    def raw_breakdown_values(
+        self,
+        breakdown: Breakdown,
+        project_ids: Sequence[int],
+        until: date | None = None,
+        *,
+        include_sensitive: IncludeSensitive = True,
+    ):
         queryset = self.queryset(project_ids, until, include_sensitive=include_sensitive)
         return grouped_counts(queryset, self.project, self.counts, breakdown)
 

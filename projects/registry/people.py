@@ -21,6 +21,8 @@ from .metrics import (
     count_first_days_by_month,
     grouped_counts,
     id_path,
+    read_breakdown,
+    rolled_up,
 )
 
 if TYPE_CHECKING:
@@ -39,6 +41,7 @@ class PeopleSource:
     person: str = "person"
     breakdowns: Sequence[Breakdown] = ()
     sensitive: str = ""  # the path to the flag of rows that may be sensitive (an officer of a sensitive activity)
+    depends: Sequence[str] = ()  # what `records()` reads that no path covers (see `Metric.depends`)
     app_label: str = ""
 
     def __post_init__(self) -> None:
@@ -72,17 +75,24 @@ class PeopleSource:
             .values(project_id_=F(id_path(self.project)), person_id_=F(id_path(self.person)), day_=F(self.date))
         )
 
-    def bound_breakdowns(self, metric: str) -> list[BoundBreakdown]:
+    def bound_breakdowns(self, metric: str, from_rollups: bool = False) -> list[BoundBreakdown]:
         def bind(breakdown: Breakdown) -> BoundBreakdown:
             def compute(project_ids, until, include_sensitive: IncludeSensitive = True):
                 if breakdown.compute is not None:
                     return call_compute(breakdown.compute, project_ids, until, include_sensitive)
-                queryset = self.queryset(project_ids, until, include_sensitive)
-                return grouped_counts(queryset, self.project, self.person, breakdown)
+                if from_rollups:
+                    return read_breakdown(metric, breakdown.dimension, project_ids, until, include_sensitive)
+                return self.raw_breakdown_values(breakdown, project_ids, until, include_sensitive)
 
             return BoundBreakdown(metric, breakdown.dimension, breakdown.label, compute)
 
         return [bind(b) for b in self.breakdowns]
+
+    def raw_breakdown_values(
+        self, breakdown: Breakdown, project_ids: Sequence[int], until: date | None, include_sensitive: IncludeSensitive
+    ) -> dict:
+        queryset = self.queryset(project_ids, until, include_sensitive)
+        return grouped_counts(queryset, self.project, self.person, breakdown)
 
 
 # The registered sources, in key order; the registry installs its own lookup here when it is created.
@@ -175,6 +185,46 @@ def distinct_people_by_project_and_country(
     return result
 
 
+def distinct_people_by_project_and_field(
+    path: str,
+    project_ids: Sequence[int],
+    until: date | None = None,
+    include_sensitive: IncludeSensitive = True,
+) -> dict[int, dict[object, int]]:
+    """{project_id: {a person's `path` (e.g. `country__code`): distinct people}} over the people sources, one query;
+    people whose `path` is empty are left out."""
+    from django.db import connection
+    from django.db.models import F
+
+    parts, params = [], []
+    for source in _sources(None):
+        rows = (
+            source.queryset(project_ids, until, include_sensitive)
+            .order_by()
+            .filter(**{f"{source.person}__{path}__isnull": False})
+            .values(
+                project_id_=F(id_path(source.project)),
+                person_id_=F(id_path(source.person)),
+                category_=F(f"{source.person}__{path}"),
+            )
+        )
+        sql, part_params = rows.query.sql_with_params()
+        columns = "project_id_ AS project_id, person_id_ AS person_id, category_ AS category"
+        parts.append(f"SELECT {columns} FROM ({sql}) AS src_{len(parts)}")
+        params.extend(part_params)
+    if not parts:
+        return {}
+    query = (
+        f"SELECT project_id, category, COUNT(DISTINCT person_id) FROM ({' UNION '.join(parts)}) AS people GROUP BY 1, 2"
+    )
+    result: dict[int, dict[object, int]] = {}
+    with connection.cursor() as cursor:
+        cursor.execute(query, params)
+        for project_id, category, n in cursor.fetchall():
+            result.setdefault(project_id, {})[category] = n
+    return result
+
+
 @dataclass(frozen=True)
 class PeopleMetric:
     """Distinct people across every registered people source (the core's: a person counts once, wherever they
@@ -191,23 +241,61 @@ class PeopleMetric:
     def values(
         self, project_ids: Sequence[int], until: date | None = None, *, include_sensitive: IncludeSensitive = True
     ) -> Mapping[int, int]:
+        if not rolled_up(self):
+            return self.raw_values(project_ids, until, include_sensitive=include_sensitive)
+        from projects.rollups import read
+
+        return read([self.key], project_ids, include_sensitive=include_sensitive, at=(until,)).values[0].get(self.key, {})
+
+    def raw_values(
+        self, project_ids: Sequence[int], until: date | None = None, *, include_sensitive: IncludeSensitive = True
+    ) -> Mapping[int, int]:
+        """From the raw records (the reference the rollups are checked against)."""
         return distinct_people_by_project(project_ids, until, include_sensitive=include_sensitive)
 
     def monthly_values(
         self, project_ids: Sequence[int], *, include_sensitive: IncludeSensitive = True
     ) -> Mapping[int, Mapping[date, int]]:
+        if not rolled_up(self):
+            return self.raw_monthly_values(project_ids, include_sensitive=include_sensitive)
+        from projects.rollups import read
+
+        numbers = read([self.key], project_ids, include_sensitive=include_sensitive, at=(), monthly=True)
+        return numbers.monthly.get(self.key, {})
+
+    def raw_monthly_values(
+        self, project_ids: Sequence[int], *, include_sensitive: IncludeSensitive = True
+    ) -> Mapping[int, Mapping[date, int]]:
         return first_people_by_project_month(project_ids, include_sensitive=include_sensitive)
 
+    def raw_breakdown_values(
+        self, breakdown: Breakdown, project_ids: Sequence[int], until: date | None, include_sensitive: IncludeSensitive
+    ) -> dict:
+        """One of its own breakdowns (by a field of the person) from the raw records."""
+        if breakdown.compute is not None:
+            return call_compute(breakdown.compute, project_ids, until, include_sensitive)
+        data = distinct_people_by_project_and_field(breakdown.field, project_ids, until, include_sensitive)
+        result: dict[int, dict[str, int]] = {}
+        for project_id, by_value in data.items():
+            for value, n in by_value.items():
+                name = breakdown.category(value)
+                result.setdefault(project_id, {})[name] = result.get(project_id, {}).get(name, 0) + n
+        return result
+
     def bound_breakdowns(self, people_sources: Sequence = ()) -> list[BoundBreakdown]:
-        """Its own breakdowns, then those of the people sources (the registry passes them)."""
+        """Its own breakdowns (a `field` is a path from the person: `country__code`), then those of the people
+        sources (the registry passes them)."""
+        from_rollups = rolled_up(self)
 
         def bind(breakdown: Breakdown) -> BoundBreakdown:
             def compute(project_ids, until, include_sensitive: IncludeSensitive = True):
-                return call_compute(breakdown.compute, project_ids, until, include_sensitive)
+                if breakdown.compute is None and from_rollups:
+                    return read_breakdown(self.key, breakdown.dimension, project_ids, until, include_sensitive)
+                return self.raw_breakdown_values(breakdown, project_ids, until, include_sensitive)
 
             return BoundBreakdown(self.key, breakdown.dimension, breakdown.label, compute)
 
         bound = [bind(b) for b in self.breakdowns]
         for source in people_sources:
-            bound.extend(source.bound_breakdowns(self.key))
+            bound.extend(source.bound_breakdowns(self.key, from_rollups))
         return bound

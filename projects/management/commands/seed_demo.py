@@ -6,6 +6,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
+from projects import rollups
 from projects.demo import DEMO_ACCOUNTS
 from projects.registry import registry
 from projects.services import reference_data_load
@@ -29,11 +30,12 @@ class Command(BaseCommand):
             return
         reference_data_load()
         today = timezone.localdate()
-        for seeder in registry.seeders():
-            rng = random.Random(f"{seeder.app_label}:{activities}")
-            with transaction.atomic():
-                created = seeder.seed(activities=activities, rng=rng, today=today)
-            details = ", ".join(f"{n} {what}" for what, n in created.items()) or "nothing"
-            self.stdout.write(f"{seeder.app_label}: {details}")
+        with rollups.batch(everything=True):  # bulk writes: the rollups are rebuilt once, at the end
+            for seeder in registry.seeders():
+                rng = random.Random(f"{seeder.app_label}:{activities}")
+                with transaction.atomic():
+                    created = seeder.seed(activities=activities, rng=rng, today=today)
+                details = ", ".join(f"{n} {what}" for what, n in created.items()) or "nothing"
+                self.stdout.write(f"{seeder.app_label}: {details}")
         accounts = ", ".join(username for username, *_ in DEMO_ACCOUNTS)
         self.stdout.write(self.style.SUCCESS(f"Demo accounts: {accounts} (password from DEMO_PASSWORD)."))

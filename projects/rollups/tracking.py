@@ -1,0 +1,228 @@
+"""Keeping the rollups in step with every write, in the same transaction.
+
+A write to a tracked model (one a metric's paths read, see `specs.dependencies`) collects, before it (pre_save,
+pre_delete, before a bulk update) and after it (post_save, after a bulk write), which cells of which metrics the
+written rows take part in: for each metric depending on the model, `records().filter(<path>=pk)` gives (project,
+day) pairs for a day metric and (project, key) pairs for a counted-once one. After the write those cells are
+recomputed from the raw records (`engine.recompute_days` / `recompute_keys`), never incremented, under advisory
+locks taken in a fixed order. `batch()` defers the work of bulk writes to one rebuild per (metric, project).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from django.db import transaction
+from django.db.models import signals
+
+from . import engine, specs
+
+# Above this many touched cells (days or keys) of one (metric, project), a write rebuilds the pair whole.
+WHOLE_ABOVE = 500
+
+_state = threading.local()
+_cache: dict = {}
+_stale: set[str] = set()
+
+
+def _pending() -> dict[str, dict[int, engine.Dirty]]:
+    if not hasattr(_state, "pending"):
+        _state.pending = defaultdict(lambda: defaultdict(engine.Dirty))
+    return _state.pending
+
+
+def in_batch() -> bool:
+    return getattr(_state, "batch", 0) > 0
+
+
+def _everything() -> bool:
+    return getattr(_state, "everything", 0) > 0
+
+
+# --- what is tracked ------------------------------------------------------------------------------------------------
+
+
+def tracked() -> dict[str, specs.Tracked]:
+    """The tracked metrics of the registry as it is now (rebuilt when a registration changes it)."""
+    from projects.registry import registry
+
+    metrics = [registry.metric(k) for k in registry.metric_keys()]
+    sources = registry.people_sources()
+    signature = (tuple(map(id, metrics)), tuple(map(id, sources)))
+    if _cache.get("signature") != signature:
+        from django.apps import apps
+
+        built = specs.build(metrics, sources)
+        if apps.ready and "tracked" in _cache:
+            # Registered after start-up (tests' `registry.contributed`): what the new or changed metrics counted so far
+            # was never rolled up; their first read rebuilds them.
+            before = _cache["tracked"]
+            _stale.update(key for key, metric in built.items() if before.get(key) != metric)
+        _cache["tracked"] = built
+        _cache["index"] = specs.dependency_index(built)
+        _cache["signature"] = signature
+        _connect(_cache["index"])
+    return _cache["tracked"]
+
+
+def ensure_fresh(keys) -> None:
+    """Rebuild those of these metrics registered since start-up and not rolled up yet (see `tracked`)."""
+    tracked()
+    stale = sorted(_stale & set(keys))
+    if stale:
+        rebuild_all(stale)
+        _stale.difference_update(stale)
+
+
+def _index() -> dict:
+    tracked()
+    return _cache["index"]
+
+
+def tracks(model) -> bool:
+    return model in _index()
+
+
+def tracked_models() -> list:
+    return sorted(_index(), key=lambda m: m._meta.label)
+
+
+# --- collecting what a write touches --------------------------------------------------------------------------------
+
+
+def collect(model, pks) -> None:
+    """Note the cells the rows `pks` of `model` take part in now (call before and after writing them)."""
+    pks = [pk for pk in pks if pk is not None]
+    if not pks or _everything():
+        return
+    from projects.registry.metrics import id_path
+
+    pending = _pending()
+    for metric, source, prefix in _index().get(model, ()):
+        lookup = "pk__in" if prefix == "pk" else f"{prefix}__in"
+        qs = source.records().order_by().filter(**{lookup: pks})
+        project_id = id_path(source.project)
+        if in_batch():
+            for pid in qs.values_list(project_id, flat=True).distinct():
+                pending[metric.key][pid].whole = True
+            continue
+        if metric.first:
+            rows = qs.filter(**{f"{source.counts}__isnull": False}).values_list(project_id, source.counts).distinct()
+            for pid, key in rows:
+                pending[metric.key][pid].keys.add(key)
+        else:
+            columns = (project_id, source.date) if source.date else (project_id,)
+            for row in qs.values_list(*columns).distinct():
+                day = engine._day(row[1] if source.date else None, source)
+                pending[metric.key][row[0]].days.add(day)
+
+
+def flush() -> None:
+    """Recompute the cells collected so far (nothing inside a batch: its end rebuilds)."""
+    if in_batch():
+        return
+    pending = _pending()
+    if not pending:
+        return
+    work = {key: dict(by_project) for key, by_project in pending.items()}
+    pending.clear()
+    metrics = tracked()
+    with transaction.atomic():
+        shared, exclusive = set(), set()
+        for key, by_project in work.items():
+            metric = metrics.get(key)
+            for pid, dirty in by_project.items():
+                if metric is None:
+                    continue
+                if len(dirty.days) > WHOLE_ABOVE or len(dirty.keys) > WHOLE_ABOVE:
+                    dirty.whole = True
+                if dirty.whole or metric.first:
+                    exclusive.add(engine.lock_id(key, pid))
+                else:
+                    shared.add(engine.lock_id(key, pid))
+                    exclusive.update(engine.lock_id(key, pid, engine.month_of(d)) for d in dirty.days)
+        engine.lock(shared, exclusive)
+        for key in sorted(work):
+            metric = metrics.get(key)
+            if metric is None:
+                continue
+            for pid in sorted(work[key]):
+                dirty = work[key][pid]
+                if dirty.whole:
+                    engine.rebuild(metric, [pid])
+                elif metric.first:
+                    engine.recompute_keys(metric, pid, dirty.keys)
+                elif dirty.days:
+                    engine.recompute_days(metric, pid, dirty.days)
+
+
+@contextmanager
+def batch(*, everything: bool = False) -> Iterator[None]:
+    """Defer the rollups of the writes in the block to its end: each (metric, project) a write touched is rebuilt
+    whole, once (imports, bulk work). `everything=True` collects nothing and rebuilds every rollup at the end (the
+    demo seed: cheaper than asking which projects 100,000 new rows touch)."""
+    _state.batch = getattr(_state, "batch", 0) + 1
+    _state.everything = getattr(_state, "everything", 0) + int(everything)
+    ok = False
+    try:
+        yield
+        ok = True
+    finally:
+        _state.batch -= 1
+        _state.everything -= int(everything)
+        if not ok:
+            _pending().clear()
+    if in_batch():
+        return
+    if everything:
+        _pending().clear()
+        rebuild_all()
+        return
+    flush()
+
+
+def rebuild_all(keys=None, project_ids=None) -> None:
+    """Every rollup (of these metrics, these projects) from the raw records, each (metric, project) locked as a
+    write's recompute locks it."""
+    from projects.models import Project
+
+    with transaction.atomic():
+        metrics = tracked()
+        keys = sorted(metrics if keys is None else keys)
+        ids = list(Project.objects.values_list("pk", flat=True)) if project_ids is None else list(project_ids)
+        engine.lock([], [engine.lock_id(key, pid) for key in keys for pid in ids])
+        for key in keys:
+            engine.rebuild(metrics[key], project_ids)
+
+
+# --- signals --------------------------------------------------------------------------------------------------------
+
+
+def _before_save(sender, instance, **kwargs) -> None:
+    if not instance._state.adding and instance.pk is not None:
+        collect(sender, [instance.pk])
+
+
+def _after_save(sender, instance, **kwargs) -> None:
+    collect(sender, [instance.pk])
+    flush()
+
+
+def _before_delete(sender, instance, **kwargs) -> None:
+    collect(sender, [instance.pk])
+
+
+def _after_delete(sender, instance, **kwargs) -> None:
+    flush()
+
+
+def _connect(index: dict) -> None:
+    for model in index:
+        uid = f"rollups:{model._meta.label}"
+        signals.pre_save.connect(_before_save, sender=model, dispatch_uid=uid)
+        signals.post_save.connect(_after_save, sender=model, dispatch_uid=uid)
+        signals.pre_delete.connect(_before_delete, sender=model, dispatch_uid=uid)
+        signals.post_delete.connect(_after_delete, sender=model, dispatch_uid=uid)
