@@ -111,23 +111,42 @@ class IndicatorProgress:
 def metric_values(
     indicators: Iterable[Indicator], until: date | None = None, *, include_sensitive: IncludeSensitive = True
 ) -> dict[tuple[int, str], int]:
-    """{(project_id, metric_key): value}: one call (one query) per distinct registered metric.
+    """{(project_id, metric_key): value}: one query for every metric the rollups keep, one call per other metric.
 
     Sensitive records count by default: the unfiltered cumulative totals include them for every reader. A value at
     a past date is a filtered number: pass `include_sensitive` of the reader (see `projects.access.sees_sensitive`).
     """
+    return metric_values_at(indicators, (until,), include_sensitive=include_sensitive)[0]
+
+
+def metric_values_at(
+    indicators: Iterable[Indicator], at: Sequence[date | None], *, include_sensitive: IncludeSensitive = True
+) -> list[dict[tuple[int, str], int]]:
+    """`metric_values` at each date of `at`: the metrics the rollups keep in one query for every date together."""
+    from . import rollups
+
     projects_by_metric: dict[str, set[int]] = defaultdict(set)
     for indicator in indicators:
         projects_by_metric[indicator.metric].add(indicator.project_id)
-    values: dict[tuple[int, str], int] = {}
+    results: list[dict[tuple[int, str], int]] = [{} for _ in at]
+    kept = rollups.tracked()
+    rolled = {key for key in projects_by_metric if key in kept and registry.metric(key) is not None}
+    if rolled:
+        ids = set().union(*(projects_by_metric[key] for key in rolled))
+        numbers = rollups.read(rolled, ids, include_sensitive=include_sensitive, at=at)
+        for i in range(len(at)):
+            for key in rolled:
+                for project_id in projects_by_metric[key]:
+                    results[i][(project_id, key)] = numbers.value(key, project_id, i)
     for key, project_ids in projects_by_metric.items():
         metric = registry.metric(key)
-        if metric is None:
+        if metric is None or key in rolled:
             continue
-        computed = metric.values(sorted(project_ids), until, include_sensitive=include_sensitive)
-        for project_id in project_ids:
-            values[(project_id, key)] = int(computed.get(project_id, 0))
-    return values
+        for i, until in enumerate(at):
+            computed = metric.values(sorted(project_ids), until, include_sensitive=include_sensitive)
+            for project_id in project_ids:
+                results[i][(project_id, key)] = int(computed.get(project_id, 0))
+    return results
 
 
 def indicator_progress(

@@ -1,6 +1,7 @@
 """Reads of the reporting app: the portfolio panel, the project dashboard, the data of a progress report and the
-notifications. Every function runs a fixed number of queries whatever the amount of data: one per metric in use
-(two with a period filter), one per monthly series and breakdown, two per timeline list (its counts and its first
+notifications. Every function runs a fixed number of queries whatever the amount of data: the metrics' numbers come
+from the rollups (`projects.rollups.read`: one query for the values at the end and the start of a period, one for the
+breakdowns, one for the monthly series, however many metrics), two per timeline list (its counts and its first
 items: lists are bounded, the full ones are paged), and a few of its own. The status rule is in `status.py`, the
 burn-up series in `series.py`.
 
@@ -19,8 +20,9 @@ from datetime import date, timedelta
 
 from django.utils.translation import get_language
 
+from projects import rollups
 from projects.models import Country, Indicator, Project
-from projects.queries import IndicatorProgress, metric_values
+from projects.queries import IndicatorProgress, metric_values_at
 from projects.registry import IncludeSensitive, include_sensitive_for, registry
 
 from . import cache
@@ -117,21 +119,35 @@ class IndicatorRow:
 
 
 def _country_values(
-    indicators, until: date | None, country: str, include_sensitive: IncludeSensitive
-) -> dict[tuple[int, str], int]:
-    """{(project_id, metric): value for one country} from the country breakdowns (one query per breakdown)."""
+    indicators, at: Sequence[date | None], country: str, include_sensitive: IncludeSensitive
+) -> list[dict[tuple[int, str], int]]:
+    """[{(project_id, metric): value for one country} at each date of `at`] from the country breakdowns: one query
+    for all those the rollups keep, one per other breakdown and date."""
     by_metric: dict[str, set[int]] = defaultdict(set)
     for indicator in indicators:
         by_metric[indicator.metric].add(indicator.project_id)
-    values = {}
-    for metric, project_ids in by_metric.items():
-        breakdown = registry.breakdown(metric, "country")
-        if breakdown is None:
+    results: list[dict[tuple[int, str], int]] = [{} for _ in at]
+    breakdowns = {metric: registry.breakdown(metric, "country") for metric in by_metric}
+    breakdowns = {metric: b for metric, b in breakdowns.items() if b is not None}
+    rolled = sorted(metric for metric, b in breakdowns.items() if b.rolled_up)
+    if rolled:
+        ids = set().union(*(by_metric[m] for m in rolled))
+        numbers = rollups.read(
+            rolled, ids, include_sensitive=include_sensitive, at=at, breakdowns=[(m, "country") for m in rolled]
+        )
+        for i in range(len(at)):
+            for metric in rolled:
+                split = numbers.breakdowns[i].get((metric, "country"), {})
+                for project_id in by_metric[metric]:
+                    results[i][(project_id, metric)] = int(split.get(project_id, {}).get(country, 0))
+    for metric, breakdown in breakdowns.items():
+        if breakdown.rolled_up:
             continue
-        data = breakdown.compute(sorted(project_ids), until, include_sensitive=include_sensitive)
-        for project_id in project_ids:
-            values[(project_id, metric)] = int(data.get(project_id, {}).get(country, 0))
-    return values
+        for i, until in enumerate(at):
+            data = breakdown.compute(sorted(by_metric[metric]), until, include_sensitive=include_sensitive)
+            for project_id in by_metric[metric]:
+                results[i][(project_id, metric)] = int(data.get(project_id, {}).get(country, 0))
+    return results
 
 
 def indicator_rows(
@@ -149,13 +165,13 @@ def indicator_rows(
     if since is None and until is None and not country:
         include_sensitive = True  # the unfiltered cumulative totals: the same for every reader
 
-    def values(at: date | None):
-        if country:
-            return _country_values(indicators, at, country, include_sensitive)
-        return metric_values(indicators, at, include_sensitive=include_sensitive)
-
-    at_end = values(until)
-    at_start = values(since - timedelta(days=1)) if since else {}
+    at = (until, since - timedelta(days=1)) if since else (until,)
+    if country:
+        values = _country_values(indicators, at, country, include_sensitive)
+    else:
+        values = metric_values_at(indicators, at, include_sensitive=include_sensitive)
+    at_end = values[0]
+    at_start = values[1] if since else {}
     rows = []
     for indicator in indicators:
         key = (indicator.project_id, indicator.metric)
@@ -213,8 +229,17 @@ def _project_dashboard(project: Project, *, today: date, since, until, country: 
     upcoming = registry.timeline.page([project.pk], due_query("upcoming", **window))
     split = []
     metric_labels = {i.metric: str(i.label) for i in indicators}
-    for breakdown in registry.breakdowns_for({i.metric for i in indicators}):
-        data = breakdown.compute([project.pk], until, include_sensitive=include_sensitive).get(project.pk, {})
+    bound = registry.breakdowns_for({i.metric for i in indicators})
+    rolled = [(b.metric, b.dimension) for b in bound if b.rolled_up]
+    numbers = rollups.read(
+        {metric for metric, _ in rolled}, [project.pk], include_sensitive=include_sensitive, at=(until,),
+        breakdowns=rolled,
+    )  # fmt: skip
+    for breakdown in bound:
+        if breakdown.rolled_up:
+            data = numbers.breakdowns[0].get((breakdown.metric, breakdown.dimension), {}).get(project.pk, {})
+        else:
+            data = breakdown.compute([project.pk], until, include_sensitive=include_sensitive).get(project.pk, {})
         split.append(
             {
                 "metric": breakdown.metric,

@@ -1,7 +1,7 @@
 """Burn-up series: each indicator's cumulative value at the end of every month, against its target line.
 
-One query per metric (its monthly series, see `projects.registry.Metric.monthly_values`); a metric without one is
-computed once per month, at most MAX_SERIES_MONTHS times.
+One query for every metric the rollups keep (their month cells, see `projects.rollups`), one per other metric with a
+monthly series; a metric without one is computed once per month, at most MAX_SERIES_MONTHS times.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from datetime import date, timedelta
 
+from projects import rollups
 from projects.models import Indicator, IndicatorTarget, Project
 from projects.registry import IncludeSensitive, registry
 
@@ -36,9 +37,10 @@ def burnup_series(
     """{indicator key: {"labels", "achieved", "target_line", "targets"}} for the project's burn-up charts.
 
     Achieved is the cumulative value at the end of each month up to the current one (None after it); the target
-    line goes straight from 0 at the start to the target at the end date. One query per metric with a `monthly`
-    series; a metric without one is computed once per month (at most MAX_SERIES_MONTHS calls). A monthly series is
-    a filtered number: sensitive records count in it only for a reader who sees them (`include_sensitive`).
+    line goes straight from 0 at the start to the target at the end date. One query for the metrics the rollups
+    keep, one per other metric with a `monthly` series; a metric without one is computed once per month (at most
+    MAX_SERIES_MONTHS calls). A monthly series is a filtered number: sensitive records count in it only for a
+    reader who sees them (`include_sensitive`).
     """
     months = months_between(project.start_date, project.end_date)
     if not months:
@@ -52,11 +54,15 @@ def burnup_series(
         intermediate[target.indicator_id].append({"x": target.due_date.strftime("%Y-%m"), "y": target.target})
 
     increments: dict[str, dict[date, int]] = {}
-    for metric_key in sorted({i.metric for i in indicators}):
+    keys = sorted(key for key in {i.metric for i in indicators} if registry.metric(key) is not None)
+    kept = rollups.tracked()
+    rolled = [key for key in keys if key in kept]
+    monthly = rollups.read(rolled, [project.pk], include_sensitive=include_sensitive, at=(), monthly=True).monthly
+    for metric_key in keys:
         metric = registry.metric(metric_key)
-        if metric is None:
-            continue
-        if metric.has_monthly:
+        if metric_key in kept:
+            increments[metric_key] = dict(monthly.get(metric_key, {}).get(project.pk, {}))
+        elif metric.has_monthly:
             monthly = metric.monthly_values([project.pk], include_sensitive=include_sensitive)
             increments[metric_key] = dict(monthly.get(project.pk, {}))
         else:

@@ -71,6 +71,7 @@ class BoundBreakdown:
     dimension: str
     label: str
     compute: Callable[..., Mapping[int, Mapping[str, int]]]  # (project_ids, until, include_sensitive=True)
+    rolled_up: bool = False  # read from the rollups: `projects.rollups.read` answers many at once
 
 
 def id_path(path: str) -> str:
@@ -114,7 +115,11 @@ def read_breakdown(metric_key: str, dimension: str, project_ids, until, include_
     from projects.rollups import read
 
     numbers = read(
-        [metric_key], project_ids, include_sensitive=include_sensitive, at=(until,), breakdowns=[(metric_key, dimension)]
+        [metric_key],
+        project_ids,
+        include_sensitive=include_sensitive,
+        at=(until,),
+        breakdowns=[(metric_key, dimension)],
     )
     return numbers.breakdowns[0].get((metric_key, dimension), {})
 
@@ -301,7 +306,9 @@ class Metric:
             return self.raw_values(project_ids, until, include_sensitive=include_sensitive)
         from projects.rollups import read
 
-        return read([self.key], project_ids, include_sensitive=include_sensitive, at=(until,)).values[0].get(self.key, {})
+        return (
+            read([self.key], project_ids, include_sensitive=include_sensitive, at=(until,)).values[0].get(self.key, {})
+        )
 
     def raw_values(
         self, project_ids: Sequence[int], until: date | None = None, *, include_sensitive: IncludeSensitive = True
@@ -365,4 +372,5 @@ class Metric:
         def compute(project_ids, until, include_sensitive: IncludeSensitive = True, breakdown=breakdown):
             return self.breakdown_values(breakdown, project_ids, until, include_sensitive=include_sensitive)
 
-        return BoundBreakdown(self.key, breakdown.dimension, breakdown.label, compute)
+        rolled = breakdown.compute is None and self.rolled_up
+        return BoundBreakdown(self.key, breakdown.dimension, breakdown.label, compute, rolled)

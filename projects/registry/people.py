@@ -84,7 +84,8 @@ class PeopleSource:
                     return read_breakdown(metric, breakdown.dimension, project_ids, until, include_sensitive)
                 return self.raw_breakdown_values(breakdown, project_ids, until, include_sensitive)
 
-            return BoundBreakdown(metric, breakdown.dimension, breakdown.label, compute)
+            rolled = breakdown.compute is None and from_rollups
+            return BoundBreakdown(metric, breakdown.dimension, breakdown.label, compute, rolled)
 
         return [bind(b) for b in self.breakdowns]
 
@@ -245,7 +246,9 @@ class PeopleMetric:
             return self.raw_values(project_ids, until, include_sensitive=include_sensitive)
         from projects.rollups import read
 
-        return read([self.key], project_ids, include_sensitive=include_sensitive, at=(until,)).values[0].get(self.key, {})
+        return (
+            read([self.key], project_ids, include_sensitive=include_sensitive, at=(until,)).values[0].get(self.key, {})
+        )
 
     def raw_values(
         self, project_ids: Sequence[int], until: date | None = None, *, include_sensitive: IncludeSensitive = True
@@ -293,7 +296,8 @@ class PeopleMetric:
                     return read_breakdown(self.key, breakdown.dimension, project_ids, until, include_sensitive)
                 return self.raw_breakdown_values(breakdown, project_ids, until, include_sensitive)
 
-            return BoundBreakdown(self.key, breakdown.dimension, breakdown.label, compute)
+            rolled = breakdown.compute is None and from_rollups
+            return BoundBreakdown(self.key, breakdown.dimension, breakdown.label, compute, rolled)
 
         bound = [bind(b) for b in self.breakdowns]
         for source in people_sources:

@@ -18,7 +18,7 @@ from __future__ import annotations
 from .reads import Numbers, read
 from .tracking import batch, tracked, tracked_models
 
-__all__ = ["Numbers", "batch", "check", "read", "rebuild", "tracked", "tracked_models"]
+__all__ = ["Numbers", "batch", "check", "check_reads", "read", "rebuild", "tracked", "tracked_models"]
 
 
 def rebuild(keys=None, project_ids=None) -> None:
@@ -63,3 +63,52 @@ def check(keys=None) -> list[str]:
                     f"{key} first {row}: stored {stored_firsts.get(row)}, from the records {expected_firsts.get(row)}"
                 )
     return problems
+
+
+def check_reads(keys=None, at=(None,)) -> list[str]:
+    """The differences between what the metrics read from the rollups (values at each date of `at`, monthly
+    series, breakdowns, for a reader who sees sensitive records and one who does not) and the same numbers computed
+    from the raw records (`raw_values`, `raw_monthly_values`, `raw_breakdown_values`)."""
+    from projects.models import Project
+    from projects.registry import registry
+
+    ids = sorted(Project.objects.values_list("pk", flat=True))
+    problems: list[str] = []
+    for key in sorted(tracked() if keys is None else keys):
+        metric = registry.metric(key)
+        for include in (True, False):
+            pairs = [("monthly", metric.monthly_values(ids, include_sensitive=include),
+                      metric.raw_monthly_values(ids, include_sensitive=include))]  # fmt: skip
+            for until in at:
+                pairs.append((f"value at {until}", {"": metric.values(ids, until, include_sensitive=include)},
+                              {"": metric.raw_values(ids, until, include_sensitive=include)}))  # fmt: skip
+                for bound in metric.bound_breakdowns(registry.people_sources()):
+                    stored = bound.compute(ids, until, include_sensitive=include)
+                    raw = _raw_breakdown(metric, bound.dimension, ids, until, include)
+                    pairs.append((f"by {bound.dimension} at {until}", stored, raw))
+            for what, stored, raw in pairs:
+                if _plain(stored) != _plain(raw):
+                    problems.append(f"{key} {what} (sensitive {include}): rollups {stored}, raw records {raw}")
+    return problems
+
+
+def _plain(nested) -> dict:
+    return {k: dict(v) for k, v in nested.items() if v}
+
+
+def _raw_breakdown(metric, dimension: str, ids, until, include):
+    from projects.registry import registry
+    from projects.registry.people import PeopleMetric
+
+    own = next((b for b in metric.breakdowns if b.dimension == dimension), None)
+    if own is not None:
+        return (
+            metric.raw_breakdown_values(own, ids, until, include_sensitive=include)
+            if not isinstance(metric, PeopleMetric)
+            else metric.raw_breakdown_values(own, ids, until, include)
+        )
+    for source in registry.people_sources():
+        for breakdown in source.breakdowns:
+            if breakdown.dimension == dimension:
+                return source.raw_breakdown_values(breakdown, ids, until, include)
+    return {}

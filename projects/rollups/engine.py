@@ -171,8 +171,9 @@ def rebuild(metric: Tracked, project_ids=None) -> None:
         qs._raw_delete(qs.db)
     RollupFirst.objects.bulk_create(
         [
-            RollupFirst(metric=metric.key, project_id=p, dimension=d, category=c[:255], key=k, first_all=a,
-                        first_public=b)  # fmt: skip
+            RollupFirst(
+                metric=metric.key, project_id=p, dimension=d, category=c[:255], key=k, first_all=a, first_public=b
+            )  # fmt: skip
             for (p, d, c, k), (a, b) in first_rows.items()
         ],
         batch_size=5000,
@@ -231,8 +232,9 @@ def recompute_keys(metric: Tracked, project_id: int, keys: set[int]) -> None:
     rows = firsts(metric, [project_id], keys)
     RollupFirst.objects.bulk_create(
         [
-            RollupFirst(metric=metric.key, project_id=p, dimension=d, category=c[:255], key=k, first_all=a,
-                        first_public=b)  # fmt: skip
+            RollupFirst(
+                metric=metric.key, project_id=p, dimension=d, category=c[:255], key=k, first_all=a, first_public=b
+            )  # fmt: skip
             for (p, d, c, k), (a, b) in rows.items()
         ]
     )
@@ -268,7 +270,7 @@ def lock(shared: Iterable[int], exclusive: Iterable[int]) -> None:
     if connection.vendor != "postgresql":
         return
     exclusive = set(exclusive)
-    modes = {k: False for k in exclusive} | {k: True for k in set(shared) - exclusive}
+    modes = dict.fromkeys(exclusive, False) | dict.fromkeys(set(shared) - exclusive, True)
     if not modes:
         return
     ids = sorted(modes)

@@ -136,8 +136,15 @@ def _tracked(metric, people_sources) -> Tracked | None:
                 *((b.dimension, b.field) for b in people.breakdowns if b.field),
             )
             sources.append(
-                Source(people.records, people.project, people.date, people.person, people.sensitive, dims,
-                       tuple(people.depends))  # fmt: skip
+                Source(
+                    people.records,
+                    people.project,
+                    people.date,
+                    people.person,
+                    people.sensitive,
+                    dims,
+                    tuple(people.depends),
+                )  # fmt: skip
             )
         return Tracked(metric.key, True, tuple(sources))
     return None

@@ -202,6 +202,7 @@ def rebuild_all(keys=None, project_ids=None) -> None:
 
 
 def _before_save(sender, instance, **kwargs) -> None:
+    _state.deleting = 0
     if not instance._state.adding and instance.pk is not None:
         collect(sender, [instance.pk])
 
@@ -211,12 +212,19 @@ def _after_save(sender, instance, **kwargs) -> None:
     flush()
 
 
+# A delete cascades: Django sends every pre_delete, then deletes model by model, sending each model's post_delete
+# right after its rows go. The recompute waits for the last tracked row of the cascade to be gone.
+
+
 def _before_delete(sender, instance, **kwargs) -> None:
+    _state.deleting = getattr(_state, "deleting", 0) + 1
     collect(sender, [instance.pk])
 
 
 def _after_delete(sender, instance, **kwargs) -> None:
-    flush()
+    _state.deleting = max(getattr(_state, "deleting", 0) - 1, 0)
+    if not _state.deleting:
+        flush()
 
 
 def _connect(index: dict) -> None:
