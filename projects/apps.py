@@ -7,9 +7,13 @@ class ProjectsConfig(AppConfig):
     verbose_name = _("Projects")
 
     def ready(self) -> None:
+        from django.db.models.signals import post_migrate
+
         from . import checks, signals  # noqa: F401  (system checks and signal receivers register on import)
         from .files import connect_file_cleanup
         from .registry import registry
+        from .rollups.tracking import rebuild_after_migrate
 
         registry.register_app(self)
         connect_file_cleanup()  # a record's replaced or deleted file is removed after the commit
+        post_migrate.connect(rebuild_after_migrate, sender=self, dispatch_uid="rollups-after-migrate")

@@ -234,3 +234,15 @@ def _connect(index: dict) -> None:
         signals.post_save.connect(_after_save, sender=model, dispatch_uid=uid)
         signals.pre_delete.connect(_before_delete, sender=model, dispatch_uid=uid)
         signals.post_delete.connect(_after_delete, sender=model, dispatch_uid=uid)
+
+
+def rebuild_after_migrate(sender, using="default", **kwargs) -> None:
+    """Fill the rollups after `migrate` when they are empty but records that count exist (a database migrated to
+    the release that adds them); otherwise they are kept in step by the writes."""
+    from projects.models import RollupCell
+
+    if sender.label != "projects" or RollupCell.objects.using(using).exists():
+        return
+    metrics = tracked()
+    if any(source.records().using(using).exists() for m in metrics.values() for source in m.sources):
+        rebuild_all()
