@@ -40,13 +40,7 @@ class RollupQuerySet(models.QuerySet):
 
         with transaction.atomic(using=self.db):
             created = super().bulk_create(objs, *args, **kwargs)
-            pks = [obj.pk for obj in created]
-            if any(pk is None for pk in pks) and not tracking.in_batch():
-                raise TypeError(
-                    f"bulk_create of {self.model._meta.label} without primary keys (ignore_conflicts?) cannot keep "
-                    "the rollups in step; run it inside `rollups.batch()`."
-                )
-            tracking.collect(self.model, [pk for pk in pks if pk is not None])
+            tracking.collect_created(self.model, created)
             tracking.flush()
         return created
 

@@ -120,6 +120,44 @@ def collect(model, pks) -> None:
                 pending[metric.key][row[0]].days.add(day)
 
 
+def collect_created(model, objs) -> None:
+    """Note the cells new rows take part in when the database did not return their ids (`bulk_create` with
+    `ignore_conflicts`): rows reached through a reverse relation (attendance of a registration) by the ids they
+    point to, new rows that nothing references yet not at all, the rest by rebuilding their metrics' projects."""
+    objs = list(objs)
+    with_pk = [obj.pk for obj in objs if obj.pk is not None]
+    collect(model, with_pk)
+    if len(with_pk) == len(objs) or _everything():
+        return
+    from projects.registry.metrics import id_path
+
+    pending = _pending()
+    for metric, source, prefix in _index().get(model, ()):
+        fields = _fields_of(source.model(), prefix)
+        if fields and not any(f.one_to_many for f in fields):
+            continue  # only forward relations: no record references a row just created
+        if len(fields) == 1:  # the records' own reverse relation: the new rows name their records
+            parents = {getattr(obj, fields[0].field.attname) for obj in objs} - {None}
+            qs = source.records().order_by().filter(pk__in=sorted(parents))
+            for pid in qs.values_list(id_path(source.project), flat=True).distinct():
+                pending[metric.key][pid].whole = True
+            continue
+        for pid in source.records().order_by().values_list(id_path(source.project), flat=True).distinct():
+            pending[metric.key][pid].whole = True
+
+
+def _fields_of(model, prefix: str) -> list:
+    """The relations a lookup goes through ([] for "pk")."""
+    if prefix == "pk":
+        return []
+    fields, current = [], model
+    for part in prefix.split("__"):
+        field = current._meta.get_field(part)
+        fields.append(field)
+        current = field.related_model
+    return fields
+
+
 def flush() -> None:
     """Recompute the cells collected so far (nothing inside a batch: its end rebuilds)."""
     if in_batch():
@@ -217,11 +255,14 @@ def _after_save(sender, instance, **kwargs) -> None:
 
 
 def _before_delete(sender, instance, **kwargs) -> None:
+    if getattr(_state, "after_delete", False):  # a new delete (the previous one may have failed half-way)
+        _state.deleting, _state.after_delete = 0, False
     _state.deleting = getattr(_state, "deleting", 0) + 1
     collect(sender, [instance.pk])
 
 
 def _after_delete(sender, instance, **kwargs) -> None:
+    _state.after_delete = True
     _state.deleting = max(getattr(_state, "deleting", 0) - 1, 0)
     if not _state.deleting:
         flush()

@@ -95,8 +95,8 @@ class World:
             self.event.save()
 
 
-@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(steps=st.lists(STEPS, min_size=1, max_size=8))
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(steps=st.lists(STEPS, min_size=1, max_size=6))
 def test_random_writes_leave_the_rollups_equal_to_a_recomputation(athena, steps):
     with transaction.atomic():
         world = World(athena)
@@ -104,5 +104,5 @@ def test_random_writes_leave_the_rollups_equal_to_a_recomputation(athena, steps)
         for step in steps:
             world.apply(step)
             assert rollups.check() == [], step
-        assert rollups.check_reads(at=(None, date(2025, 2, 1), date(2025, 2, 28))) == []
+        assert rollups.check_reads(at=(None, date(2025, 2, 28))) == []
         transaction.set_rollback(True)
