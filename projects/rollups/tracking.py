@@ -25,7 +25,6 @@ WHOLE_ABOVE = 500
 
 _state = threading.local()
 _cache: dict = {}
-_stale: set[str] = set()
 
 
 def _pending() -> dict[str, dict[int, engine.Dirty]]:
@@ -46,39 +45,38 @@ def _everything() -> bool:
 
 
 def tracked() -> dict[str, specs.Tracked]:
-    """The tracked metrics of the registry as it is now (rebuilt when a registration changes it)."""
+    """The metrics the rollups keep and answer for: those of the registry as it was at start-up, plus any rebuilt
+    since under the current registrations. A metric registered or changed after start-up (tests'
+    `registry.contributed`, a monkeypatched people source) computes from its records until `rebuild` covers it."""
+    built = _built()
+    baseline = _cache.get("baseline")
+    if baseline is None:
+        return built
+    return {key: m for key, m in built.items() if baseline.get(key) == m or key in _cache["rebuilt"]}
+
+
+def _built() -> dict[str, specs.Tracked]:
+    from django.apps import apps
+
     from projects.registry import registry
 
     metrics = [registry.metric(k) for k in registry.metric_keys()]
     sources = registry.people_sources()
     signature = (tuple(map(id, metrics)), tuple(map(id, sources)))
     if _cache.get("signature") != signature:
-        from django.apps import apps
-
         built = specs.build(metrics, sources)
-        if apps.ready and "tracked" in _cache:
-            # Registered after start-up (tests' `registry.contributed`): what the new or changed metrics counted so far
-            # was never rolled up; their first read rebuilds them.
-            before = _cache["tracked"]
-            _stale.update(key for key, metric in built.items() if before.get(key) != metric)
         _cache["tracked"] = built
         _cache["index"] = specs.dependency_index(built)
         _cache["signature"] = signature
+        _cache["rebuilt"] = set()  # rebuilt under other registrations: no longer in step
         _connect(_cache["index"])
+    if apps.ready and "baseline" not in _cache:
+        _cache["baseline"] = _cache["tracked"]
     return _cache["tracked"]
 
 
-def ensure_fresh(keys) -> None:
-    """Rebuild those of these metrics registered since start-up and not rolled up yet (see `tracked`)."""
-    tracked()
-    stale = sorted(_stale & set(keys))
-    if stale:
-        rebuild_all(stale)
-        _stale.difference_update(stale)
-
-
 def _index() -> dict:
-    tracked()
+    _built()
     return _cache["index"]
 
 
@@ -228,12 +226,14 @@ def rebuild_all(keys=None, project_ids=None) -> None:
     from projects.models import Project
 
     with transaction.atomic():
-        metrics = tracked()
+        metrics = _built()
         keys = sorted(metrics if keys is None else keys)
         ids = list(Project.objects.values_list("pk", flat=True)) if project_ids is None else list(project_ids)
         engine.lock([], [engine.lock_id(key, pid) for key in keys for pid in ids])
         for key in keys:
             engine.rebuild(metrics[key], project_ids)
+    if project_ids is None:
+        _cache["rebuilt"].update(keys)
 
 
 # --- signals --------------------------------------------------------------------------------------------------------
