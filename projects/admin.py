@@ -33,6 +33,8 @@ from .models import (
     PersonContact,
     Profile,
     Project,
+    RollupCell,
+    RollupFirst,
     Task,
     Workstream,
 )
@@ -416,3 +418,35 @@ class BackgroundJobAdmin(ServiceAdmin):
     readonly_fields = ["id", "created_at", "started_at", "finished_at", "result"]  # a result is generated
     autocomplete_fields = ["project", "user"]
     date_hierarchy = "created_at"
+
+
+class RollupAdmin(admin.ModelAdmin):
+    """The rollups, to look at (derived data: `manage.py rollups --rebuild` recomputes them, no one edits them)."""
+
+    list_filter = ["metric", "grain", "scope"]
+    search_fields = ["metric", "category"]
+    list_select_related = ["project"]
+    show_full_result_count = False
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.is_active and request.user.is_superuser
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(RollupCell)
+class RollupCellAdmin(RollupAdmin):
+    list_display = ["metric", "project", "dimension", "category", "scope", "grain", "day", "n"]
+
+
+@admin.register(RollupFirst)
+class RollupFirstAdmin(RollupAdmin):
+    list_display = ["metric", "project", "dimension", "category", "key", "first_all", "first_public"]
+    list_filter = ["metric"]

@@ -23,7 +23,7 @@ from projects.services import audit_log
 from tests.utils import admin_form_data, count_queries, get_ok
 
 # Every model of every app in the admin (the portal's and the libraries': auth, django-celery-beat).
-READ_ONLY = {"projects.AuditEvent", "reporting.ReminderDelivery"}
+READ_ONLY = {"projects.AuditEvent", "reporting.ReminderDelivery", "projects.RollupCell", "projects.RollupFirst"}
 # Login records of axes, and authenticators (a user sets up their own; an admin may only delete a lost one).
 READ_ONLY |= {"axes.AccessAttempt", "axes.AccessLog", "axes.AccessFailureLog", "mfa.Authenticator"}
 MODELS = sorted(admin.site._registry, key=lambda m: m._meta.label)
