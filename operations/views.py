@@ -41,7 +41,7 @@ EXPORT_COLUMNS = [
     Column(_lazy("Type"), "get_type_display"),
     Column(_lazy("Lead country"), "lead_country__name"),
     Column(_lazy("Lead agency"), "lead_agency__name"),
-    Column(_lazy("Places"), lambda a: "; ".join(f"{p.city} ({p.country.code})" for p in a.places.all())),
+    Column(_lazy("Places"), "places_label"),  # queries.activity_export
     Column(_lazy("Start date"), "start_date"),
     Column(_lazy("End date"), "end_date"),
     Column(_lazy("Status"), "get_status_display"),
@@ -62,7 +62,9 @@ SPOC_COLUMNS = [
 
 def _activity(project: Project, pk: int) -> JointActivity:
     """An activity of the project page the user may see (a sensitive one only for managers and admins)."""
-    return get_object_or_404(JointActivity.objects.in_project(project).select_related("project"), pk=pk)
+    return get_object_or_404(
+        JointActivity.objects.in_project(project).select_related("project", "related_activity"), pk=pk
+    )
 
 
 def _activities(request: HttpRequest, project: Project) -> ActivityFilter:
@@ -97,7 +99,7 @@ def activity_export(request: HttpRequest, code: str, fmt: str) -> HttpResponse:
     filterset = _activities(request, project)
     return export_list(
         request,
-        filterset.qs,
+        queries.activity_export(project, filterset.qs),
         EXPORT_COLUMNS,
         fmt=fmt,
         basename=f"{project.code}-activities",
