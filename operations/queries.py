@@ -86,12 +86,14 @@ def activity_export(project: Project, activities: QuerySet[JointActivity]) -> Qu
             label=StringAgg(
                 Concat("city", Value(" ("), "country__code", Value(")"), output_field=CharField()),
                 "; ",
-                ordering="pk",
+                order_by="pk",
             )
         )
         .values("label")
     )
-    return activities.prefetch_related(None).annotate(places_label=Coalesce(Subquery(places), Value("")))
+    return activities.prefetch_related(None).annotate(
+        places_label=Coalesce(Subquery(places), Value(""), output_field=CharField())
+    )
 
 
 def activity_detail(project: Project, pk: int) -> JointActivity:

@@ -35,6 +35,7 @@ from .forms import (
 from .models import COMMENT_MAX_LENGTH, OPERATIONS_PROJECTS, ActivityAttachment, JointActivity, Spoc
 
 PAGE_SIZE = 25
+SPOC_PAGE_SIZE = 100  # the directory, by country
 EXPORT_COLUMNS = [
     Column(_lazy("Reference"), "reference"),
     Column(_lazy("Title"), "title"),
@@ -331,7 +332,8 @@ def spoc_directory(request: HttpRequest, code: str) -> HttpResponse:
     elif request.method == "POST":
         raise PermissionDenied
     audit_consultation(request, project=project, page="spoc-directory", object_type=Spoc._meta.label)
-    context = {"project": project, "project_tab": "spocs", "spocs": _spocs(project), "form": form}
+    page = page_of(_spocs(project), request.GET.get("page"), SPOC_PAGE_SIZE)
+    context = {"project": project, "project_tab": "spocs", "spocs": page, "page": page, "form": form}
     return render(request, "operations/spoc_directory.html", context)
 
 

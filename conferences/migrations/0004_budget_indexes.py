@@ -4,23 +4,21 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('conferences', '0003_event_session_version'),
-        ('projects', '0019_budget_indexes'),
+        ("conferences", "0003_event_session_version"),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='bestpractice',
-            index=models.Index(fields=['event', 'crime_area'], name='practice_crime_area_idx'),
+            model_name="bestpractice",
+            index=models.Index(fields=["event", "crime_area"], name="practice_crime_area_idx"),
         ),
         migrations.AddIndex(
-            model_name='event',
-            index=models.Index(fields=['project', 'start_date'], name='event_start_idx'),
+            model_name="event",
+            index=models.Index(fields=["project", "start_date"], name="event_start_idx"),
         ),
         migrations.AddIndex(
-            model_name='event',
-            index=models.Index(fields=['project', 'kind', 'start_date'], name='event_kind_start_idx'),
+            model_name="event",
+            index=models.Index(fields=["project", "kind", "start_date"], name="event_kind_start_idx"),
         ),
     ]
