@@ -28,8 +28,8 @@ class CappedPaginator(Paginator):
     @cached_property
     def _counted(self) -> int:
         object_list = self.object_list
-        if hasattr(object_list, "query"):  # a queryset: count a bounded subquery
-            return object_list[: self.cap + 1].count()
+        if hasattr(object_list, "query"):  # a queryset: count a bounded subquery of its keys alone
+            return object_list.order_by().values("pk")[: self.cap + 1].count()
         return min(len(object_list), self.cap + 1)
 
     @property
