@@ -160,7 +160,12 @@ class Event(Versioned):
                 name="event_unique_edition",
             ),
         ]
-        indexes = [models.Index(fields=["project", "status", "kind"])]
+        indexes = [
+            models.Index(fields=["project", "status", "kind"]),
+            # the list's order (newest first) and its filters by year and kind
+            models.Index(fields=["project", "start_date"], name="event_start_idx"),
+            models.Index(fields=["project", "kind", "start_date"], name="event_kind_start_idx"),
+        ]
 
     def __str__(self) -> str:
         return self.title
@@ -450,6 +455,7 @@ class BestPractice(models.Model):
         ordering = ["-event__start_date", "title"]
         verbose_name = _("best practice")
         verbose_name_plural = _("best practices")
+        indexes = [models.Index(fields=["event", "crime_area"], name="practice_crime_area_idx")]
 
     def __str__(self) -> str:
         return self.title

@@ -17,6 +17,7 @@ from django.db.models import (
     QuerySet,
     Subquery,
 )
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
 from projects.models import Organisation, Person, Project
@@ -27,25 +28,24 @@ from .models import Attendance, BestPractice, Event, FeedbackResponse, Registrat
 
 
 def events_of_project(project: Project) -> QuerySet[Event]:
-    """The project's events with their number of registrations, places taken and attendees."""
+    """The project's events with their number of registrations, places taken and attendees: each a subquery of
+    the event's own rows (no join over every registration), so a page of events and its count stay cheap."""
     attended = Attendance.objects.filter(registration=OuterRef("pk"), present=True)
-    attendees = (
-        Registration.objects.filter(event=OuterRef("pk"))
-        .filter(Exists(attended))
-        .order_by()
-        .values("event")
-        .annotate(n=Count("pk"))
-        .values("n")
-    )
+
+    def counted(registrations: QuerySet[Registration]) -> Coalesce:
+        number = registrations.order_by().values("event").annotate(n=Count("pk")).values("n")
+        return Coalesce(Subquery(number), 0)
+
+    of_event = Registration.objects.filter(event=OuterRef("pk"))
     return (
         Event.objects.filter(project=project)
         .select_related("project", "country", "training_provider")
         .annotate(
-            registered=Count("registrations", distinct=True),
-            places_taken=Count(
-                "registrations", filter=Q(registrations__role__in=Registration.PARTICIPANT_ROLES), distinct=True
+            registered=counted(of_event),
+            places_taken=counted(of_event.filter(role__in=Registration.PARTICIPANT_ROLES)),
+            attended=Subquery(
+                of_event.filter(Exists(attended)).order_by().values("event").annotate(n=Count("pk")).values("n")
             ),
-            attended=Subquery(attendees),
         )
     )
 

@@ -270,7 +270,13 @@ class Finding(Versioned):
         ordering = ["-created_at", "-pk"]
         verbose_name = _("modus operandi finding")
         verbose_name_plural = _("modus operandi findings")
-        indexes = [models.Index(fields=["project", "crime_type"])]
+        indexes = [
+            models.Index(fields=["project", "crime_type"]),
+            # the list's order (newest first) and its filters
+            models.Index(fields=["project", "created_at"], name="finding_created_idx"),
+            models.Index(fields=["project", "source"], name="finding_source_idx"),
+            models.Index(fields=["project", "reliability"], name="finding_reliability_idx"),
+        ]
 
     def __str__(self) -> str:
         return self.title

@@ -228,6 +228,11 @@ class JointActivity(Versioned):
             models.Index(fields=["project", "status", "start_date"]),
             models.Index(fields=["project", "status", "end_date"]),
             models.Index(fields=["project", "end_date"]),  # done ones by end date (evaluations due), first by date
+            # the list's filters and orderings (each with the default order, newest first)
+            models.Index(fields=["project", "type", "start_date"], name="activity_type_start_idx"),
+            models.Index(fields=["project", "validation_state", "start_date"], name="activity_validation_start_idx"),
+            models.Index(fields=["project", "lead_country", "start_date"], name="activity_lead_start_idx"),
+            models.Index(fields=["project", "title"], name="activity_title_idx"),
         ]
 
     def __str__(self) -> str:

@@ -35,13 +35,14 @@ from .forms import (
 from .models import COMMENT_MAX_LENGTH, OPERATIONS_PROJECTS, ActivityAttachment, JointActivity, Spoc
 
 PAGE_SIZE = 25
+SPOC_PAGE_SIZE = 100  # the directory, by country
 EXPORT_COLUMNS = [
     Column(_lazy("Reference"), "reference"),
     Column(_lazy("Title"), "title"),
     Column(_lazy("Type"), "get_type_display"),
     Column(_lazy("Lead country"), "lead_country__name"),
     Column(_lazy("Lead agency"), "lead_agency__name"),
-    Column(_lazy("Places"), lambda a: "; ".join(f"{p.city} ({p.country.code})" for p in a.places.all())),
+    Column(_lazy("Places"), "places_label"),  # queries.activity_export
     Column(_lazy("Start date"), "start_date"),
     Column(_lazy("End date"), "end_date"),
     Column(_lazy("Status"), "get_status_display"),
@@ -62,7 +63,9 @@ SPOC_COLUMNS = [
 
 def _activity(project: Project, pk: int) -> JointActivity:
     """An activity of the project page the user may see (a sensitive one only for managers and admins)."""
-    return get_object_or_404(JointActivity.objects.in_project(project).select_related("project"), pk=pk)
+    return get_object_or_404(
+        JointActivity.objects.in_project(project).select_related("project", "related_activity"), pk=pk
+    )
 
 
 def _activities(request: HttpRequest, project: Project) -> ActivityFilter:
@@ -97,7 +100,7 @@ def activity_export(request: HttpRequest, code: str, fmt: str) -> HttpResponse:
     filterset = _activities(request, project)
     return export_list(
         request,
-        filterset.qs,
+        queries.activity_export(project, filterset.qs),
         EXPORT_COLUMNS,
         fmt=fmt,
         basename=f"{project.code}-activities",
@@ -329,7 +332,8 @@ def spoc_directory(request: HttpRequest, code: str) -> HttpResponse:
     elif request.method == "POST":
         raise PermissionDenied
     audit_consultation(request, project=project, page="spoc-directory", object_type=Spoc._meta.label)
-    context = {"project": project, "project_tab": "spocs", "spocs": _spocs(project), "form": form}
+    page = page_of(_spocs(project), request.GET.get("page"), SPOC_PAGE_SIZE)
+    context = {"project": project, "project_tab": "spocs", "spocs": page, "page": page, "form": form}
     return render(request, "operations/spoc_directory.html", context)
 
 

@@ -195,7 +195,10 @@ class Notification(models.Model):
         ordering = ["-created_at", "-pk"]
         verbose_name = _("notification")
         verbose_name_plural = _("notifications")
-        indexes = [models.Index(fields=["recipient", "read_at", "-created_at"])]
+        indexes = [
+            models.Index(fields=["recipient", "read_at", "-created_at"]),
+            models.Index(fields=["recipient", "-created_at"], name="notification_newest_idx"),  # the list
+        ]
 
     def __str__(self) -> str:
         return self.title

@@ -113,7 +113,9 @@ def report_list(request: HttpRequest, code: str) -> HttpResponse:
     project = project_for_user(request.user, code, Action.VIEW)
     periods = list(ReportingPeriod.objects.filter(project=project).order_by("start", "kind"))
     jobs = list(
-        BackgroundJob.objects.of_project_for(project).filter(kind=services.REPORT_JOB).select_related("user")[:50]
+        BackgroundJob.objects.of_project_for(project)
+        .filter(kind=services.REPORT_JOB)
+        .select_related("user", "project")[:50]
     )
     return render(
         request,

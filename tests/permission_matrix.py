@@ -437,8 +437,9 @@ def build_users(django_user_model) -> dict:
     return users
 
 
-def build_data_set(django_user_model) -> Data:
-    """The demo data (small), the users of the roles, and the records the URLs name, in ATHENA2 and IMOBEX."""
+def build_data_set(django_user_model, activities: int = 10) -> Data:
+    """The demo data (small: 10 activities unless told), the users of the roles, and the records the URLs name, in
+    ATHENA2 and IMOBEX."""
     from io import StringIO
 
     from django.core.management import call_command
@@ -450,7 +451,7 @@ def build_data_set(django_user_model) -> Data:
     from reporting.models import ReportingPeriod
     from tests.conferences.conftest import make_event, make_person, register
 
-    call_command("seed_demo", activities=10, force=True, stdout=StringIO())
+    call_command("seed_demo", activities=activities, force=True, stdout=StringIO())
     data = Data(users=build_users(django_user_model))
     projects = {p.code: p for p in Project.objects.all()}
     athena, imobex = projects[ATHENA], projects[IMOBEX]

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 
 from projects.access import Action
 from projects.exports import Column
+from projects.pagination import page_of
 from projects.queries import project_for_user
 from projects.registry import registry
 from projects.viewkit import add_service_errors, export_list
@@ -23,6 +24,7 @@ from ..models import BestPractice, Event, Session
 from .common import project_and_event
 
 TAB = "events"
+EVENT_PAGE_SIZE = 50
 
 
 EVENT_COLUMNS = [
@@ -47,10 +49,11 @@ def _events(request: HttpRequest, project) -> EventFilter:
 def event_list(request: HttpRequest, code: str) -> HttpResponse:
     project = project_for_user(request.user, code)
     events = _events(request, project)
+    page = page_of(events.qs, request.GET.get("page"), EVENT_PAGE_SIZE)
     return render(
         request,
         "conferences/event_list.html",
-        {"project": project, "project_tab": TAB, "filter": events, "events": events.qs},
+        {"project": project, "project_tab": TAB, "filter": events, "events": page, "page": page},
     )
 
 

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 
 from projects.access import Action
 from projects.exports import Column
+from projects.pagination import page_of
 from projects.services import job_start
 from projects.viewkit import add_service_errors, audit_consultation, download, export_list
 
@@ -25,18 +26,20 @@ from ..models import Event, Registration
 from .common import project_and_event
 
 TAB = "events"
+REGISTRATION_PAGE_SIZE = 100
 CONSULTED = "conferences.Registration"  # what a page listing participants shows, for the audit trail
 
 
 def registration_list(request: HttpRequest, code: str, pk: int) -> HttpResponse:
     project, event = project_and_event(request, code, pk, counts=True)
-    registrations = queries.registrations_of_event(event)
+    registrations = page_of(queries.registrations_of_event(event), request.GET.get("page"), REGISTRATION_PAGE_SIZE)
     audit_consultation(request, project=project, page="registrations", obj=event, object_type=CONSULTED)
     context = {
         "project": project,
         "project_tab": TAB,
         "event": event,
         "registrations": registrations,
+        "page": registrations,
         "columns": participant_columns(project),
         "show_contact": shows_contact(project),
     }

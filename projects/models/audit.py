@@ -8,7 +8,8 @@ from datetime import UTC
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
+from django.db.models.functions import Upper
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -89,6 +90,11 @@ class AuditEvent(models.Model):
         indexes = [
             models.Index(fields=["object_type", "object_id"]),
             models.Index(fields=["id"], condition=Q(seq__isnull=True), name="projects_audit_unsealed_idx"),
+            # the audit page's filters (`iexact` compares upper-cased text), newest first
+            models.Index(Upper("username"), F("at").desc(), name="audit_username_idx"),
+            models.Index(Upper("project_code"), F("at").desc(), name="audit_project_code_idx"),
+            models.Index(Upper("object_type"), F("at").desc(), name="audit_object_type_idx"),
+            models.Index(fields=["action", "-at"], name="audit_action_idx"),
         ]
 
     def __str__(self) -> str:

@@ -33,11 +33,12 @@ def _grow(event, n: int) -> None:
 
 # session, user, project with role, then what the page itself reads
 PAGES = {
-    "event-list": ("", 4),  # events with counts (the filter form has only fixed choices)
+    "event-list": ("", 5),  # a page of events with counts and its count (the filter form has only fixed choices)
     "event-detail": ("{pk}/", 6),  # event with counts, sessions, their practices, practices
     "programme": ("{pk}/programme/", 5),  # event, sessions
     # The pages that list people record the consultation: one INSERT.
-    "registrations": ("{pk}/registrations/", 6),  # event with counts, registrations, the consultation
+    # event with counts, a page of registrations and its count, the consultation
+    "registrations": ("{pk}/registrations/", 7),
     "check-in": ("{pk}/check-in/?day={day}", 7),  # event, rows, counts, the consultation
     "feedback": ("{pk}/feedback/", 8),  # event with counts, averages, comments, who has not answered, the consultation
     "statistics": ("{pk}/statistics/", 10),  # event with counts, totals, feedback, four breakdowns
