@@ -7,6 +7,8 @@ from django.utils.translation import gettext_lazy as _
 
 from conferences.models import Event
 from projects.access import Action
+from projects.models import Person
+from projects.pickers import person_label
 from projects.registry import (
     Breakdown,
     Contributions,
@@ -18,9 +20,6 @@ from projects.registry import (
     Section,
     Seeder,
 )
-
-from projects.models import Person
-from projects.pickers import person_label
 
 from . import demo, reminders, timeline
 from .models import OPERATIONS_PROJECTS, ActivityOfficer, ActivityType, JointActivity, OfficerRole
@@ -92,7 +91,8 @@ def activity_label(activity: JointActivity) -> str:
 
 def _officers(project):
     """The officers of the project's activities the user sees: those of sensitive ones only for whom sees them."""
-    listed = ActivityOfficer.objects.filter(person=OuterRef("pk"), activity__in=JointActivity.objects.in_project(project))
+    activities = JointActivity.objects.in_project(project)
+    listed = ActivityOfficer.objects.filter(person=OuterRef("pk"), activity__in=activities)
     return Person.objects.filter(Exists(listed)).select_related("organisation", "country")
 
 

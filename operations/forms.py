@@ -7,13 +7,13 @@ from crispy_forms.layout import HTML, Column, Div, Field, Layout, Row, Submit
 from django import forms
 from django.core.exceptions import ValidationError
 from django.core.validators import ProhibitNullCharactersValidator
-from django.db.models import Exists, OuterRef
 from django.forms import BaseFormSet, BaseInlineFormSet, formset_factory, inlineformset_factory
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from conferences.models import Event
 from projects.models import Country, Organisation
+from projects.pickers import picker_labels, use_picker
 
 from .models import (
     ActivityAttachment,
@@ -45,11 +45,9 @@ class SharedChoicesMixin:
 
 
 def shared_choices() -> dict[str, list]:
-    """Countries and organisations, read once per page for every form of its formsets."""
-    return {
-        "country": [(c.pk, c.name) for c in Country.objects.order_by("name")],
-        "organisation": [(o.pk, str(o)) for o in Organisation.objects.order_by("name")],
-    }
+    """The countries (a fixed list of about forty), read once per page for every form of its formsets.
+    Organisations grow with the data: they are picked by searching (`projects.pickers`)."""
+    return {"country": [(c.pk, c.name) for c in Country.objects.order_by("name")]}
 
 
 RELATED_OPTIONS_ID = "related-activity-options"
@@ -134,7 +132,6 @@ class ActivityForm(forms.ModelForm):
         label=_("Discussed at"),
         queryset=Event.objects.none(),
         required=False,
-        widget=forms.SelectMultiple(attrs={"size": 5}),
         help_text=_("The project's workshops and meetings where the activity was discussed."),
     )
 
@@ -159,7 +156,6 @@ class ActivityForm(forms.ModelForm):
             "start_date": DateInput(),
             "end_date": DateInput(),
             "summary": forms.Textarea(attrs={"rows": 3}),
-            "participating_agencies": forms.SelectMultiple(attrs={"size": 6}),
         }
 
     def __init__(self, *args, project, choices: dict[str, list] | None = None, **kwargs):
@@ -167,8 +163,8 @@ class ActivityForm(forms.ModelForm):
         self.instance.project = project
         choices = choices or shared_choices()
         self.fields["lead_country"].choices = [("", "---------"), *choices["country"]]
-        self.fields["lead_agency"].choices = [("", "---------"), *choices["organisation"]]
-        self.fields["participating_agencies"].choices = choices["organisation"]
+        use_picker(self.fields["lead_agency"], "organisations")
+        use_picker(self.fields["participating_agencies"], "organisations")
         if self.instance.pk:
             del self.fields["status"]
             self.fields["version"].initial = self.instance.version
@@ -230,23 +226,18 @@ class ActivityForm(forms.ModelForm):
         )
 
     def _discussion_choices(self, project) -> None:
-        """The project's workshops and meetings by date, and which ones the activity was discussed at: one query.
+        """The project's workshops and meetings, picked by searching; on an edit, the ones the activity was discussed
+        at (one query, which also gives the widget their labels).
 
         The field is saved by `services.activity_save(discussed_at=...)`, not by `save_m2m`, and checks what was
         chosen against the same events (one more query, on a save only).
         """
-        field = self.fields["discussed_at"]
-        events = Event.objects.filter(project=project).accepting_discussions().order_by("start_date", "pk")
-        field.queryset = events
-        rows = events.values_list("pk", "title", "start_date")
-        if self.instance.pk:
-            links = JointActivity.discussed_at.through.objects
-            chosen = links.filter(jointactivity=self.instance, event=OuterRef("pk"))
-            rows = events.annotate(chosen=Exists(chosen)).values_list("pk", "title", "start_date", "chosen")
-        rows = list(rows)
-        field.choices = [(row[0], f"{row[1]} ({row[2]:%d %b %Y})") for row in rows]
-        if self.instance.pk:
-            self.initial["discussed_at"] = [row[0] for row in rows if row[3]]
+        field = use_picker(self.fields["discussed_at"], "discussion-events", project)
+        if self.instance.pk and not self.is_bound:
+            links = JointActivity.discussed_at.through.objects.filter(jointactivity=self.instance)
+            chosen = list(field.queryset.filter(pk__in=links.values("event_id")).order_by("start_date", "pk"))
+            self.initial["discussed_at"] = [event.pk for event in chosen]
+            field.widget.labels = {str(event.pk): field.label_from_instance(event) for event in chosen}
 
 
 class PlaceFormSetBase(BaseInlineFormSet):
@@ -320,16 +311,33 @@ class OfficerForm(SharedChoicesMixin, forms.Form):
     organisation = forms.ModelChoiceField(label=_("Agency"), queryset=Organisation.objects.all(), required=False)
     role = forms.ChoiceField(label=_("Role"), choices=[("", "---------"), *OfficerRole.choices])
 
-    def __init__(self, *args, choices: dict[str, list] | None = None, **kwargs):
+    def __init__(self, *args, choices: dict[str, list] | None = None, organisation_labels=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.share_choices(choices)
+        use_picker(self.fields["organisation"], "organisations", labels=organisation_labels)
 
     def clean_name(self) -> str:
         return " ".join(self.cleaned_data["name"].split())
 
 
 class OfficerFormSetBase(BaseFormSet):
-    """The officers: the same officer (name, country, agency) may appear only once in an activity."""
+    """The officers: the same officer (name, country, agency) may appear only once in an activity. The agencies of
+    all rows are labelled in one query (each row's picker shows only its own)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.is_bound:
+            chosen = [
+                value
+                for key, value in self.data.items()
+                if key.startswith(f"{self.prefix}-") and key.endswith("-organisation")
+            ]
+        else:
+            chosen = [row.get("organisation") for row in self.initial or ()]
+        self.organisation_labels = picker_labels("organisations", chosen)
+
+    def get_form_kwargs(self, index):
+        return {**super().get_form_kwargs(index), "organisation_labels": self.organisation_labels}
 
     def clean(self) -> None:
         if any(self.errors):
@@ -432,6 +440,7 @@ class SpocForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        use_picker(self.fields["agency"], "organisations")
         self.helper = FormHelper()
         self.helper.layout = Layout(
             Row(Column("name"), Column("email")), Row(Column("country"), Column("agency")), "area"

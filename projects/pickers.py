@@ -43,8 +43,12 @@ def person_label(person) -> str:
     """A person as pickers show them: the name, the organisation and the country (select_related both); never an
     e-mail, which each project keeps apart (`PersonContact`)."""
     where = ", ".join(
-        part for part in (person.organisation.acronym or person.organisation.name if person.organisation_id else "",
-                          person.country.code) if part
+        part
+        for part in (
+            person.organisation.acronym or person.organisation.name if person.organisation_id else "",
+            person.country.code,
+        )
+        if part
     )
     return f"{person.name} ({where})"
 
@@ -78,11 +82,27 @@ def pick_search(picker: Picker, project, text: str, *, exclude: str = "") -> dic
     records = picker_records(picker, project)
     for word in words.split()[:MAX_WORDS]:
         records = records.filter(reduce(or_, (Q(**{f"{name}__icontains": word}) for name in picker.search)))
-    if exclude.isdigit():
-        records = records.exclude(pk=int(exclude))
+    if as_id(exclude) is not None:
+        records = records.exclude(pk=as_id(exclude))
     rows = list(records.order_by(*picker.order)[: PICK_LIMIT + 1])
     results = [{"id": row.pk, "text": picker.text(row)} for row in rows[:PICK_LIMIT]]
     return {"results": results, "more": len(rows) > PICK_LIMIT}
+
+
+def as_id(value) -> int | None:
+    """A record id from a posted or typed value, or None (not an id, or beyond any bigint: never a query error)."""
+    text = str(value)
+    return int(text) if text.isascii() and text.isdigit() and len(text) < 19 else None
+
+
+def picker_labels(key: str, values, project=None) -> dict[str, str]:
+    """{pk: text} of the records among `values` (ids, as posted or initial) the user may pick, in one query: what a
+    formset hands to the SearchSelect of each of its rows (`use_picker(..., labels=...)`)."""
+    picker = registry.picker(key)
+    ids = {as_id(v) for v in values} - {None}
+    if not ids:
+        return {}
+    return {str(record.pk): picker.text(record) for record in picker_records(picker, project).filter(pk__in=ids)}
 
 
 class SearchSelect(forms.Select):
@@ -114,12 +134,12 @@ class SearchSelect(forms.Select):
 
     def chosen(self, values) -> list[tuple[str, str]]:
         """(value, label) of the chosen records the field's queryset holds, in the order given."""
-        keys = [str(v) for v in values if str(v).isdigit()]
+        keys = [str(as_id(v)) for v in values if as_id(v) is not None]
         missing = [key for key in keys if key not in self.labels]
         if missing:
             field = getattr(self.choices, "field", None)
             if field is not None:
-                for record in field.queryset.filter(pk__in=[int(key) for key in missing]):
+                for record in field.queryset.filter(pk__in=missing):
                     self.labels[str(record.pk)] = field.label_from_instance(record)
         return [(key, self.labels[key]) for key in dict.fromkeys(keys) if key in self.labels]
 
@@ -137,17 +157,19 @@ class SearchSelectMultiple(SearchSelect, forms.SelectMultiple):
     """The chosen records of a many-to-many choice; `picker.js` shows each with a button to remove it."""
 
 
-INVALID_CHOICE = _(
-    "Choose one of the suggestions: the record chosen does not exist or is not one you may choose here."
-)
+INVALID_CHOICE = _("Choose one of the suggestions: the record chosen does not exist or is not one you may choose here.")
 
 
-def use_picker(field: forms.ModelChoiceField, key: str, project=None, *, exclude=None, labels=None):
+def use_picker(field: forms.ModelChoiceField, key: str, project=None, *, exclude=None, labels=None, current=None):
     """Make a model choice field a picker of `key`: its widget a SearchSelect(Multiple) and its queryset the
-    records the user may pick (the endpoint's). `exclude`: a record left out (the one being edited)."""
+    records the user may pick (the endpoint's). `exclude`: a record left out (the one being edited). `labels`
+    ({pk: text}) or `current` (the record the page already loaded as the field's value) spare the query for the
+    chosen option's label."""
     picker = registry.picker(key)
     if picker is None:
         raise LookupError(f"No picker {key!r} is registered.")
+    if current is not None:
+        labels = {**(labels or {}), str(current.pk): picker.text(current)}
     url = picker_url(picker, project)
     if exclude is not None:
         url += f"?exclude={exclude}"
