@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 from crispy_forms.helper import FormHelper
-from crispy_forms.layout import HTML, Column, Div, Field, Layout, Row, Submit
+from crispy_forms.layout import Column, Div, Field, Layout, Row, Submit
 from django import forms
 from django.core.exceptions import ValidationError
-from django.core.validators import ProhibitNullCharactersValidator
 from django.forms import BaseFormSet, BaseInlineFormSet, formset_factory, inlineformset_factory
-from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from conferences.models import Event
@@ -24,7 +22,6 @@ from .models import (
     JointActivity,
     OfficerRole,
 )
-from .queries import related_candidates
 from .services import OfficerEntry
 
 
@@ -50,52 +47,10 @@ def shared_choices() -> dict[str, list]:
     return {"country": [(c.pk, c.name) for c in Country.objects.order_by("name")]}
 
 
-RELATED_OPTIONS_ID = "related-activity-options"
-
-
-def related_token(activity: JointActivity) -> str:
-    """What the "related joint activity" box shows and accepts: the reference, or #id when there is none."""
-    return activity.reference or f"#{activity.pk}"
-
-
-class RelatedActivityField(forms.Field):
-    """A joint activity of the same project, typed by its reference (or #id) with suggestions searched as one types.
-
-    A select listing every activity grows with the data (thousands of options); this field costs one query to
-    check what was typed, and the suggestions come from `views.related_search` (at most 20).
-    """
-
-    widget = forms.TextInput
-
-    def __init__(self, *, queryset=None, **kwargs):
-        self.queryset = queryset
-        super().__init__(**kwargs)
-
-    def prepare_value(self, value):
-        return related_token(value) if isinstance(value, JointActivity) else value
-
-    def clean(self, value):
-        value = (value or "").strip()
-        ProhibitNullCharactersValidator()(value)  # as every CharField: the lookup below could not even run
-        if not value:
-            if self.required:
-                raise ValidationError(self.error_messages["required"], code="required")
-            return None
-        if value.startswith("#") and value[1:].isdigit():
-            matches = self.queryset.filter(pk=int(value[1:]))
-        else:
-            matches = self.queryset.filter(reference__iexact=value)
-        found = list(matches[:2])
-        if len(found) != 1:
-            raise ValidationError(
-                _(
-                    "No joint activity of this project (other than a bilateral meeting) has the reference "
-                    "“%(value)s”. Type part of its reference or title and choose one of the suggestions."
-                ),
-                code="invalid_choice",
-                params={"value": value[:60]},
-            )
-        return found[0]
+RELATED_NOT_FOUND = _(
+    "No joint activity of this project (other than a bilateral meeting) can be chosen here. Type part of its "
+    "reference or title and choose one of the suggestions."
+)
 
 
 class WithheldRelatedActivityField(forms.Field):
@@ -123,10 +78,11 @@ class ActivityForm(forms.ModelForm):
     """The activity itself. Its status is chosen once, when it is logged; then it moves only by transitions."""
 
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
-    related_activity = RelatedActivityField(
+    related_activity = forms.ModelChoiceField(
         label=_("Related joint activity"),
+        queryset=JointActivity.objects.none(),
         required=False,
-        help_text=_("For a bilateral meeting: the reference of the joint activity it plans, coordinates or evaluates."),
+        help_text=_("For a bilateral meeting: the joint activity it plans, coordinates or evaluates."),
     )
     discussed_at = forms.ModelMultipleChoiceField(
         label=_("Discussed at"),
@@ -165,6 +121,7 @@ class ActivityForm(forms.ModelForm):
         self.fields["lead_country"].choices = [("", "---------"), *choices["country"]]
         use_picker(self.fields["lead_agency"], "organisations")
         use_picker(self.fields["participating_agencies"], "organisations")
+        related = None
         if self.instance.pk:
             del self.fields["status"]
             self.fields["version"].initial = self.instance.version
@@ -177,33 +134,17 @@ class ActivityForm(forms.ModelForm):
                         help_text=_("The meeting serves an activity only the project's managers see."),
                     )
                     self.initial["related_activity"] = WITHHELD
-                else:
-                    self.initial["related_activity"] = related_token(related)
         else:
             del self.fields["version"]
             self.fields["status"].initial = ActivityStatus.PLANNED
         self._discussion_choices(project)
         if not project.sees_sensitive:
             del self.fields["is_sensitive"]  # only those who may see a sensitive activity may mark one
-        related = self.fields["related_activity"]
-        if isinstance(related, WithheldRelatedActivityField):
-            self._layout()
-            return
-        related.queryset = related_candidates(project, exclude_pk=self.instance.pk)
-        search_url = reverse("operations:activity-related-search", kwargs={"code": project.code})
-        if self.instance.pk:
-            search_url += f"?exclude={self.instance.pk}"
-        related.widget.attrs.update(
-            {
-                "list": RELATED_OPTIONS_ID,
-                "autocomplete": "off",
-                "placeholder": _("Reference or title"),
-                "hx-get": search_url,
-                "hx-trigger": "input changed delay:250ms, focus once",
-                "hx-target": f"#{RELATED_OPTIONS_ID}",
-                "hx-swap": "innerHTML",
-            }
-        )
+        field = self.fields["related_activity"]
+        if not isinstance(field, WithheldRelatedActivityField):
+            # the activities a meeting may serve, searched (`related_candidates`); not the activity itself
+            use_picker(field, "related-activities", project, exclude=self.instance.pk, current=related)
+            field.error_messages["invalid_choice"] = RELATED_NOT_FOUND
         self._layout()
 
     def _layout(self) -> None:
@@ -216,11 +157,7 @@ class ActivityForm(forms.ModelForm):
             Row(Column("start_date"), Column("end_date"), *([Column("status")] if "status" in self.fields else [])),
             "summary",
             "discussed_at",
-            Div(
-                Row(Column("related_activity"), Column("meeting_purpose")),
-                HTML(f'<datalist id="{RELATED_OPTIONS_ID}"></datalist>'),
-                css_class="border rounded p-2 mb-3",
-            ),
+            Div(Row(Column("related_activity"), Column("meeting_purpose")), css_class="border rounded p-2 mb-3"),
             *(["is_sensitive"] if "is_sensitive" in self.fields else []),
             *([Field("version")] if "version" in self.fields else []),
         )

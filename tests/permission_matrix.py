@@ -291,7 +291,6 @@ URLS: dict[str, Row | list[Row]] = {
     "operations:spoc-directory": Row(at(ATHENA), get=member(200), post=editor(200)),
     "operations:spoc-export": Row(at(ATHENA, fmt=lambda: "csv"), get=member(200), post=signed_in(405)),
     "operations:numbers": Row(at(ATHENA), get=validator(200), post=signed_in(405)),
-    "operations:activity-related-search": Row(at(ATHENA), get=editor(200), post=signed_in(405)),
     "operations:activity-detail": [
         Row(at(ATHENA, pk="activity"), get=member(200), post=signed_in(405), label="not sensitive"),
         Row(

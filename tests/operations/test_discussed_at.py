@@ -80,8 +80,7 @@ def test_the_activity_form_picks_among_the_projects_workshops_and_meetings_only(
     select = re.search(r'<select name="discussed_at".*?</select>', response.content.decode(), re.S).group(0)
     assert re.findall(r'<option value="(\d+)"', select) == [str(workshop.pk)]  # only the chosen one is on the page
     url = reverse("projects:project-pick", kwargs={"code": "ATHENA2", "key": "discussion-events"})
-    found = client.get(url, {"q": "o"}).json()["results"] + client.get(url, {"q": "shop"}).json()["results"]
-    found += client.get(url, {"q": "meeting"}).json()["results"] + client.get(url, {"q": "conference"}).json()["results"]
+    found = [row for q in ("o", "shop", "meeting", "conference") for row in client.get(url, {"q": q}).json()["results"]]
     assert sorted(r["id"] for r in found) == sorted([workshop.pk, earlier.pk])
 
 

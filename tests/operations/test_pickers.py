@@ -82,7 +82,10 @@ def test_the_events_of_another_project_are_never_found(client_for, staff, athena
     make_event(imobex, title="Danube workshop elsewhere")
     make_event(athena, title="Danube conference", kind=Event.Kind.CONFERENCE)
     client = client_for(staff)
-    assert sorted(t.split(" (")[0] for t in found(client, "events", "danube")) == ["Danube conference", "Danube workshop"]
+    assert sorted(t.split(" (")[0] for t in found(client, "events", "danube")) == [
+        "Danube conference",
+        "Danube workshop",
+    ]
     assert [t.split(" (")[0] for t in found(client, "discussion-events", "danube")] == ["Danube workshop"]
 
 
@@ -124,7 +127,9 @@ def _grow(athena, n: int, start: int = 0) -> None:
         make_event(athena, title=f"Meeting number {start + i}", kind=Event.Kind.MEETING)
 
 
-def test_the_activity_form_runs_the_same_queries_with_10_or_1000_organisations_and_lists_none(client_for, staff, athena):
+def test_the_activity_form_runs_the_same_queries_with_10_or_1000_organisations_and_lists_none(
+    client_for, staff, athena
+):
     client = client_for(staff)
     _grow(athena, 10)
     get_ok(client, NEW)
@@ -186,9 +191,7 @@ def test_a_forged_choice_is_refused_next_to_its_field_and_nothing_is_saved(
     assert not JointActivity.objects.exists()
 
 
-def test_an_activity_saved_with_picked_agencies_and_events_keeps_them(
-    client_for, staff, athena, activity_form_data
-):
+def test_an_activity_saved_with_picked_agencies_and_events_keeps_them(client_for, staff, athena, activity_form_data):
     meeting = make_event(athena, title="Steering meeting", kind=Event.Kind.MEETING)
     igpr, other = Organisation.objects.get(acronym="IGPR"), Organisation.objects.exclude(acronym="IGPR").first()
     data = activity_form_data(participating_agencies=[str(igpr.pk), str(other.pk)], discussed_at=[str(meeting.pk)])

@@ -226,10 +226,13 @@ def test_a_sensitive_activitys_page_attachment_and_search_box_are_closed_to_view
     counted, attachment = scene["counted"], scene["attachment"]
     assert client.get(f"{LIST}{counted.pk}/").status_code == 404
     assert client.get(f"{LIST}{counted.pk}/attachments/{attachment.pk}/").status_code == 404
-    if who == "staff":  # the "related joint activity" search box of the forms
-        for text in ("Kestrelmoon", "SENS-4242", str(counted.pk)):
-            html = get_ok(client, f"{LIST}related-search/?q={text}").content.decode()
-            assert_hidden(html, scene, f"in the suggestions for {text!r}")
+    # the pickers of the forms (the "related joint activity" box, any picker of activities or officers)
+    sensitive_ids = {activity.pk for activity in scene["sensitive"]}
+    for key in ("related-activities", "activities", "officers"):
+        for text in ("Kestrelmoon", "SENS-4242", "Zamfirescu", str(counted.pk)):
+            data = get_ok(client, f"/projects/ATHENA2/pick/{key}/?q={text}").json()
+            assert_hidden(str(data), scene, f"in the suggestions of {key} for {text!r}")
+            assert key == "officers" or not sensitive_ids & {row["id"] for row in data["results"]}
 
 
 # --- a record linked to a sensitive activity ------------------------------------------------------------------------

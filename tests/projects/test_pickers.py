@@ -45,7 +45,9 @@ def _organisations(n: int, start: int = 0) -> None:
 
 def test_any_signed_in_user_searches_the_organisations_by_name_or_acronym(client_for, outsider):
     client = client_for(outsider)
-    assert texts(client.get(ORGANISATIONS, {"q": "igpr"})) == ["General Inspectorate of the Romanian Police (IGPR) – RO"]
+    assert texts(client.get(ORGANISATIONS, {"q": "igpr"})) == [
+        "General Inspectorate of the Romanian Police (IGPR) – RO"
+    ]
     assert texts(client.get(ORGANISATIONS, {"q": "romanian police"})) == texts(client.get(ORGANISATIONS, {"q": "IGPR"}))
 
 
@@ -88,9 +90,7 @@ def test_only_editors_search_the_members_and_find_only_the_projects(client_for, 
     assert texts(client.get(pick_url("members"), {"q": "outsider"})) == []
 
 
-def test_participants_are_found_only_among_the_projects_registrations_without_email(
-    client_for, viewer, athena, imobex
-):
+def test_participants_are_found_only_among_the_projects_registrations_without_email(client_for, viewer, athena, imobex):
     ana, ion = make_person("Ana Popescu"), make_person("Ana Ionescu", "BG", None)
     register(make_event(athena), ana, email="ana@example.org")
     register(make_event(imobex), ion)
@@ -194,4 +194,3 @@ def test_a_registration_keeps_the_organisation_picked(client_for, staff, athena)
     assert not Registration.objects.exists()
     assert client_for(staff).post(url, data).status_code == 302
     assert Registration.objects.get().person.organisation == igpr
-
