@@ -46,6 +46,11 @@
     this.input.setAttribute("aria-expanded", "false");
     this.input.setAttribute("aria-controls", this.id + "-list");
     if (select.classList.contains("is-invalid")) this.input.classList.add("is-invalid");
+    // The browser cannot point at a hidden control: the box one types in is the one it asks to fill.
+    if (select.required && !this.multiple) {
+      this.input.required = true;
+      select.required = false;
+    }
     if (select.getAttribute("aria-describedby")) {
       this.input.setAttribute("aria-describedby", select.getAttribute("aria-describedby"));
     }
