@@ -132,7 +132,6 @@ def activity_detail(request: HttpRequest, code: str, pk: int) -> HttpResponse:
     return render(request, "operations/activity_detail.html", context)
 
 
-@require_GET
 def _activity_form(request: HttpRequest, project: Project, activity: JointActivity | None) -> HttpResponse:
     """The create and edit page: the activity, its places, countries and officers, saved together or not at all."""
     data = request.POST if request.method == "POST" else None
