@@ -2,10 +2,12 @@
 reached, attendees among the people counted once, events on the timeline and in reminders, the events tab, the
 participants import and certificates jobs, and its demo data."""
 
+from django.db.models import Exists, OuterRef
 from django.utils.translation import gettext_lazy as _
 
 from projects.models import Organisation, Person
-from projects.registry import Breakdown, Contributions, JobHandler, Metric, PeopleSource, Section, Seeder
+from projects.pickers import person_label
+from projects.registry import Breakdown, Contributions, JobHandler, Metric, PeopleSource, Picker, Section, Seeder
 
 from . import demo, jobs, reminders, timeline
 from .models import Event, Registration
@@ -50,6 +52,16 @@ def _reached(key: str, label, records, counts: str, *breakdowns: Breakdown) -> M
     )
 
 
+def event_label(event: Event) -> str:
+    return f"{event.title} ({event.start_date:%d %b %Y})"
+
+
+def _participants(project):
+    """The people registered for the project's events: whom its participants pages list to its members."""
+    registered = Registration.objects.filter(person=OuterRef("pk"), event__project=project)
+    return Person.objects.filter(Exists(registered)).select_related("organisation", "country")
+
+
 CONTRIBUTIONS = Contributions(
     metrics=[
         _events_held("conferences_held", _("Conferences held"), Event.Kind.CONFERENCE),
@@ -90,4 +102,29 @@ CONTRIBUTIONS = Contributions(
         JobHandler(jobs.CERTIFICATES, jobs.run_certificates),
     ],
     seeders=[Seeder(demo.seed, order=20)],
+    pickers=[
+        Picker(
+            key="events",
+            records=lambda project: Event.objects.filter(project=project),
+            search=("title", "theme", "city"),
+            text=event_label,
+            order=("-start_date", "-pk"),
+        ),
+        # The workshops and meetings at which a joint activity may be discussed (`JointActivity.discussed_at`).
+        Picker(
+            key="discussion-events",
+            records=lambda project: Event.objects.filter(project=project).accepting_discussions(),
+            search=("title", "theme", "city"),
+            text=event_label,
+            order=("-start_date", "-pk"),
+        ),
+        Picker(
+            key="participants",
+            records=_participants,
+            search=("name", "organisation__name", "organisation__acronym"),
+            text=person_label,
+            order=("name", "pk"),
+            consulted=Person._meta.label,
+        ),
+    ],
 )

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from projects.forms import VersionedFormMixin
 from projects.models import Country, Organisation, Person
+from projects.pickers import use_picker
 from projects.validators import validate_file_content
 
 from .models import BestPractice, Event, FeedbackResponse, Registration, Session
@@ -49,7 +50,7 @@ class EventForm(VersionedFormMixin, forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["training_provider"].queryset = Organisation.objects.select_related("country")
+        use_picker(self.fields["training_provider"], "organisations")
         self.helper = _helper(_("Save"))
 
 
@@ -102,6 +103,7 @@ class RegistrationForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        use_picker(self.fields["organisation"], "organisations")
         self.helper = _helper(_("Register"))
 
 

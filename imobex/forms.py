@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from projects.forms import DateInput, VersionedFormMixin, validate_document
-from projects.queries import project_members
+from projects.pickers import use_picker
 
 from .models import Barrier, CountryCoverage, Finding, Intervention, Source, scope_countries
 
@@ -18,10 +18,6 @@ def _helper(label=None) -> FormHelper:
     helper = FormHelper()
     helper.add_input(Submit("save", label or _("Save")))
     return helper
-
-
-def _user_label(user) -> str:
-    return user.get_full_name() or user.username
 
 
 class CoverageForm(VersionedFormMixin, forms.Form):
@@ -43,8 +39,9 @@ class CoverageForm(VersionedFormMixin, forms.Form):
         super().__init__(*args, **kwargs)
         labels = dict(CountryCoverage.State.choices)
         self.fields["state"].choices = [(state, labels[state]) for state in states]
-        self.fields["responsible"].queryset = project_members(project)
-        self.fields["responsible"].label_from_instance = _user_label
+        record = kwargs.get("record")
+        loaded = record is not None and CountryCoverage.responsible.is_cached(record)
+        use_picker(self.fields["responsible"], "members", project, current=record.responsible if loaded else None)
         self.fields["state_date"].initial = timezone.localdate()
         self.helper = _helper()
 

@@ -2,17 +2,20 @@
 activities among the people counted once, activities on the timeline and in reminders, its tabs, its block on
 workshop and meeting pages, and its demo data."""
 
-from django.db.models import Count
+from django.db.models import Count, Exists, OuterRef
 from django.utils.translation import gettext_lazy as _
 
 from conferences.models import Event
 from projects.access import Action
+from projects.models import Person
+from projects.pickers import person_label
 from projects.registry import (
     Breakdown,
     Contributions,
     DetailPanel,
     Metric,
     PeopleSource,
+    Picker,
     ReportSection,
     Section,
     Seeder,
@@ -20,6 +23,7 @@ from projects.registry import (
 
 from . import demo, reminders, timeline
 from .models import OPERATIONS_PROJECTS, ActivityOfficer, ActivityType, JointActivity, OfficerRole
+from .queries import related_candidates
 
 BY_LEAD_COUNTRY = Breakdown("country", _("By lead country"), field="lead_country__code")
 
@@ -79,6 +83,30 @@ def _discussed_activities(project, event) -> dict | None:
 
 PROJECTS = list(OPERATIONS_PROJECTS)
 
+
+def activity_label(activity: JointActivity) -> str:
+    reference = f"{activity.reference} – " if activity.reference else ""
+    return f"{reference}{activity.title} ({activity.start_date:%d %b %Y})"
+
+
+def _officers(project):
+    """The officers of the project's activities the user sees: those of sensitive ones only for whom sees them."""
+    activities = JointActivity.objects.in_project(project)
+    listed = ActivityOfficer.objects.filter(person=OuterRef("pk"), activity__in=activities)
+    return Person.objects.filter(Exists(listed)).select_related("organisation", "country")
+
+
+def _activity_picker(key: str, records) -> Picker:
+    return Picker(
+        key=key,
+        records=records,
+        search=("reference", "title"),
+        text=activity_label,
+        order=("-start_date", "-pk"),
+        projects=PROJECTS,
+    )
+
+
 CONTRIBUTIONS = Contributions(
     metrics=[
         _activity_metric(
@@ -129,4 +157,19 @@ CONTRIBUTIONS = Contributions(
         )
     ],
     seeders=[Seeder(demo.seed, order=20)],
+    pickers=[
+        # Every search goes through `in_project`: sensitive activities only for those who see them.
+        _activity_picker("activities", lambda project: JointActivity.objects.in_project(project)),
+        # What a bilateral meeting may serve: the joint activities that are not meetings.
+        _activity_picker("related-activities", related_candidates),
+        Picker(
+            key="officers",
+            records=_officers,
+            search=("name", "organisation__name", "organisation__acronym"),
+            text=person_label,
+            order=("name", "pk"),
+            projects=PROJECTS,
+            consulted=Person._meta.label,
+        ),
+    ],
 )

@@ -3,17 +3,15 @@
 from __future__ import annotations
 
 from crispy_forms.helper import FormHelper
-from crispy_forms.layout import HTML, Column, Div, Field, Layout, Row, Submit
+from crispy_forms.layout import Column, Div, Field, Layout, Row, Submit
 from django import forms
 from django.core.exceptions import ValidationError
-from django.core.validators import ProhibitNullCharactersValidator
-from django.db.models import Exists, OuterRef
 from django.forms import BaseFormSet, BaseInlineFormSet, formset_factory, inlineformset_factory
-from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from conferences.models import Event
 from projects.models import Country, Organisation
+from projects.pickers import picker_labels, use_picker
 
 from .models import (
     ActivityAttachment,
@@ -24,7 +22,6 @@ from .models import (
     JointActivity,
     OfficerRole,
 )
-from .queries import related_candidates
 from .services import OfficerEntry
 
 
@@ -45,59 +42,15 @@ class SharedChoicesMixin:
 
 
 def shared_choices() -> dict[str, list]:
-    """Countries and organisations, read once per page for every form of its formsets."""
-    return {
-        "country": [(c.pk, c.name) for c in Country.objects.order_by("name")],
-        "organisation": [(o.pk, str(o)) for o in Organisation.objects.order_by("name")],
-    }
+    """The countries (a fixed list of about forty), read once per page for every form of its formsets.
+    Organisations grow with the data: they are picked by searching (`projects.pickers`)."""
+    return {"country": [(c.pk, c.name) for c in Country.objects.order_by("name")]}
 
 
-RELATED_OPTIONS_ID = "related-activity-options"
-
-
-def related_token(activity: JointActivity) -> str:
-    """What the "related joint activity" box shows and accepts: the reference, or #id when there is none."""
-    return activity.reference or f"#{activity.pk}"
-
-
-class RelatedActivityField(forms.Field):
-    """A joint activity of the same project, typed by its reference (or #id) with suggestions searched as one types.
-
-    A select listing every activity grows with the data (thousands of options); this field costs one query to
-    check what was typed, and the suggestions come from `views.related_search` (at most 20).
-    """
-
-    widget = forms.TextInput
-
-    def __init__(self, *, queryset=None, **kwargs):
-        self.queryset = queryset
-        super().__init__(**kwargs)
-
-    def prepare_value(self, value):
-        return related_token(value) if isinstance(value, JointActivity) else value
-
-    def clean(self, value):
-        value = (value or "").strip()
-        ProhibitNullCharactersValidator()(value)  # as every CharField: the lookup below could not even run
-        if not value:
-            if self.required:
-                raise ValidationError(self.error_messages["required"], code="required")
-            return None
-        if value.startswith("#") and value[1:].isdigit():
-            matches = self.queryset.filter(pk=int(value[1:]))
-        else:
-            matches = self.queryset.filter(reference__iexact=value)
-        found = list(matches[:2])
-        if len(found) != 1:
-            raise ValidationError(
-                _(
-                    "No joint activity of this project (other than a bilateral meeting) has the reference "
-                    "“%(value)s”. Type part of its reference or title and choose one of the suggestions."
-                ),
-                code="invalid_choice",
-                params={"value": value[:60]},
-            )
-        return found[0]
+RELATED_NOT_FOUND = _(
+    "No joint activity of this project (other than a bilateral meeting) can be chosen here. Type part of its "
+    "reference or title and choose one of the suggestions."
+)
 
 
 class WithheldRelatedActivityField(forms.Field):
@@ -125,16 +78,16 @@ class ActivityForm(forms.ModelForm):
     """The activity itself. Its status is chosen once, when it is logged; then it moves only by transitions."""
 
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
-    related_activity = RelatedActivityField(
+    related_activity = forms.ModelChoiceField(
         label=_("Related joint activity"),
+        queryset=JointActivity.objects.none(),
         required=False,
-        help_text=_("For a bilateral meeting: the reference of the joint activity it plans, coordinates or evaluates."),
+        help_text=_("For a bilateral meeting: the joint activity it plans, coordinates or evaluates."),
     )
     discussed_at = forms.ModelMultipleChoiceField(
         label=_("Discussed at"),
         queryset=Event.objects.none(),
         required=False,
-        widget=forms.SelectMultiple(attrs={"size": 5}),
         help_text=_("The project's workshops and meetings where the activity was discussed."),
     )
 
@@ -159,7 +112,6 @@ class ActivityForm(forms.ModelForm):
             "start_date": DateInput(),
             "end_date": DateInput(),
             "summary": forms.Textarea(attrs={"rows": 3}),
-            "participating_agencies": forms.SelectMultiple(attrs={"size": 6}),
         }
 
     def __init__(self, *args, project, choices: dict[str, list] | None = None, **kwargs):
@@ -167,8 +119,9 @@ class ActivityForm(forms.ModelForm):
         self.instance.project = project
         choices = choices or shared_choices()
         self.fields["lead_country"].choices = [("", "---------"), *choices["country"]]
-        self.fields["lead_agency"].choices = [("", "---------"), *choices["organisation"]]
-        self.fields["participating_agencies"].choices = choices["organisation"]
+        use_picker(self.fields["lead_agency"], "organisations")
+        use_picker(self.fields["participating_agencies"], "organisations")
+        related = None
         if self.instance.pk:
             del self.fields["status"]
             self.fields["version"].initial = self.instance.version
@@ -181,33 +134,17 @@ class ActivityForm(forms.ModelForm):
                         help_text=_("The meeting serves an activity only the project's managers see."),
                     )
                     self.initial["related_activity"] = WITHHELD
-                else:
-                    self.initial["related_activity"] = related_token(related)
         else:
             del self.fields["version"]
             self.fields["status"].initial = ActivityStatus.PLANNED
         self._discussion_choices(project)
         if not project.sees_sensitive:
             del self.fields["is_sensitive"]  # only those who may see a sensitive activity may mark one
-        related = self.fields["related_activity"]
-        if isinstance(related, WithheldRelatedActivityField):
-            self._layout()
-            return
-        related.queryset = related_candidates(project, exclude_pk=self.instance.pk)
-        search_url = reverse("operations:activity-related-search", kwargs={"code": project.code})
-        if self.instance.pk:
-            search_url += f"?exclude={self.instance.pk}"
-        related.widget.attrs.update(
-            {
-                "list": RELATED_OPTIONS_ID,
-                "autocomplete": "off",
-                "placeholder": _("Reference or title"),
-                "hx-get": search_url,
-                "hx-trigger": "input changed delay:250ms, focus once",
-                "hx-target": f"#{RELATED_OPTIONS_ID}",
-                "hx-swap": "innerHTML",
-            }
-        )
+        field = self.fields["related_activity"]
+        if not isinstance(field, WithheldRelatedActivityField):
+            # the activities a meeting may serve, searched (`related_candidates`); not the activity itself
+            use_picker(field, "related-activities", project, exclude=self.instance.pk, current=related)
+            field.error_messages["invalid_choice"] = RELATED_NOT_FOUND
         self._layout()
 
     def _layout(self) -> None:
@@ -220,33 +157,24 @@ class ActivityForm(forms.ModelForm):
             Row(Column("start_date"), Column("end_date"), *([Column("status")] if "status" in self.fields else [])),
             "summary",
             "discussed_at",
-            Div(
-                Row(Column("related_activity"), Column("meeting_purpose")),
-                HTML(f'<datalist id="{RELATED_OPTIONS_ID}"></datalist>'),
-                css_class="border rounded p-2 mb-3",
-            ),
+            Div(Row(Column("related_activity"), Column("meeting_purpose")), css_class="border rounded p-2 mb-3"),
             *(["is_sensitive"] if "is_sensitive" in self.fields else []),
             *([Field("version")] if "version" in self.fields else []),
         )
 
     def _discussion_choices(self, project) -> None:
-        """The project's workshops and meetings by date, and which ones the activity was discussed at: one query.
+        """The project's workshops and meetings, picked by searching; on an edit, the ones the activity was discussed
+        at (one query, which also gives the widget their labels).
 
         The field is saved by `services.activity_save(discussed_at=...)`, not by `save_m2m`, and checks what was
         chosen against the same events (one more query, on a save only).
         """
-        field = self.fields["discussed_at"]
-        events = Event.objects.filter(project=project).accepting_discussions().order_by("start_date", "pk")
-        field.queryset = events
-        rows = events.values_list("pk", "title", "start_date")
-        if self.instance.pk:
-            links = JointActivity.discussed_at.through.objects
-            chosen = links.filter(jointactivity=self.instance, event=OuterRef("pk"))
-            rows = events.annotate(chosen=Exists(chosen)).values_list("pk", "title", "start_date", "chosen")
-        rows = list(rows)
-        field.choices = [(row[0], f"{row[1]} ({row[2]:%d %b %Y})") for row in rows]
-        if self.instance.pk:
-            self.initial["discussed_at"] = [row[0] for row in rows if row[3]]
+        field = use_picker(self.fields["discussed_at"], "discussion-events", project)
+        if self.instance.pk and not self.is_bound:
+            links = JointActivity.discussed_at.through.objects.filter(jointactivity=self.instance)
+            chosen = list(field.queryset.filter(pk__in=links.values("event_id")).order_by("start_date", "pk"))
+            self.initial["discussed_at"] = [event.pk for event in chosen]
+            field.widget.labels = {str(event.pk): field.label_from_instance(event) for event in chosen}
 
 
 class PlaceFormSetBase(BaseInlineFormSet):
@@ -320,16 +248,33 @@ class OfficerForm(SharedChoicesMixin, forms.Form):
     organisation = forms.ModelChoiceField(label=_("Agency"), queryset=Organisation.objects.all(), required=False)
     role = forms.ChoiceField(label=_("Role"), choices=[("", "---------"), *OfficerRole.choices])
 
-    def __init__(self, *args, choices: dict[str, list] | None = None, **kwargs):
+    def __init__(self, *args, choices: dict[str, list] | None = None, organisation_labels=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.share_choices(choices)
+        use_picker(self.fields["organisation"], "organisations", labels=organisation_labels)
 
     def clean_name(self) -> str:
         return " ".join(self.cleaned_data["name"].split())
 
 
 class OfficerFormSetBase(BaseFormSet):
-    """The officers: the same officer (name, country, agency) may appear only once in an activity."""
+    """The officers: the same officer (name, country, agency) may appear only once in an activity. The agencies of
+    all rows are labelled in one query (each row's picker shows only its own)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.is_bound:
+            chosen = [
+                value
+                for key, value in self.data.items()
+                if key.startswith(f"{self.prefix}-") and key.endswith("-organisation")
+            ]
+        else:
+            chosen = [row.get("organisation") for row in self.initial or ()]
+        self.organisation_labels = picker_labels("organisations", chosen)
+
+    def get_form_kwargs(self, index):
+        return {**super().get_form_kwargs(index), "organisation_labels": self.organisation_labels}
 
     def clean(self) -> None:
         if any(self.errors):
@@ -432,6 +377,7 @@ class SpocForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        use_picker(self.fields["agency"], "organisations")
         self.helper = FormHelper()
         self.helper.layout = Layout(
             Row(Column("name"), Column("email")), Row(Column("country"), Column("agency")), "area"

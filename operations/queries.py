@@ -124,22 +124,10 @@ def activity_detail(project: Project, pk: int) -> JointActivity:
     return activity
 
 
-RELATED_SEARCH_LIMIT = 20
-
-
 def related_candidates(project: Project, *, exclude_pk: int | None = None) -> QuerySet[JointActivity]:
     """The activities a bilateral meeting may serve: the same project's visible joint activities, not meetings."""
     qs = JointActivity.objects.in_project(project).exclude(type=ActivityType.BILATERAL_MEETING)
     return qs.exclude(pk=exclude_pk) if exclude_pk else qs
-
-
-def related_search(project: Project, text: str, *, exclude_pk: int | None = None) -> list[JointActivity]:
-    """At most RELATED_SEARCH_LIMIT candidates whose reference or title contains the text, newest first."""
-    qs = related_candidates(project, exclude_pk=exclude_pk)
-    text = text.strip()
-    if text:
-        qs = qs.filter(Q(reference__icontains=text) | Q(title__icontains=text))
-    return list(qs.order_by("-start_date", "-pk").only("pk", "reference", "title", "start_date")[:RELATED_SEARCH_LIMIT])
 
 
 HISTORY_STEPS = {

@@ -17,7 +17,6 @@ urlpatterns = [
         r"^projects/(?P<code>[^/]+)/activities/spocs/export\.(?P<fmt>csv|xlsx)$", views.spoc_export, name="spoc-export"
     ),
     path("projects/<str:code>/activities/numbers/", views.numbers, name="numbers"),
-    path("projects/<str:code>/activities/related-search/", views.related_search, name="activity-related-search"),
     path("projects/<str:code>/activities/<int:pk>/", views.activity_detail, name="activity-detail"),
     path("projects/<str:code>/activities/<int:pk>/edit/", views.activity_edit, name="activity-edit"),
     re_path(

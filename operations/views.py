@@ -29,7 +29,6 @@ from .forms import (
     SpocForm,
     TransitionForm,
     officer_initial,
-    related_token,
     shared_choices,
 )
 from .models import COMMENT_MAX_LENGTH, OPERATIONS_PROJECTS, ActivityAttachment, JointActivity, Spoc
@@ -134,17 +133,6 @@ def activity_detail(request: HttpRequest, code: str, pk: int) -> HttpResponse:
     context = _detail_context(project, activity)
     audit_consultation(request, project=project, page="detail", obj=activity)  # its officers, maybe sensitive
     return render(request, "operations/activity_detail.html", context)
-
-
-@require_GET
-def related_search(request: HttpRequest, code: str) -> HttpResponse:
-    """The suggestions of the "related joint activity" box (htmx): at most 20 options of a <datalist>."""
-    project = project_for_user(request.user, code, Action.EDIT, among=OPERATIONS_PROJECTS)
-    text = request.GET.get("q", request.GET.get("related_activity", ""))[:100]
-    exclude = request.GET.get("exclude", "")
-    activities = queries.related_search(project, text, exclude_pk=int(exclude) if exclude.isdigit() else None)
-    options = [(related_token(a), f"{a.title} ({a.start_date:%d %b %Y})") for a in activities]
-    return render(request, "operations/includes/related_options.html", {"options": options})
 
 
 def _activity_form(request: HttpRequest, project: Project, activity: JointActivity | None) -> HttpResponse:

@@ -7,8 +7,21 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from . import demo
-from .models import Deliverable, Milestone, Task
-from .registry import Breakdown, Contributions, Metric, PeopleMetric, Section, Seeder, TimelineItem, TimelineSource
+from .access import Action
+from .models import Deliverable, Milestone, Organisation, Task
+from .pickers import organisation_label, user_label
+from .queries import project_members
+from .registry import (
+    Breakdown,
+    Contributions,
+    Metric,
+    PeopleMetric,
+    Picker,
+    Section,
+    Seeder,
+    TimelineItem,
+    TimelineSource,
+)
 
 BY_WORKSTREAM = Breakdown("workstream", _("By workstream"), field="workstream__number", labels=lambda n: f"WS{n}")
 
@@ -100,4 +113,24 @@ CONTRIBUTIONS = Contributions(
     ],
     sections=[Section("timeline", label=_("Timeline"), url_name="projects:timeline", order=90)],
     seeders=[Seeder(demo.seed_core, order=0)],
+    pickers=[
+        # Reference data every signed-in user already chooses from (their profile's organisation).
+        Picker(
+            key="organisations",
+            records=lambda project: Organisation.objects.select_related("country"),
+            search=("name", "acronym"),
+            text=organisation_label,
+            order=("name", "pk"),
+            scoped=False,
+        ),
+        # Who may own a task or be responsible for a country: the project's members, for those who edit it.
+        Picker(
+            key="members",
+            records=project_members,
+            search=("username", "first_name", "last_name"),
+            text=user_label,
+            order=("first_name", "last_name", "username", "pk"),
+            action=Action.EDIT,
+        ),
+    ],
 )

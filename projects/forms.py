@@ -4,7 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from .models import Deliverable, Milestone, Profile, Task
-from .queries import project_members
+from .pickers import use_picker
 from .validators import validate_document
 
 
@@ -38,7 +38,7 @@ class ProfileForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["organisation"].queryset = self.fields["organisation"].queryset.select_related("country")
+        use_picker(self.fields["organisation"], "organisations")
         self.helper = FormHelper()
         self.helper.add_input(Submit("save", _("Save")))
 
@@ -63,8 +63,7 @@ class TaskForm(VersionedFormMixin, forms.ModelForm):
 
     def __init__(self, *args, project, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["owner"].queryset = project_members(project)
-        self.fields["owner"].label_from_instance = lambda user: user.get_full_name() or user.username
+        use_picker(self.fields["owner"], "members", project)
         self.helper = FormHelper()
         self.helper.add_input(Submit("save", _("Save")))
 

@@ -5,14 +5,14 @@ from functools import partial
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_GET
 
-from . import queries, services
+from . import pickers, queries, services
 from .access import Action
 from .audit_columns import AUDIT_COLUMNS
 from .exports import Column
@@ -23,7 +23,7 @@ from .models import AuditEvent, BackgroundJob, Deliverable, Milestone, Profile, 
 from .pagination import page_of
 from .registry import registry
 from .services import profile_update
-from .viewkit import add_service_errors, download, export_list
+from .viewkit import add_service_errors, audit_consultation, download, export_list
 
 
 def portfolio(request: HttpRequest) -> HttpResponse:
@@ -243,3 +243,34 @@ def audit_trail_export(request: HttpRequest, fmt: str) -> HttpResponse:
     """The filtered entries as CSV or XLSX; the export is itself an entry of the trail."""
     filterset = _audit_entries(request)
     return export_list(request, filterset.qs, AUDIT_COLUMNS, fmt=fmt, basename="audit-trail", filters=filterset.form)
+
+
+# --- pickers: the JSON searches of the search-as-you-type fields (projects.pickers) -----------------------------------
+
+
+def _pick_response(request: HttpRequest, picker, project) -> JsonResponse:
+    found = pickers.pick_search(picker, project, request.GET.get("q", ""), exclude=request.GET.get("exclude", ""))
+    if picker.consulted and found["results"]:
+        audit_consultation(request, project=project, page=f"pick:{picker.key}", object_type=picker.consulted)
+    response = JsonResponse(found)
+    response["Cache-Control"] = "private, no-store"  # what a user may pick changes with their role
+    return response
+
+
+@require_GET
+def pick(request: HttpRequest, key: str) -> JsonResponse:
+    """A picker of reference data shared by every project (organisations), for any signed-in user."""
+    picker = pickers.picker_or_none(key, scoped=False)
+    if picker is None:
+        raise Http404
+    return _pick_response(request, picker, None)
+
+
+@require_GET
+def project_pick(request: HttpRequest, code: str, key: str) -> JsonResponse:
+    """A picker of a project's records, searched among those the user's role lets them see there."""
+    picker = pickers.picker_or_none(key, scoped=True)
+    if picker is None:
+        raise Http404
+    project = queries.project_for_user(request.user, code, picker.action, among=picker.projects or ())
+    return _pick_response(request, picker, project)

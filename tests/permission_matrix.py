@@ -200,6 +200,21 @@ URLS: dict[str, Row | list[Row]] = {
     "reporting:notification-settings": Row(fixed(), get=signed_in(200), post=signed_in(200)),
     # --- a project, its workstreams and jobs -----------------------------------------------------------------------
     "projects:project-detail": Row(at(ATHENA), get=member(200), post=member(200)),
+    # the searches of the pickers (projects.pickers): JSON, GET only; the records of the role's own pages
+    "projects:pick": [
+        Row(fixed(key="organisations"), get=signed_in(200), post=signed_in(405), label="reference data"),
+        Row(fixed(key="events"), get=signed_in(404), post=signed_in(405), label="a project's picker"),
+        Row(fixed(key="nothing"), get=signed_in(404), post=signed_in(405), label="no such picker"),
+    ],
+    "projects:project-pick": [
+        *[
+            Row(at(ATHENA, key=lambda k=key: k), get=member(200), post=signed_in(405), label=key)
+            for key in ("events", "discussion-events", "participants", "activities", "related-activities", "officers")
+        ],
+        Row(at(ATHENA, key=lambda: "members"), get=editor(200), post=signed_in(405), label="members"),
+        Row(at(IMOBEX, key=lambda: "activities"), get=signed_in(404), post=signed_in(405), label="not in IMOBEX"),
+        Row(at(ATHENA, key=lambda: "organisations"), get=signed_in(404), post=signed_in(405), label="not scoped"),
+    ],
     "projects:timeline": Row(at(ATHENA), get=member(200), post=member(200)),
     "projects:workstream-detail": Row(at(ATHENA, number="workstream"), get=member(200), post=member(200)),
     "projects:task-export": Row(at(ATHENA, number="workstream", fmt=lambda: "csv"), get=member(200), post=member(200)),
@@ -276,7 +291,6 @@ URLS: dict[str, Row | list[Row]] = {
     "operations:spoc-directory": Row(at(ATHENA), get=member(200), post=editor(200)),
     "operations:spoc-export": Row(at(ATHENA, fmt=lambda: "csv"), get=member(200), post=signed_in(405)),
     "operations:numbers": Row(at(ATHENA), get=validator(200), post=signed_in(405)),
-    "operations:activity-related-search": Row(at(ATHENA), get=editor(200), post=signed_in(405)),
     "operations:activity-detail": [
         Row(at(ATHENA, pk="activity"), get=member(200), post=signed_in(405), label="not sensitive"),
         Row(

@@ -419,12 +419,12 @@ def test_a_record_with_a_nul_character_is_refused_with_a_message(db, athena):
     assert refused.value.message_dict == {"name": ["This text holds a NUL character, which cannot be stored."]}
 
 
-def test_a_related_activity_typed_with_a_nul_character_is_a_form_error(db, athena):
-    from operations.forms import RelatedActivityField
-    from operations.models import JointActivity
+def test_a_related_activity_posted_with_a_nul_character_is_a_form_error(db, athena):
+    from operations.forms import ActivityForm
 
-    with pytest.raises(ValidationError):
-        RelatedActivityField(queryset=JointActivity.objects.all(), required=False).clean("JP-\x00")
+    for value in ("JP-\x00", "1\x00"):
+        form = ActivityForm({"related_activity": value}, project=athena)
+        assert not form.is_valid() and "related_activity" in form.errors
 
 
 def test_an_activity_form_posted_with_a_huge_officer_count_is_refused_with_a_message(world, db):

@@ -45,7 +45,11 @@ def pages(athena):
         f"{a}/activities/": None,  # None: the filter form's fields
         f"{a}/activities/export.csv": "list:activities",
         f"{a}/activities/export.xlsx": "list:activities",
-        f"{a}/activities/related-search/": ["related_activity", "exclude"],
+        "/pick/organisations/": ["q", "exclude"],
+        f"{a}/pick/activities/": ["q", "exclude"],
+        f"{a}/pick/officers/": ["q", "exclude"],
+        f"{a}/pick/participants/": ["q", "exclude"],
+        f"{a}/pick/members/": ["q", "exclude"],
         f"{a}/activities/spocs/": [],
         f"{a}/activities/spocs/export.csv": [],
         f"{a}/activities/numbers/": [],
@@ -92,7 +96,7 @@ def test_no_query_string_makes_a_server_error(client_for, manager, pages):
 
 def test_a_nul_character_in_the_query_string_is_a_bad_request(client_for, manager, athena):
     client = client_for(manager)
-    assert client.get("/projects/ATHENA2/activities/related-search/", {"related_activity": "a\x00b"}).status_code == 400
+    assert client.get("/projects/ATHENA2/pick/related-activities/", {"q": "a\x00b"}).status_code == 400
     assert client.get("/projects/ATHENA2/dashboard/export.csv", {"since": "\x00"}).status_code == 400
 
 

@@ -11,6 +11,7 @@ Each app declares everything it adds to the portal in ONE module, `<app>/contrib
         jobs=[JobHandler(...)],              # background work with progress
         seeders=[Seeder(...)],               # demo data
         portfolio_panels=[...], report_sections=[...], detail_panels=[...],
+        pickers=[Picker(...)],               # search-as-you-type choices of records (projects.pickers)
     )
 
 and registers it from `AppConfig.ready()` in one line: `registry.register_app(self)`. Reading that module tells a
@@ -28,14 +29,24 @@ from dataclasses import dataclass, fields, replace
 from django.core.exceptions import ImproperlyConfigured
 
 from . import people
-from .kinds import DetailPanel, JobHandler, PortfolioPanel, Reminder, ReminderKind, ReportSection, Section, Seeder
+from .kinds import (
+    DetailPanel,
+    JobHandler,
+    Picker,
+    PortfolioPanel,
+    Reminder,
+    ReminderKind,
+    ReportSection,
+    Section,
+    Seeder,
+)
 from .metrics import BoundBreakdown, Breakdown, IncludeSensitive, Metric, include_sensitive_for
 from .people import PeopleMetric, PeopleSource
 from .timeline import Timeline, TimelineItem, TimelineList, TimelinePage, TimelineQuery, TimelineRow, TimelineSource
 
 __all__ = [
     "BoundBreakdown", "Breakdown", "Contributions", "DetailPanel", "IncludeSensitive", "JobHandler", "Metric",
-    "PeopleMetric", "include_sensitive_for",
+    "PeopleMetric", "Picker", "include_sensitive_for",
     "PeopleSource", "PortfolioPanel", "Registry", "Reminder", "ReminderKind", "ReportSection", "Section", "Seeder",
     "TimelineItem", "TimelineList", "TimelinePage", "TimelineQuery", "TimelineRow", "TimelineSource", "registry",
 ]  # fmt: skip
@@ -55,6 +66,7 @@ class Contributions:
     portfolio_panels: Sequence[PortfolioPanel] = ()
     report_sections: Sequence[ReportSection] = ()
     detail_panels: Sequence[DetailPanel] = ()
+    pickers: Sequence[Picker] = ()
 
     def items(self, app_label: str) -> Iterator[tuple[str, object]]:
         """(kind, item) for every contribution, each stamped with the app that contributes it."""
@@ -194,6 +206,9 @@ class Registry:
             if data is not None:
                 panels.append({"key": panel.key, "template": panel.template, "data": data})
         return panels
+
+    def picker(self, key: str) -> Picker | None:
+        return self._items["pickers"].get(key)
 
 
 registry = Registry()

@@ -145,3 +145,30 @@ class DetailPanel:
     template: str
     order: int = 100
     app_label: str = ""
+
+
+@dataclass(frozen=True)
+class Picker:
+    """A search-as-you-type choice of records (`projects.pickers`): the records one may pick, searched by the JSON
+    endpoint `/projects/<code>/pick/<key>/` (or `/pick/<key>/` when not `scoped`) and checked by the form's field.
+
+    `records(project)` is the one queryset both use: the project carries the user's role (`project_for_user`), so
+    a picker of activities leaves out the sensitive ones for those who may not see them; None for a picker not
+    `scoped` to a project (reference data such as organisations). `search` are the fields a typed word is looked for
+    in (every word must be found in one of them), `text(record)` what a result and the chosen option show (never an
+    e-mail), `order` the order of the results. `action` is what the user's role must allow (the page listing these
+    records needs the same); `projects` limits a scoped picker to some projects (None: every project). A picker of
+    people names in `consulted` what its searches show ("projects.Person"): each search is then recorded as a
+    consultation, like the pages that list people (`viewkit.audit_consultation`).
+    """
+
+    key: str
+    records: Callable[..., Any]
+    search: Sequence[str]
+    text: Callable[[Any], str] = str
+    order: Sequence[str] = ("pk",)
+    action: Action = Action.VIEW
+    scoped: bool = True
+    projects: Sequence[str] | None = None
+    consulted: str = ""
+    app_label: str = ""

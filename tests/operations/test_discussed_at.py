@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -63,7 +64,7 @@ def test_staff_link_an_activity_to_a_workshop_and_a_meeting_of_the_project(
     assert not activity.discussed_at.exists()
 
 
-def test_the_activity_form_offers_the_projects_workshops_and_meetings_by_date(
+def test_the_activity_form_picks_among_the_projects_workshops_and_meetings_only(
     client_for, staff, athena, imobex, make_activity, workshop
 ):
     earlier = make_event(athena, title="Early meeting", kind=Event.Kind.MEETING, start_date=TODAY - timedelta(30))
@@ -71,10 +72,16 @@ def test_the_activity_form_offers_the_projects_workshops_and_meetings_by_date(
     make_event(imobex, title="Other workshop")
     activity = make_activity()
     activity.discussed_at.add(workshop)
-    form = get_ok(client_for(staff), detail(activity) + "edit/").context["form"]
-    choices = list(form.fields["discussed_at"].choices)
-    assert [pk for pk, _label in choices] == [earlier.pk, workshop.pk]
+    client = client_for(staff)
+    response = get_ok(client, detail(activity) + "edit/")
+    form = response.context["form"]
+    assert set(form.fields["discussed_at"].queryset) == {earlier, workshop}  # what a posted choice is checked against
     assert form.initial["discussed_at"] == [workshop.pk]
+    select = re.search(r'<select name="discussed_at".*?</select>', response.content.decode(), re.S).group(0)
+    assert re.findall(r'<option value="(\d+)"', select) == [str(workshop.pk)]  # only the chosen one is on the page
+    url = reverse("projects:project-pick", kwargs={"code": "ATHENA2", "key": "discussion-events"})
+    found = [row for q in ("o", "shop", "meeting", "conference") for row in client.get(url, {"q": q}).json()["results"]]
+    assert sorted(r["id"] for r in found) == sorted([workshop.pk, earlier.pk])
 
 
 @pytest.mark.parametrize("which", ["other_project", "conference"])
@@ -152,9 +159,9 @@ def test_the_activity_pages_queries_do_not_grow_with_the_events(client_for, mana
     more = [make_event(athena, title=f"M{i}", kind=Event.Kind.MEETING) for i in range(20)]
     activity.discussed_at.add(*more)
     assert count_queries(lambda: get_ok(client, detail(activity))) == small_detail == 14
-    # 13 in test_reporting_integration, whose activity is a meeting (one more query: its related activity's reference);
+    # 12 in test_reporting_integration, whose activity is a meeting (one more query: its related activity's reference);
     # the last query records the consultation (the form shows the officers)
-    assert count_queries(lambda: get_ok(client, detail(activity) + "edit/")) == small_edit == 12
+    assert count_queries(lambda: get_ok(client, detail(activity) + "edit/")) == small_edit == 11
 
 
 def test_the_kinds_an_activity_is_discussed_at_are_defined_once_on_the_event(athena):

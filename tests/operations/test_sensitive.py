@@ -13,6 +13,7 @@ from projects.registry import registry
 from tests.utils import get_ok
 
 LIST = "/projects/ATHENA2/activities/"
+PICK = "/projects/ATHENA2/pick/related-activities/"
 
 
 def detail(activity: JointActivity) -> str:
@@ -85,8 +86,9 @@ def test_the_related_activity_box_lists_no_options(client_for, staff, make_activ
         make_activity(title=f"Patrol {i}")
     meeting = make_activity(type="bilateral_meeting")
     html = get_ok(client_for(staff), detail(meeting) + "edit/").content.decode()
-    field = re.search(r'<input[^>]*name="related_activity"[^>]*>', html)
-    assert field and "hx-get" in field.group(0)
+    field = re.search(r'<select name="related_activity"[^>]*>(.*?)</select>', html, re.S)
+    assert field and 'data-picker-url="/projects/ATHENA2/pick/related-activities/?exclude=' in field.group(0)
+    assert re.findall(r'<option value="([^"]*)"', field.group(1)) == [""]
     assert "Patrol 29" not in html  # no <option> per activity
 
 
@@ -97,39 +99,47 @@ def test_the_search_offers_at_most_20_visible_joint_activities_of_the_project(
         make_activity(title=f"Patrol {i}")
     make_activity(type="bilateral_meeting", title="Meeting patrol")
     make_activity(project=imobex, title="Patrol elsewhere")
-    response = get_ok(client_for(staff), LIST + "related-search/?related_activity=patrol")
-    options = re.findall(r'<option value="([^"]+)">([^<]+)</option>', response.content.decode())
-    assert len(options) == 20
-    assert not any("Meeting" in label or "elsewhere" in label or "Nightjar" in label for _v, label in options)
-    narrowed = get_ok(client_for(staff), LIST + "related-search/?related_activity=Patrol 24").content.decode()
-    assert narrowed.count("<option") == 1 and "T-" in narrowed
+    data = get_ok(client_for(staff), PICK + "?q=patrol").json()
+    labels = [row["text"] for row in data["results"]]
+    assert len(labels) == 20 and data["more"] is True
+    assert not any("Meeting" in label or "elsewhere" in label or "Nightjar" in label for label in labels)
+    last = JointActivity.objects.filter(title="Patrol 24").get()
+    narrowed = get_ok(client_for(staff), PICK + f"?q=Patrol {last.reference}").json()["results"]
+    assert [row["id"] for row in narrowed] == [last.pk]
 
 
-def test_a_meeting_is_linked_by_the_reference_typed(client_for, staff, make_activity, activity_form_data):
+def test_a_meeting_is_linked_to_the_activity_picked(client_for, staff, make_activity, activity_form_data):
     patrol = make_activity(reference="JP-7", title="Patrol seven")
-    data = activity_form_data(type="bilateral_meeting", related_activity="jp-7", meeting_purpose="plan")
+    data = activity_form_data(type="bilateral_meeting", related_activity=str(patrol.pk), meeting_purpose="plan")
     response = client_for(staff).post(LIST + "new/", data)
     assert response.status_code == 302
     assert JointActivity.objects.get(type="bilateral_meeting").related_activity == patrol
 
 
-@pytest.mark.parametrize("typed", ["NOPE-1", "#999999", "meeting"])
+@pytest.mark.parametrize("forged", ["999999", "meeting", "other project", "sensitive", "jp-7"])
 def test_a_wrong_related_activity_is_answered_next_to_the_field(
-    client_for, staff, make_activity, activity_form_data, imobex, typed
+    client_for, staff, make_activity, activity_form_data, imobex, secret, forged
 ):
-    make_activity(type="bilateral_meeting", reference="MEETING")
-    data = activity_form_data(type="bilateral_meeting", related_activity=typed, meeting_purpose="plan")
+    candidates = {
+        "meeting": make_activity(type="bilateral_meeting", reference="MEETING"),
+        "other project": make_activity(project=imobex, reference="ELSEWHERE"),
+        "sensitive": secret,
+    }
+    value = str(candidates[forged].pk) if forged in candidates else forged
+    data = activity_form_data(type="bilateral_meeting", related_activity=value, meeting_purpose="plan")
     response = client_for(staff).post(LIST + "new/", data)
     assert response.status_code == 200
     assert "No joint activity of this project" in str(response.context["form"].errors["related_activity"])
-    assert JointActivity.objects.count() == 1
+    assert "Nightjar" not in response.content.decode()  # a forged id of a sensitive activity is not named back
+    assert not JointActivity.objects.filter(title=data["title"]).exists()
 
 
-def test_an_edit_shows_the_reference_of_the_related_activity(client_for, staff, make_activity):
-    patrol = make_activity(reference="JP-9")
+def test_an_edit_shows_the_related_activity_chosen(client_for, staff, make_activity):
+    patrol = make_activity(reference="JP-9", title="Patrol nine")
     meeting = make_activity(type="bilateral_meeting", related_activity=patrol, meeting_purpose="plan")
     html = get_ok(client_for(staff), detail(meeting) + "edit/").content.decode()
-    assert re.search(r'name="related_activity"[^>]*value="JP-9"|value="JP-9"[^>]*name="related_activity"', html)
+    field = re.search(r'<select name="related_activity"[^>]*>(.*?)</select>', html, re.S).group(1)
+    assert re.search(rf'<option value="{patrol.pk}" selected>JP-9 – Patrol nine', field)
 
 
 def test_managers_see_that_an_activity_is_sensitive(client_for, manager, secret):

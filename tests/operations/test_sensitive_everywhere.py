@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from datetime import date, timedelta
 
 import pytest
@@ -226,10 +227,13 @@ def test_a_sensitive_activitys_page_attachment_and_search_box_are_closed_to_view
     counted, attachment = scene["counted"], scene["attachment"]
     assert client.get(f"{LIST}{counted.pk}/").status_code == 404
     assert client.get(f"{LIST}{counted.pk}/attachments/{attachment.pk}/").status_code == 404
-    if who == "staff":  # the "related joint activity" search box of the forms
-        for text in ("Kestrelmoon", "SENS-4242", str(counted.pk)):
-            html = get_ok(client, f"{LIST}related-search/?q={text}").content.decode()
-            assert_hidden(html, scene, f"in the suggestions for {text!r}")
+    # the pickers of the forms (the "related joint activity" box, any picker of activities or officers)
+    sensitive_ids = {activity.pk for activity in scene["sensitive"]}
+    for key in ("related-activities", "activities", "officers"):
+        for text in ("Kestrelmoon", "SENS-4242", "Zamfirescu", str(counted.pk)):
+            data = get_ok(client, f"/projects/ATHENA2/pick/{key}/?q={text}").json()
+            assert_hidden(str(data), scene, f"in the suggestions of {key} for {text!r}")
+            assert key == "officers" or not sensitive_ids & {row["id"] for row in data["results"]}
 
 
 # --- a record linked to a sensitive activity ------------------------------------------------------------------------
@@ -305,7 +309,8 @@ def test_the_meetings_page_says_it_serves_a_withheld_activity(request, client_fo
 
 def test_a_manager_editing_the_meeting_sees_the_reference(client_for, manager, scene):
     html = get_ok(client_for(manager), f"{LIST}{scene['meeting'].pk}/edit/").content.decode()
-    assert 'value="SENS-4242"' in html
+    chosen = re.search(r'<select name="related_activity".*?</select>', html, re.S).group(0)
+    assert re.search(r'<option value="\d+" selected>SENS-4242 – ', chosen)
 
 
 # --- numbers: filtered ones leave sensitive activities out, unfiltered totals count them ----------------------------

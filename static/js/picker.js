@@ -1,0 +1,253 @@
+// Search-as-you-type pickers (projects/pickers.py). The server renders a plain <select data-picker-url="..."> that
+// holds only the chosen option(s), so a form works without this script and its page never lists every record.
+// This script hides the select and shows a combobox instead: typing (at least data-picker-min letters) asks the
+// JSON endpoint, debounced, for {"results": [{"id", "text"}], "more": bool}; up and down move in the list, Enter
+// picks, Escape closes. Picking writes the option into the select, which the form posts as before.
+// A single choice is cleared by emptying the box; a multiple one shows each choice with a button to remove it.
+// Texts come from data- attributes (translated by the server): placeholder, empty, more, error, remove.
+(function () {
+  "use strict";
+
+  const DELAY_MS = 250;
+  let counter = 0;
+
+  function element(tag, className, text) {
+    const node = document.createElement(tag);
+    if (className) node.className = className;
+    if (text !== undefined) node.textContent = text;
+    return node;
+  }
+
+  function Picker(select) {
+    this.select = select;
+    this.multiple = select.multiple;
+    this.min = parseInt(select.dataset.pickerMin || "2", 10);
+    this.texts = select.dataset;
+    this.timer = null;
+    this.request = null;
+    this.options = [];
+    this.active = -1;
+    counter += 1;
+    this.id = (select.id || "picker") + "-picker-" + counter;
+    this.build();
+  }
+
+  Picker.prototype.build = function () {
+    const select = this.select;
+    this.box = element("div", "picker position-relative");
+    this.chips = element("div", "picker-chips d-flex flex-wrap gap-1 mb-1");
+    this.input = element("input", "form-control");
+    this.input.type = "text";
+    this.input.id = this.id;
+    this.input.autocomplete = "off";
+    this.input.placeholder = this.texts.pickerPlaceholder || "";
+    this.input.setAttribute("role", "combobox");
+    this.input.setAttribute("aria-autocomplete", "list");
+    this.input.setAttribute("aria-expanded", "false");
+    this.input.setAttribute("aria-controls", this.id + "-list");
+    if (select.classList.contains("is-invalid")) this.input.classList.add("is-invalid");
+    // The browser cannot point at a hidden control: the box one types in is the one it asks to fill.
+    if (select.required && !this.multiple) {
+      this.input.required = true;
+      select.required = false;
+    }
+    if (select.getAttribute("aria-describedby")) {
+      this.input.setAttribute("aria-describedby", select.getAttribute("aria-describedby"));
+    }
+    this.list = element("ul", "picker-results list-group position-absolute w-100 shadow-sm d-none");
+    this.list.id = this.id + "-list";
+    this.list.setAttribute("role", "listbox");
+    this.status = element("div", "visually-hidden");
+    this.status.setAttribute("aria-live", "polite");
+    if (this.multiple) this.box.appendChild(this.chips);
+    this.box.append(this.input, this.list, this.status);
+    select.classList.add("d-none");
+    select.setAttribute("aria-hidden", "true");
+    select.tabIndex = -1;
+    select.after(this.box);
+    // The field's label now names the box one types in.
+    if (select.id) {
+      document.querySelectorAll('label[for="' + select.id + '"]').forEach((label) => {
+        label.htmlFor = this.id;
+      });
+    }
+    this.showChosen();
+    this.input.addEventListener("input", () => this.typed());
+    this.input.addEventListener("keydown", (event) => this.key(event));
+    this.input.addEventListener("blur", () => this.close(true));
+    // A click on a result must not blur the box before it is picked.
+    this.list.addEventListener("mousedown", (event) => event.preventDefault());
+    this.list.addEventListener("click", (event) => {
+      const item = event.target.closest("[role=option]");
+      if (item) this.pick(parseInt(item.dataset.index, 10));
+    });
+  };
+
+  Picker.prototype.chosen = function () {
+    return Array.from(this.select.options).filter((option) => option.selected && option.value !== "");
+  };
+
+  Picker.prototype.showChosen = function () {
+    const chosen = this.chosen();
+    if (!this.multiple) {
+      this.input.value = chosen.length ? chosen[0].textContent : "";
+      return;
+    }
+    this.chips.replaceChildren();
+    chosen.forEach((option) => {
+      const chip = element("span", "badge text-bg-light border d-inline-flex align-items-center gap-1");
+      chip.append(element("span", "", option.textContent));
+      const remove = element("button", "btn-close btn-close-sm");
+      remove.type = "button";
+      remove.setAttribute("aria-label", (this.texts.pickerRemove || "Remove") + ": " + option.textContent);
+      remove.addEventListener("click", () => {
+        option.remove();
+        this.changed();
+        this.input.focus();
+      });
+      chip.appendChild(remove);
+      this.chips.appendChild(chip);
+    });
+  };
+
+  Picker.prototype.changed = function () {
+    this.showChosen();
+    this.select.dispatchEvent(new Event("change", { bubbles: true }));
+  };
+
+  Picker.prototype.typed = function () {
+    const text = this.input.value.trim();
+    window.clearTimeout(this.timer);
+    if (!this.multiple && text === "" && this.chosen().length) {
+      this.select.value = "";
+      this.changed();
+    }
+    if (text.length < this.min) {
+      this.close(false);
+      return;
+    }
+    this.timer = window.setTimeout(() => this.search(text), DELAY_MS);
+  };
+
+  Picker.prototype.search = function (text) {
+    if (this.request) this.request.abort();
+    const request = new AbortController();
+    this.request = request;
+    const url = new URL(this.select.dataset.pickerUrl, window.location.href);
+    url.searchParams.set("q", text);
+    fetch(url, { headers: { Accept: "application/json" }, credentials: "same-origin", signal: request.signal })
+      .then((response) => {
+        if (!response.ok) throw new Error(String(response.status));
+        return response.json();
+      })
+      .then((data) => this.show(data.results || [], Boolean(data.more)))
+      .catch((error) => {
+        if (error.name !== "AbortError") this.message(this.texts.pickerError || "Error", "text-danger");
+      });
+  };
+
+  Picker.prototype.show = function (results, more) {
+    const taken = new Set(this.chosen().map((option) => option.value));
+    this.options = results.filter((result) => !this.multiple || !taken.has(String(result.id)));
+    this.list.replaceChildren();
+    this.active = -1;
+    if (!this.options.length) {
+      this.message(this.texts.pickerEmpty || "No match", "text-body-secondary");
+      return;
+    }
+    this.options.forEach((result, index) => {
+      const item = element("li", "list-group-item list-group-item-action", result.text);
+      item.id = this.id + "-option-" + index;
+      item.dataset.index = String(index);
+      item.setAttribute("role", "option");
+      item.setAttribute("aria-selected", "false");
+      this.list.appendChild(item);
+    });
+    if (more) this.list.appendChild(element("li", "list-group-item small text-body-secondary", this.texts.pickerMore));
+    this.open();
+    this.status.textContent = String(this.options.length);
+  };
+
+  Picker.prototype.message = function (text, className) {
+    this.options = [];
+    this.active = -1;
+    this.list.replaceChildren(element("li", "list-group-item " + className, text));
+    this.status.textContent = text;
+    this.open();
+  };
+
+  Picker.prototype.open = function () {
+    this.list.classList.remove("d-none");
+    this.input.setAttribute("aria-expanded", "true");
+  };
+
+  Picker.prototype.close = function (restore) {
+    window.clearTimeout(this.timer);
+    this.list.classList.add("d-none");
+    this.input.setAttribute("aria-expanded", "false");
+    this.input.removeAttribute("aria-activedescendant");
+    this.active = -1;
+    if (restore) this.multiple ? (this.input.value = "") : this.showChosen();
+  };
+
+  Picker.prototype.move = function (step) {
+    if (!this.options.length) return;
+    this.open();
+    this.active = (this.active + step + this.options.length) % this.options.length;
+    Array.from(this.list.querySelectorAll("[role=option]")).forEach((item, index) => {
+      const on = index === this.active;
+      item.classList.toggle("active", on);
+      item.setAttribute("aria-selected", on ? "true" : "false");
+      if (on) {
+        this.input.setAttribute("aria-activedescendant", item.id);
+        item.scrollIntoView({ block: "nearest" });
+      }
+    });
+  };
+
+  Picker.prototype.key = function (event) {
+    if (event.key === "ArrowDown" || event.key === "ArrowUp") {
+      event.preventDefault();
+      this.move(event.key === "ArrowDown" ? 1 : -1);
+    } else if (event.key === "Enter") {
+      if (this.list.classList.contains("d-none")) return;
+      event.preventDefault(); // picking, not sending the form
+      if (this.active >= 0) this.pick(this.active);
+    } else if (event.key === "Escape" && !this.list.classList.contains("d-none")) {
+      event.preventDefault();
+      this.close(true);
+    }
+  };
+
+  Picker.prototype.pick = function (index) {
+    const result = this.options[index];
+    if (!result) return;
+    const value = String(result.id);
+    let option = Array.from(this.select.options).find((o) => o.value === value);
+    if (!option) {
+      option = new Option(result.text, value);
+      this.select.add(option);
+    }
+    if (this.multiple) {
+      option.selected = true;
+    } else {
+      this.select.value = value;
+    }
+    this.close(false);
+    this.input.value = "";
+    this.changed();
+    this.status.textContent = result.text;
+  };
+
+  function enhance(root) {
+    root.querySelectorAll("select[data-picker-url]").forEach((select) => {
+      if (!select.dataset.pickerReady) {
+        select.dataset.pickerReady = "1";
+        new Picker(select);
+      }
+    });
+  }
+
+  document.addEventListener("DOMContentLoaded", () => enhance(document));
+  document.addEventListener("htmx:afterSettle", (event) => enhance(event.target));
+})();
