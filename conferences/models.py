@@ -160,7 +160,10 @@ class Event(Versioned):
                 name="event_unique_edition",
             ),
         ]
-        indexes = [models.Index(fields=["project", "status", "kind"])]
+        indexes = [
+            models.Index(fields=["project", "status", "kind"]),
+            models.Index(fields=["start_date"], name="event_start_idx"),  # the admin's list and drill-down
+        ]
 
     def __str__(self) -> str:
         return self.title
@@ -408,6 +411,7 @@ class Attendance(models.Model):
         verbose_name = _("attendance")
         verbose_name_plural = _("attendance")
         constraints = [models.UniqueConstraint(fields=["registration", "day"], name="attendance_unique_day")]
+        indexes = [models.Index(fields=["day"], name="attendance_day_idx")]  # the admin's list and drill-down
 
     def __str__(self) -> str:
         state = _("present") if self.present else _("no-show")
@@ -484,6 +488,7 @@ class FeedbackResponse(models.Model):
         ordering = ["-submitted_at"]
         verbose_name = _("feedback response")
         verbose_name_plural = _("feedback responses")
+        indexes = [models.Index(fields=["submitted_at"], name="feedback_submitted_idx")]  # the admin's list
         constraints = [
             models.CheckConstraint(
                 condition=Q(overall__range=(1, 5))

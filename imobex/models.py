@@ -270,7 +270,10 @@ class Finding(Versioned):
         ordering = ["-created_at", "-pk"]
         verbose_name = _("modus operandi finding")
         verbose_name_plural = _("modus operandi findings")
-        indexes = [models.Index(fields=["project", "crime_type"])]
+        indexes = [
+            models.Index(fields=["project", "crime_type"]),
+            models.Index(fields=["created_at", "id"], name="finding_created_idx"),  # the admin's list and drill-down
+        ]
 
     def __str__(self) -> str:
         return self.title

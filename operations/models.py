@@ -228,6 +228,8 @@ class JointActivity(Versioned):
             models.Index(fields=["project", "status", "start_date"]),
             models.Index(fields=["project", "status", "end_date"]),
             models.Index(fields=["project", "end_date"]),  # done ones by end date (evaluations due), first by date
+            # the admin's list across projects, in this order, and its drill-down by the start date
+            models.Index(fields=["start_date", "id"], name="activity_start_idx"),
         ]
 
     def __str__(self) -> str:

@@ -1,11 +1,11 @@
 from django.contrib import admin
 
-from projects.admin_base import ServiceAdmin
+from projects.admin_base import ServiceAdmin, StackedInline
 
 from .models import Notification, NotificationPreference, ProgressReport, ReminderDelivery, ReportingPeriod
 
 
-class ProgressReportInline(admin.StackedInline):
+class ProgressReportInline(StackedInline):
     model = ProgressReport
     extra = 0
     fields = ["narrative", "updated_by", "updated_at"]
@@ -30,6 +30,7 @@ class ReminderDeliveryAdmin(ServiceAdmin):
     list_filter = ["status", "kind", "project"]
     search_fields = ["subject", "recipient__username", "recipient__email"]
     list_select_related = ["recipient", "project"]
+    autocomplete_fields = ["recipient", "project"]
 
     def has_add_permission(self, request):
         return False
@@ -45,6 +46,7 @@ class NotificationAdmin(ServiceAdmin):
     search_fields = ["title", "recipient__username"]
     list_select_related = ["recipient"]
     raw_id_fields = ["delivery"]
+    autocomplete_fields = ["recipient", "project"]
 
 
 @admin.register(NotificationPreference)
@@ -52,3 +54,5 @@ class NotificationPreferenceAdmin(ServiceAdmin):
     list_display = ["user", "kind", "enabled"]
     list_filter = ["kind", "enabled"]
     search_fields = ["user__username"]
+    list_select_related = ["user"]
+    autocomplete_fields = ["user"]

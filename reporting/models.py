@@ -161,7 +161,10 @@ class ReminderDelivery(models.Model):
                 fields=["kind", "object_type", "object_id", "recipient", "occasion"], name="reminder_sent_once"
             )
         ]
-        indexes = [models.Index(fields=["status", "created_at"])]
+        indexes = [
+            models.Index(fields=["status", "created_at"]),
+            models.Index(fields=["created_at", "id"], name="reminder_created_idx"),  # the admin's list
+        ]
 
     def __str__(self) -> str:
         return f"{self.kind} → {self.recipient}: {self.subject}"
@@ -195,7 +198,10 @@ class Notification(models.Model):
         ordering = ["-created_at", "-pk"]
         verbose_name = _("notification")
         verbose_name_plural = _("notifications")
-        indexes = [models.Index(fields=["recipient", "read_at", "-created_at"])]
+        indexes = [
+            models.Index(fields=["recipient", "read_at", "-created_at"]),
+            models.Index(fields=["created_at", "id"], name="notification_created_idx"),  # the admin's list
+        ]
 
     def __str__(self) -> str:
         return self.title

@@ -89,6 +89,7 @@ class AuditEvent(models.Model):
         indexes = [
             models.Index(fields=["object_type", "object_id"]),
             models.Index(fields=["id"], condition=Q(seq__isnull=True), name="projects_audit_unsealed_idx"),
+            models.Index(fields=["project_code", "at"], name="audit_project_code_idx"),  # the admin's filter
         ]
 
     def __str__(self) -> str:
