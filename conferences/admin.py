@@ -4,7 +4,7 @@ from django.db.models import Count, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
-from projects.admin_base import ServiceAdmin, TabularInline, adopt
+from projects.admin_base import ServiceAdmin, TabularInline, adopt, choices_filter, ratings
 
 from . import services
 from .models import Attendance, BestPractice, Event, FeedbackResponse, Registration, Session
@@ -86,6 +86,7 @@ class SessionAdmin(ServiceAdmin):
 
 class AttendanceInline(TabularInline):
     model = Attendance
+    row_select_related = ("registration__person", "recorded_by")  # a row's label names the person
     extra = 0
     fields = ["day", "present", "recorded_by", "recorded_at"]
     readonly_fields = ["recorded_by", "recorded_at"]
@@ -172,7 +173,7 @@ class BestPracticeAdmin(ServiceAdmin):
 class FeedbackResponseAdmin(ServiceAdmin):
     consultation_logged = True  # it shows people: opening it is recorded
     list_display = ["registration", "overall", "content", "organisation", "usefulness", "submitted_at"]
-    list_filter = ["overall", "registration__event__project"]
+    list_filter = [choices_filter("overall", _("overall"), ratings), "registration__event__project"]
     search_fields = ["registration__person__name", "registration__event__title", "comments"]
     list_select_related = ["registration__person", "registration__event"]
     autocomplete_fields = ["registration"]

@@ -8,7 +8,7 @@ from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from projects.admin_base import ServiceAdmin, StackedInline, TabularInline, adopt
+from projects.admin_base import ServiceAdmin, StackedInline, TabularInline, adopt, choices_filter, ratings
 
 from . import services
 from .forms import PlaceFormSetBase
@@ -204,7 +204,7 @@ class ActivityOfficerAdmin(ServiceAdmin):
 @admin.register(Evaluation)
 class EvaluationAdmin(ServiceAdmin):
     list_display = ["activity", "country", "objectives_met", "rating", "author", "created_at"]
-    list_filter = ["objectives_met", "rating", "country", "activity__project"]
+    list_filter = ["objectives_met", choices_filter("rating", _("rating"), ratings), "country", "activity__project"]
     search_fields = ["activity__title", "activity__reference", "lessons", "recommendations"]
     list_select_related = ["activity", "country", "author"]
     autocomplete_fields = ["activity", "country"]

@@ -442,7 +442,7 @@ class AuditEventAdmin(ServiceAdmin):
 @admin.register(BackgroundJob)
 class BackgroundJobAdmin(ServiceAdmin):
     list_display = ["title", "kind", "project", "user", "status", "progress", "created_at", "finished_at"]
-    list_filter = ["status", "kind", "project"]
+    list_filter = ["status", "project"]  # the kind is searched (a filter would list the distinct kinds of every job)
     search_fields = ["title", "kind", "user__username"]
     list_select_related = ["project", "user"]
     readonly_fields = ["id", "created_at", "started_at", "finished_at", "result"]  # a result is generated

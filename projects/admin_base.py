@@ -121,6 +121,19 @@ class ServiceAdminMixin:
             writer.write_record(request, obj, forms[id(obj)], created=False)
         formset.save_m2m()
 
+    def get_object(self, request, object_id, from_field=None):
+        """The record of the change form, with the records its read-only relations show (who validated it, who
+        recorded it) joined, rather than one query each when they are set."""
+        queryset = self.get_queryset(request)
+        shown = set(self.get_readonly_fields(request)) | set(self.readonly_fields)
+        related = [f.name for f in queryset.model._meta.concrete_fields if f.many_to_one and f.name in shown]
+        queryset = queryset.select_related(*related) if related else queryset
+        field = queryset.model._meta.pk if from_field is None else queryset.model._meta.get_field(from_field)
+        try:
+            return queryset.get(**{field.name: field.to_python(object_id)})
+        except (queryset.model.DoesNotExist, ValidationError, ValueError):
+            return None
+
     def get_formset_kwargs(self, request, obj, inline, prefix):
         """A bounded inline of a stored record gets at most `max_rows` of its rows (the first in its order)."""
         kwargs = super().get_formset_kwargs(request, obj, inline, prefix)
@@ -164,6 +177,28 @@ class ServiceAdminMixin:
 
 class ServiceAdmin(ServiceAdminMixin, admin.ModelAdmin):
     """The ModelAdmin every admin of the portal derives from."""
+
+
+def choices_filter(field: str, title, choices) -> type[admin.SimpleListFilter]:
+    """A list filter on `field` offering `choices()` (pairs of value and label known to the code: a range of ratings,
+    the registered kinds), rather than Django's DISTINCT over the whole table for a field without choices."""
+
+    class ChoicesFilter(admin.SimpleListFilter):
+        parameter_name = field
+
+        def lookups(self, request, model_admin):
+            return [(str(value), label) for value, label in choices()]
+
+        def queryset(self, request, queryset):
+            return queryset.filter(**{field: self.value()}) if self.value() else queryset
+
+    ChoicesFilter.title = title
+    ChoicesFilter.__name__ = f"{field.title().replace('_', '')}Filter"
+    return ChoicesFilter
+
+
+def ratings() -> list[tuple[int, str]]:
+    return [(n, str(n)) for n in range(1, 6)]
 
 
 class RowAutocompleteSelect(AutocompleteSelect):
@@ -295,13 +330,28 @@ class AuditedActionsMixin:
 
 def adopted(admin_class: type) -> type:
     """`admin_class` writing through the services and recording its actions (see `ServiceAdminMixin`,
-    `AuditedActionsMixin`); the portal's admin site adopts every admin registered on it this way."""
+    `AuditedActionsMixin`), its inlines bounded (`BoundedInlineMixin`); the portal's admin site adopts every admin
+    registered on it this way."""
     if issubclass(admin_class, ServiceAdminMixin):
         return admin_class
     return type(
         admin_class.__name__,
         (AuditedActionsMixin, ServiceAdminMixin, admin_class),
-        {"__module__": admin_class.__module__, "__doc__": admin_class.__doc__},
+        {
+            "__module__": admin_class.__module__,
+            "__doc__": admin_class.__doc__,
+            "inlines": [_bounded(inline) for inline in admin_class.inlines],
+        },
+    )
+
+
+def _bounded(inline: type) -> type:
+    """An inline of another package (Celery beat's tasks of a schedule) as a `BoundedInlineMixin` one."""
+    if issubclass(inline, BoundedInlineMixin):
+        return inline
+    portal = TabularInline if issubclass(inline, admin.TabularInline) else StackedInline
+    return type(
+        inline.__name__, (BoundedInlineMixin, inline), {"__module__": inline.__module__, "template": portal.template}
     )
 
 
