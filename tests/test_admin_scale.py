@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from io import StringIO
 from pathlib import Path
+from urllib.parse import urlencode
 
 import pytest
 from django.apps import apps
@@ -37,6 +38,7 @@ BUDGET = 20
 
 VIEWS = ("changelist", "add", "change")
 ONE_ROW = "changelist of one row"
+AUTOCOMPLETE = "autocomplete"
 
 
 @dataclass
@@ -52,6 +54,16 @@ def _admin_labels() -> list[str]:
 
 def _pages() -> list[tuple[str, str]]:
     return [(label, view) for label in _admin_labels() for view in VIEWS]
+
+
+def _autocomplete_fields() -> list[tuple[str, str]]:
+    """(model label, field name) of every autocomplete box of the admin, in its forms and its inlines."""
+    fields = set()
+    for model, model_admin in admin.site._registry.items():
+        fields |= {(model._meta.label, name) for name in model_admin.autocomplete_fields}
+        for inline in model_admin.inlines:
+            fields |= {(inline.model._meta.label, name) for name in inline.autocomplete_fields}
+    return sorted(fields)
 
 
 # --- the records every admin needs one of --------------------------------------------------------------------------
@@ -281,6 +293,13 @@ def _measure(client: Client, chosen: dict[str, object], counts: Counts) -> None:
             model_admin.list_per_page = saved
         key = (model._meta.label, ONE_ROW)
         counts.queries[key], counts.statements[key] = measured
+    # The autocomplete boxes' answers: a page of matches whatever the size of the table they search.
+    for label, name in _autocomplete_fields():
+        app_label, model_name = label.lower().split(".")
+        query = {"app_label": app_label, "model_name": model_name, "field_name": name, "term": "a"}
+        url = f"{reverse('admin:autocomplete')}?{urlencode(query)}"
+        key = (f"{label}.{name}", AUTOCOMPLETE)
+        counts.queries[key], counts.statements[key] = _count(client, url)
     for model in admin.site._registry:
         counts.rows[model._meta.label] = model._default_manager.count()
 
@@ -334,6 +353,17 @@ def test_the_large_world_is_large(world):
     assert large.rows["conferences.Registration"] >= 1000
     assert set(small.queries) == set(large.queries)
     assert len(small.queries) >= 3 * len(_admin_labels())  # a list, a one-row list and a change form of each
+    assert len(_autocomplete_fields()) >= 40
+
+
+@pytest.mark.parametrize(
+    ("label", "name"), _autocomplete_fields(), ids=[".".join(field) for field in _autocomplete_fields()]
+)
+def test_admin_autocomplete_answers_within_the_budget_whatever_the_size(world, label, name):
+    small, large = world["small"], world["large"]
+    key = (f"{label}.{name}", AUTOCOMPLETE)
+    assert large.queries[key] <= BUDGET, _explain(large, key)
+    assert large.queries[key] == small.queries[key], f"small:\n{_explain(small, key)}\nlarge:\n{_explain(large, key)}"
 
 
 @pytest.mark.parametrize("label", _admin_labels())
