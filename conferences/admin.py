@@ -104,6 +104,10 @@ class RegistrationAdmin(ServiceAdmin):
     readonly_fields = ["registered_at", "registered_by", "feedback_token", "feedback_reminded_at"]
     inlines = [AttendanceInline]
 
+    def get_queryset(self, request):
+        # A registration is labelled with its person and event: in the autocomplete boxes' answers too.
+        return super().get_queryset(request).select_related("person", "event")
+
     @admin.display(description=_("country"), ordering="person__country__name")
     def country(self, obj):
         return obj.person.country
