@@ -105,8 +105,9 @@ class RegistrationAdmin(ServiceAdmin):
     inlines = [AttendanceInline]
 
     def get_queryset(self, request):
-        # A registration is labelled with its person and event: in the autocomplete boxes' answers too.
-        return super().get_queryset(request).select_related("person", "event")
+        # A registration is labelled with its person and event, in the autocomplete boxes' answers too (Django then
+        # skips `list_select_related`: this names what the list shows as well).
+        return super().get_queryset(request).select_related("person__country", "event")  # the list's columns too
 
     @admin.display(description=_("country"), ordering="person__country__name")
     def country(self, obj):

@@ -33,6 +33,9 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+# The test database is set up for the tests that say they use it (the worlds are built by the module's fixture).
+pytestmark = pytest.mark.django_db
+
 # The budget: 15 queries for a page, plus at most 5 of every request (session, user, second factor, audit).
 BUDGET = 20
 
