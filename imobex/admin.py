@@ -95,7 +95,9 @@ class BarrierAdmin(ServiceAdmin):
     inlines = [InterventionInline]
 
     def get_queryset(self, request):
-        return super().get_queryset(request).annotate(_intervention_count=Count("interventions"))
+        # The count groups the rows, which drops the model's default order: it is given again (autocomplete pages it).
+        queryset = super().get_queryset(request).annotate(_intervention_count=Count("interventions"))
+        return queryset.order_by(*self.model._meta.ordering)
 
     def save_record(self, request, obj, form, *, created, changed):
         barrier = services.barrier_save(
