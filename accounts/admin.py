@@ -4,8 +4,8 @@ then sets up a new one at the next login); both are recorded."""
 
 from allauth.mfa.admin import AuthenticatorAdmin
 from allauth.mfa.models import Authenticator
-from axes.admin import AccessAttemptAdmin
-from axes.models import AccessAttempt
+from axes.admin import AccessAttemptAdmin, AccessFailureLogAdmin, AccessLogAdmin, IsLockedOutFilter
+from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.contrib import admin
 
 from projects.admin_base import ServiceAdminMixin
@@ -14,12 +14,32 @@ from projects.services import record_delete
 from .services import sessions_end_others
 
 admin.site.unregister(AccessAttempt)
+admin.site.unregister(AccessLog)
+admin.site.unregister(AccessFailureLog)
 admin.site.unregister(Authenticator)
+
+# axes filters its logs on every path ever tried (a DISTINCT over the whole log, as long as an attacker likes): the
+# paths are searched instead. The logs are ordered newest first along the index of their time (accounts.0001).
 
 
 @admin.register(AccessAttempt)
 class LockoutAdmin(ServiceAdminMixin, AccessAttemptAdmin):
     """Delete the attempts of an account or an address to unlock it."""
+
+    list_filter = ["attempt_time", IsLockedOutFilter]
+    ordering = ["-attempt_time", "-pk"]
+
+
+@admin.register(AccessLog)
+class LoginLogAdmin(ServiceAdminMixin, AccessLogAdmin):
+    list_filter = ["attempt_time", "logout_time"]
+    ordering = ["-attempt_time", "-pk"]
+
+
+@admin.register(AccessFailureLog)
+class FailedLoginLogAdmin(ServiceAdminMixin, AccessFailureLogAdmin):
+    list_filter = ["attempt_time", "locked_out"]
+    ordering = ["-attempt_time", "-pk"]
 
 
 @admin.register(Authenticator)

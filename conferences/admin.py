@@ -1,30 +1,28 @@
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
-from django.db.models import Count
+from django.db.models import Count, OuterRef, Subquery
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
-from projects.admin_base import ServiceAdmin, adopt
+from projects.admin_base import ServiceAdmin, TabularInline, adopt, choices_filter, ratings
 
 from . import services
 from .models import Attendance, BestPractice, Event, FeedbackResponse, Registration, Session
 
 
-class SessionInline(admin.TabularInline):
+class SessionInline(TabularInline):
     model = Session
     extra = 0
     fields = ["day", "starts_at", "ends_at", "title", "speakers", "moderators", "room"]
 
 
-class RegistrationInline(admin.TabularInline):
+class RegistrationInline(TabularInline):
     model = Registration
     extra = 0
     fields = ["person", "role", "registered_at"]
     readonly_fields = ["registered_at"]
     autocomplete_fields = ["person"]
     show_change_link = True
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).select_related("person")
 
 
 @admin.register(Event)
@@ -44,7 +42,13 @@ class EventAdmin(ServiceAdmin):
     actions = ["mark_held"]
 
     def get_queryset(self, request):
-        return super().get_queryset(request).annotate(_registered=Count("registrations"))
+        # A count per event shown (a subquery on the event's index), not a GROUP BY over every registration.
+        registered = Registration.objects.filter(event=OuterRef("pk")).order_by().values("event")
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(_registered=Coalesce(Subquery(registered.annotate(n=Count("pk")).values("n")), 0))
+        )
 
     @admin.display(description=_("registered"), ordering="_registered")
     def registered(self, obj):
@@ -80,8 +84,9 @@ class SessionAdmin(ServiceAdmin):
         services.session_delete(user=request.user, session=obj)
 
 
-class AttendanceInline(admin.TabularInline):
+class AttendanceInline(TabularInline):
     model = Attendance
+    row_select_related = ("registration__person", "recorded_by")  # a row's label names the person
     extra = 0
     fields = ["day", "present", "recorded_by", "recorded_at"]
     readonly_fields = ["recorded_by", "recorded_at"]
@@ -95,8 +100,14 @@ class RegistrationAdmin(ServiceAdmin):
     search_fields = ["person__name", "person__organisation__name", "event__title"]
     list_select_related = ["person__country", "event"]
     autocomplete_fields = ["event", "person"]
+    ordering = ["-event_id", "pk"]  # the newest events first, along the index (not by a joined name)
     readonly_fields = ["registered_at", "registered_by", "feedback_token", "feedback_reminded_at"]
     inlines = [AttendanceInline]
+
+    def get_queryset(self, request):
+        # A registration is labelled with its person and event, in the autocomplete boxes' answers too (Django then
+        # skips `list_select_related`: this names what the list shows as well).
+        return super().get_queryset(request).select_related("person__country", "event")  # the list's columns too
 
     @admin.display(description=_("country"), ordering="person__country__name")
     def country(self, obj):
@@ -133,7 +144,9 @@ class AttendanceAdmin(ServiceAdmin):
     search_fields = ["registration__person__name", "registration__event__title"]
     list_select_related = ["registration__person", "registration__event", "recorded_by"]
     autocomplete_fields = ["registration"]
+    readonly_fields = ["recorded_by", "recorded_at"]  # who checked the person in: set by `attendance_record`
     date_hierarchy = "day"
+    ordering = ["-day", "pk"]  # along the index of the day (not by the registration's joined order)
 
     def save_record(self, request, obj, form, *, created, changed):
         if not created:
@@ -165,7 +178,7 @@ class BestPracticeAdmin(ServiceAdmin):
 class FeedbackResponseAdmin(ServiceAdmin):
     consultation_logged = True  # it shows people: opening it is recorded
     list_display = ["registration", "overall", "content", "organisation", "usefulness", "submitted_at"]
-    list_filter = ["overall", "registration__event__project"]
+    list_filter = [choices_filter("overall", _("overall"), ratings), "registration__event__project"]
     search_fields = ["registration__person__name", "registration__event__title", "comments"]
     list_select_related = ["registration__person", "registration__event"]
     autocomplete_fields = ["registration"]

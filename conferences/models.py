@@ -165,6 +165,7 @@ class Event(Versioned):
             # the list's order (newest first) and its filters by year and kind
             models.Index(fields=["project", "start_date"], name="event_start_idx"),
             models.Index(fields=["project", "kind", "start_date"], name="event_kind_start_idx"),
+            models.Index(fields=["start_date"], name="event_start_admin_idx"),  # the admin's list and drill-down
         ]
 
     def __str__(self) -> str:
@@ -413,6 +414,7 @@ class Attendance(models.Model):
         verbose_name = _("attendance")
         verbose_name_plural = _("attendance")
         constraints = [models.UniqueConstraint(fields=["registration", "day"], name="attendance_unique_day")]
+        indexes = [models.Index(fields=["day"], name="attendance_day_idx")]  # the admin's list and drill-down
 
     def __str__(self) -> str:
         state = _("present") if self.present else _("no-show")
@@ -490,6 +492,7 @@ class FeedbackResponse(models.Model):
         ordering = ["-submitted_at"]
         verbose_name = _("feedback response")
         verbose_name_plural = _("feedback responses")
+        indexes = [models.Index(fields=["submitted_at"], name="feedback_submitted_idx")]  # the admin's list
         constraints = [
             models.CheckConstraint(
                 condition=Q(overall__range=(1, 5))

@@ -3,7 +3,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
 
-from projects.admin_base import ServiceAdmin, adopt
+from projects.admin_base import ServiceAdmin, TabularInline, adopt
 
 from . import services
 from .models import (
@@ -80,7 +80,7 @@ class FindingAdmin(ServiceAdmin):
         adopt(obj, finding)
 
 
-class InterventionInline(admin.TabularInline):
+class InterventionInline(TabularInline):
     model = Intervention
     extra = 0
 
@@ -95,7 +95,9 @@ class BarrierAdmin(ServiceAdmin):
     inlines = [InterventionInline]
 
     def get_queryset(self, request):
-        return super().get_queryset(request).annotate(_intervention_count=Count("interventions"))
+        # The count groups the rows, which drops the model's default order: it is given again (autocomplete pages it).
+        queryset = super().get_queryset(request).annotate(_intervention_count=Count("interventions"))
+        return queryset.order_by(*self.model._meta.ordering)
 
     def save_record(self, request, obj, form, *, created, changed):
         barrier = services.barrier_save(
@@ -132,7 +134,7 @@ class InterventionAdmin(ServiceAdmin):
         adopt(obj, intervention)
 
 
-class RoadMapVersionInline(admin.TabularInline):
+class RoadMapVersionInline(TabularInline):
     model = RoadMapVersion
     extra = 0
     fields = ["number", "document", "status", "submitted_by", "decided_by", "approved_on"]

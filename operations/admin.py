@@ -8,7 +8,7 @@ from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from projects.admin_base import ServiceAdmin, adopt
+from projects.admin_base import ServiceAdmin, StackedInline, TabularInline, adopt, choices_filter, ratings
 
 from . import services
 from .forms import PlaceFormSetBase
@@ -34,34 +34,36 @@ class PlaceInlineFormSet(PlaceFormSetBase):
         super().clean()
 
 
-class PlaceInline(admin.TabularInline):
+class PlaceInline(TabularInline):
     model = ActivityPlace
     formset = PlaceInlineFormSet
+    max_rows = None  # a few by nature, and checked together (two countries for a cross-border activity)
     extra = 0
     min_num = 1
     autocomplete_fields = ["country"]
 
 
-class CountryInline(admin.TabularInline):
+class CountryInline(TabularInline):
     model = ActivityCountry
+    max_rows = None  # one per participating country
     extra = 0
     autocomplete_fields = ["country"]
 
 
-class OfficerInline(admin.TabularInline):
+class OfficerInline(TabularInline):
     model = ActivityOfficer
     extra = 0
     autocomplete_fields = ["person"]
 
 
-class AttachmentInline(admin.TabularInline):
+class AttachmentInline(TabularInline):
     model = ActivityAttachment
     extra = 0
     fields = ["kind", "file", "uploaded_by", "uploaded_at"]
     readonly_fields = ["uploaded_by", "uploaded_at"]
 
 
-class EvaluationInline(admin.StackedInline):
+class EvaluationInline(StackedInline):
     model = Evaluation
     extra = 0
     autocomplete_fields = ["country"]
@@ -192,6 +194,7 @@ class ActivityOfficerAdmin(ServiceAdmin):
     search_fields = ["person__name", "activity__title", "activity__reference"]
     list_select_related = ["person__country", "activity"]
     autocomplete_fields = ["person", "activity"]
+    ordering = ["-activity_id", "pk"]  # the newest activities first, along the index (not by a joined name)
 
     @admin.display(description=_("country"), ordering="person__country__name")
     def country(self, obj):
@@ -201,10 +204,11 @@ class ActivityOfficerAdmin(ServiceAdmin):
 @admin.register(Evaluation)
 class EvaluationAdmin(ServiceAdmin):
     list_display = ["activity", "country", "objectives_met", "rating", "author", "created_at"]
-    list_filter = ["objectives_met", "rating", "country", "activity__project"]
+    list_filter = ["objectives_met", choices_filter("rating", _("rating"), ratings), "country", "activity__project"]
     search_fields = ["activity__title", "activity__reference", "lessons", "recommendations"]
     list_select_related = ["activity", "country", "author"]
     autocomplete_fields = ["activity", "country"]
+    ordering = ["-activity_id", "pk"]  # along the index, not by a joined name
     readonly_fields = ["author", "created_at"]
 
     def save_record(self, request, obj, form, *, created, changed):
@@ -218,6 +222,7 @@ class ActivityAttachmentAdmin(ServiceAdmin):
     search_fields = ["activity__title", "file"]
     list_select_related = ["activity", "uploaded_by"]
     autocomplete_fields = ["activity"]
+    ordering = ["-activity_id", "pk"]  # along the index, not by the activity's own order
     readonly_fields = ["uploaded_by", "uploaded_at"]
 
     def save_record(self, request, obj, form, *, created, changed):

@@ -233,6 +233,8 @@ class JointActivity(Versioned):
             models.Index(fields=["project", "validation_state", "start_date"], name="activity_validation_start_idx"),
             models.Index(fields=["project", "lead_country", "start_date"], name="activity_lead_start_idx"),
             models.Index(fields=["project", "title"], name="activity_title_idx"),
+            # the admin's list across projects, in this order, and its drill-down by the start date
+            models.Index(fields=["start_date", "id"], name="activity_start_idx"),
         ]
 
     def __str__(self) -> str:

@@ -1,6 +1,7 @@
 import json
 
 from django import forms
+from django.apps import apps
 from django.contrib import admin
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.utils import unquote
@@ -14,7 +15,7 @@ from django.urls import path
 from django.utils.translation import gettext_lazy as _
 
 from . import services
-from .admin_base import ServiceAdmin, ServiceAdminMixin, adopt
+from .admin_base import ServiceAdmin, ServiceAdminMixin, StackedInline, TabularInline, adopt
 from .audit_columns import AUDIT_COLUMNS
 from .exports import export_response
 from .models import (
@@ -80,13 +81,13 @@ class OrganisationAdmin(ServiceAdmin):
     autocomplete_fields = ["country"]
 
 
-class PartnerInline(admin.TabularInline):
+class PartnerInline(TabularInline):
     model = Partner
     extra = 0
     autocomplete_fields = ["organisation"]
 
 
-class WorkstreamInline(admin.TabularInline):
+class WorkstreamInline(TabularInline):
     model = Workstream
     extra = 0
     fields = ["number", "title", "lead", "start_date", "end_date"]
@@ -112,7 +113,7 @@ class IndicatorForm(forms.ModelForm):
         self.fields["metric"].choices = [("", "---------"), *choices]
 
 
-class IndicatorInline(admin.TabularInline):
+class IndicatorInline(TabularInline):
     model = Indicator
     form = IndicatorForm
     extra = 0
@@ -120,7 +121,7 @@ class IndicatorInline(admin.TabularInline):
     show_change_link = True
 
 
-class MembershipInline(admin.TabularInline):
+class MembershipInline(TabularInline):
     model = Membership
     extra = 0
     autocomplete_fields = ["user", "project"]
@@ -144,17 +145,17 @@ class PartnerAdmin(ServiceAdmin):
     autocomplete_fields = ["project", "organisation"]
 
 
-class MilestoneInline(admin.TabularInline):
+class MilestoneInline(TabularInline):
     model = Milestone
     extra = 0
 
 
-class DeliverableInline(admin.TabularInline):
+class DeliverableInline(TabularInline):
     model = Deliverable
     extra = 0
 
 
-class TaskInline(admin.TabularInline):
+class TaskInline(TabularInline):
     model = Task
     extra = 0
     fields = ["title", "owner", "due_date", "status", "completed_on"]
@@ -233,7 +234,7 @@ class TaskAdmin(ServiceAdmin):
             services.task_update(user=request.user, task=obj, **values)
 
 
-class IndicatorTargetInline(admin.TabularInline):
+class IndicatorTargetInline(TabularInline):
     model = IndicatorTarget
     extra = 0
 
@@ -271,7 +272,7 @@ class MembershipAdmin(ServiceAdmin):
     autocomplete_fields = ["user", "project"]
 
 
-class PersonContactInline(admin.TabularInline):
+class PersonContactInline(TabularInline):
     """The e-mail each project keeps for the person (one row per project)."""
 
     model = PersonContact
@@ -301,13 +302,13 @@ class ProfileAdmin(ServiceAdmin):
     autocomplete_fields = ["user", "organisation"]
 
 
-class ProfileInline(admin.StackedInline):
+class ProfileInline(StackedInline):
     model = Profile
     can_delete = False
     autocomplete_fields = ["organisation"]
 
 
-class UserMembershipInline(admin.TabularInline):
+class UserMembershipInline(TabularInline):
     model = Membership
     extra = 0
     autocomplete_fields = ["project"]
@@ -333,6 +334,37 @@ class UserAdmin(ServiceAdminMixin, BaseUserAdmin):
         return response
 
 
+class RecordTypeFilter(admin.SimpleListFilter):
+    """The record types of the portal's models (from the code, not a DISTINCT over the whole trail); another type
+    (an export's name) is still filtered on when given in the address."""
+
+    title = _("record type")
+    parameter_name = "object_type"
+
+    def lookups(self, request, model_admin):
+        return [(model._meta.label, model._meta.label) for model in sorted(apps.get_models(), key=_label)]
+
+    def queryset(self, request, queryset):
+        return queryset.filter(object_type=self.value()) if self.value() else queryset
+
+
+class ProjectCodeFilter(admin.SimpleListFilter):
+    """The projects' codes (a small table), rather than a DISTINCT over the whole trail."""
+
+    title = _("project code")
+    parameter_name = "project_code"
+
+    def lookups(self, request, model_admin):
+        return [(code, code) for code in Project.objects.order_by("code").values_list("code", flat=True)]
+
+    def queryset(self, request, queryset):
+        return queryset.filter(project_code=self.value()) if self.value() else queryset
+
+
+def _label(model) -> str:
+    return model._meta.label
+
+
 class SealFilter(admin.SimpleListFilter):
     title = _("seal")
     parameter_name = "sealed"
@@ -354,7 +386,7 @@ class AuditEventAdmin(ServiceAdmin):
     """
 
     list_display = ["at", "username", "action", "object_type", "object_repr", "project_code", "seq"]
-    list_filter = ["action", SealFilter, "object_type", "project_code"]
+    list_filter = ["action", SealFilter, RecordTypeFilter, ProjectCodeFilter]
     search_fields = ["username", "object_repr", "object_id", "project_code"]
     date_hierarchy = "at"
     fields = [
@@ -412,7 +444,7 @@ class AuditEventAdmin(ServiceAdmin):
 @admin.register(BackgroundJob)
 class BackgroundJobAdmin(ServiceAdmin):
     list_display = ["title", "kind", "project", "user", "status", "progress", "created_at", "finished_at"]
-    list_filter = ["status", "kind", "project"]
+    list_filter = ["status", "project"]  # the kind is searched (a filter would list the distinct kinds of every job)
     search_fields = ["title", "kind", "user__username"]
     list_select_related = ["project", "user"]
     readonly_fields = ["id", "created_at", "started_at", "finished_at", "result"]  # a result is generated

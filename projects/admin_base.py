@@ -15,6 +15,16 @@ refusal (ValidationError) is shown on the form like any validation error, and no
 
 The change form of a `Versioned` record carries the version its editor saw (a hidden `seen_version`); the save
 locks the row and refuses a stale one with the pages' message (`projects.concurrency.lock_current`).
+
+At any size (issue 11), every page of the admin runs the same few queries (`tests/test_admin_scale.py`):
+- a relation to a table that grows with the data is an autocomplete box (`autocomplete_fields`, the target's admin
+  has `search_fields`), never a select of every row; a list shows its related columns through
+  `list_select_related` and annotates its counts in `get_queryset`; its filters offer bounded choices (choices,
+  booleans, dates, projects, countries); its order and its date drill-down have an index;
+- the list does not count the whole table a second time (`show_full_result_count = False`);
+- the inlines derive from `TabularInline` / `StackedInline` below: a row costs no query (its related records are
+  joined, its autocomplete boxes label them from the row), and an inline shows at most `max_rows` rows, with a
+  link to the list of all of them (filtered on the record) when there are more.
 """
 
 from __future__ import annotations
@@ -22,9 +32,13 @@ from __future__ import annotations
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.exceptions import NotRegistered
+from django.contrib.admin.widgets import AutocompleteSelect
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import transaction
+from django.db.models import Subquery
+from django.forms.models import _get_foreign_key
 from django.http import HttpResponseRedirect
+from django.urls import NoReverseMatch, reverse
 
 from .concurrency import lock_current
 from .models import AuditEvent, Versioned
@@ -36,6 +50,8 @@ class ServiceAdminMixin:
     """Mix into a ModelAdmin (before it) so that every write of the admin goes through the methods below."""
 
     transition_fields: tuple[str, ...] = ()
+    # A second COUNT of the whole table on every list page costs at 100,000 rows; "Show all" links to it instead.
+    show_full_result_count = False
     # A list of people (participants, officers, SPOCs) or of records that show them: opening the list or a record
     # is a consultation, recorded in the audit trail as the portal's pages record theirs.
     consultation_logged = False
@@ -105,6 +121,26 @@ class ServiceAdminMixin:
             writer.write_record(request, obj, forms[id(obj)], created=False)
         formset.save_m2m()
 
+    def get_object(self, request, object_id, from_field=None):
+        """The record of the change form, with the records its read-only relations show (who validated it, who
+        recorded it) joined, rather than one query each when they are set."""
+        queryset = self.get_queryset(request)
+        shown = set(self.get_readonly_fields(request)) | set(self.readonly_fields)
+        related = [f.name for f in queryset.model._meta.concrete_fields if f.many_to_one and f.name in shown]
+        queryset = queryset.select_related(*related) if related else queryset
+        field = queryset.model._meta.pk if from_field is None else queryset.model._meta.get_field(from_field)
+        try:
+            return queryset.get(**{field.name: field.to_python(object_id)})
+        except (queryset.model.DoesNotExist, ValidationError, ValueError):
+            return None
+
+    def get_formset_kwargs(self, request, obj, inline, prefix):
+        """A bounded inline of a stored record gets at most `max_rows` of its rows (the first in its order)."""
+        kwargs = super().get_formset_kwargs(request, obj, inline, prefix)
+        if isinstance(inline, BoundedInlineMixin) and obj is not None and obj.pk is not None:
+            kwargs["queryset"] = inline.bounded(kwargs["queryset"], obj)
+        return kwargs
+
     # --- a service's refusal is shown, not a server error -------------------------------------------------------------
 
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
@@ -143,6 +179,127 @@ class ServiceAdmin(ServiceAdminMixin, admin.ModelAdmin):
     """The ModelAdmin every admin of the portal derives from."""
 
 
+def choices_filter(field: str, title, choices) -> type[admin.SimpleListFilter]:
+    """A list filter on `field` offering `choices()` (pairs of value and label known to the code: a range of ratings,
+    the registered kinds), rather than Django's DISTINCT over the whole table for a field without choices."""
+
+    class ChoicesFilter(admin.SimpleListFilter):
+        parameter_name = field
+
+        def lookups(self, request, model_admin):
+            return [(str(value), label) for value, label in choices()]
+
+        def queryset(self, request, queryset):
+            return queryset.filter(**{field: self.value()}) if self.value() else queryset
+
+    ChoicesFilter.title = title
+    ChoicesFilter.__name__ = f"{field.title().replace('_', '')}Filter"
+    return ChoicesFilter
+
+
+def ratings() -> list[tuple[int, str]]:
+    return [(n, str(n)) for n in range(1, 6)]
+
+
+class RowAutocompleteSelect(AutocompleteSelect):
+    """The autocomplete box of an inline row: it labels the record the row points at from the row itself (joined
+    by the inline's query) rather than with a query of its own per row."""
+
+    known = None  # the record the row points at, set by `BoundedInlineMixin`'s formset
+
+    def optgroups(self, name, value, attr=None):
+        known = self.known
+        remote = self.field.remote_field
+        chosen = {str(v) for v in value if str(v) not in self.choices.field.empty_values}
+        if known is None or remote.field_name != remote.model._meta.pk.name or chosen != {str(known.pk)}:
+            return super().optgroups(name, value, attr)
+        options = [] if self.is_required else [self.create_option(name, "", "", False, 0)]
+        label = self.choices.field.label_from_instance(known)
+        options.append(self.create_option(name, known.pk, label, chosen, len(options)))
+        return [(None, options, 0)]
+
+
+class BoundedInlineMixin:
+    """An inline whose rows cost no query each and whose number is bounded.
+
+    Its rows come with their related records joined (`row_select_related`: every foreign key of the row by
+    default), so neither the row's label nor a read-only column asks for them, and an autocomplete box labels its
+    record from the row (`RowAutocompleteSelect`). A stored record shows at most `max_rows` of its rows, the first
+    in the inline's order; when there may be more, a line under the inline links to the list of all of them,
+    filtered on the record (`ServiceAdminMixin.get_formset_kwargs` bounds the rows). `max_rows = None` shows
+    every row: for an inline whose rows are few by nature and checked together (the places of an activity).
+    """
+
+    max_rows: int | None = 25
+    row_select_related: tuple[str, ...] | None = None  # None: every foreign key of the row
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        related = self.row_select_related
+        if related is None:
+            related = [f.name for f in self.model._meta.concrete_fields if f.many_to_one or f.one_to_one]
+        return queryset.select_related(*related) if related else queryset
+
+    def bounded(self, queryset, parent):
+        """At most `max_rows` rows of `parent` (a subquery, so the formset still filters and orders them)."""
+        if self.max_rows is None:
+            return queryset
+        fk = _get_foreign_key(type(parent), self.model, fk_name=self.fk_name)
+        ordered = queryset if queryset.ordered else queryset.order_by("pk")
+        first = ordered.filter(**{fk.name: parent}).values("pk")[: self.max_rows]
+        self.full_list_url = _changelist_url(self.admin_site, self.model, f"{fk.name}={parent.pk}")
+        return queryset.filter(pk__in=Subquery(first))
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if "widget" not in kwargs and db_field.name in self.get_autocomplete_fields(request):
+            kwargs["widget"] = RowAutocompleteSelect(db_field, self.admin_site, using=kwargs.get("using"))
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def get_formset(self, request, obj=None, **kwargs):
+        formset = super().get_formset(request, obj, **kwargs)
+
+        class RowsFormSet(formset):
+            def _construct_form(self, i, **form_kwargs):
+                form = super()._construct_form(i, **form_kwargs)
+                _label_from_row(form)
+                return form
+
+        RowsFormSet.__name__ = formset.__name__
+        return RowsFormSet
+
+
+def _label_from_row(form) -> None:
+    """Give each autocomplete box of a stored row the record the row already holds."""
+    if form.instance.pk is None:
+        return
+    for name, field in form.fields.items():
+        widget = getattr(field.widget, "widget", field.widget)  # inside the admin's RelatedFieldWidgetWrapper
+        if isinstance(widget, RowAutocompleteSelect):
+            model_field = form.instance._meta.get_field(name)
+            if model_field.is_cached(form.instance):
+                widget.known = model_field.get_cached_value(form.instance)
+
+
+def _changelist_url(site, model, query: str) -> str | None:
+    meta = model._meta
+    try:
+        return reverse(f"admin:{meta.app_label}_{meta.model_name}_changelist", current_app=site.name) + "?" + query
+    except NoReverseMatch:  # the rows' model has no list of its own
+        return None
+
+
+class TabularInline(BoundedInlineMixin, admin.TabularInline):
+    """The portal's tabular inline (see `BoundedInlineMixin`)."""
+
+    template = "admin/edit_inline/bounded_tabular.html"
+
+
+class StackedInline(BoundedInlineMixin, admin.StackedInline):
+    """The portal's stacked inline (see `BoundedInlineMixin`)."""
+
+    template = "admin/edit_inline/bounded_stacked.html"
+
+
 class AuditedActionsMixin:
     """For an admin written outside the portal (Django's groups, Celery beat's schedules), adopted by the portal's
     admin site: its list actions write with `QuerySet.update`, so each run is recorded, with the records it was run
@@ -173,13 +330,28 @@ class AuditedActionsMixin:
 
 def adopted(admin_class: type) -> type:
     """`admin_class` writing through the services and recording its actions (see `ServiceAdminMixin`,
-    `AuditedActionsMixin`); the portal's admin site adopts every admin registered on it this way."""
+    `AuditedActionsMixin`), its inlines bounded (`BoundedInlineMixin`); the portal's admin site adopts every admin
+    registered on it this way."""
     if issubclass(admin_class, ServiceAdminMixin):
         return admin_class
     return type(
         admin_class.__name__,
         (AuditedActionsMixin, ServiceAdminMixin, admin_class),
-        {"__module__": admin_class.__module__, "__doc__": admin_class.__doc__},
+        {
+            "__module__": admin_class.__module__,
+            "__doc__": admin_class.__doc__,
+            "inlines": [_bounded(inline) for inline in admin_class.inlines],
+        },
+    )
+
+
+def _bounded(inline: type) -> type:
+    """An inline of another package (Celery beat's tasks of a schedule) as a `BoundedInlineMixin` one."""
+    if issubclass(inline, BoundedInlineMixin):
+        return inline
+    portal = TabularInline if issubclass(inline, admin.TabularInline) else StackedInline
+    return type(
+        inline.__name__, (BoundedInlineMixin, inline), {"__module__": inline.__module__, "template": portal.template}
     )
 
 

@@ -161,7 +161,10 @@ class ReminderDelivery(models.Model):
                 fields=["kind", "object_type", "object_id", "recipient", "occasion"], name="reminder_sent_once"
             )
         ]
-        indexes = [models.Index(fields=["status", "created_at"])]
+        indexes = [
+            models.Index(fields=["status", "created_at"]),
+            models.Index(fields=["created_at", "id"], name="reminder_created_idx"),  # the admin's list
+        ]
 
     def __str__(self) -> str:
         return f"{self.kind} → {self.recipient}: {self.subject}"
@@ -198,6 +201,7 @@ class Notification(models.Model):
         indexes = [
             models.Index(fields=["recipient", "read_at", "-created_at"]),
             models.Index(fields=["recipient", "-created_at"], name="notification_newest_idx"),  # the list
+            models.Index(fields=["created_at", "id"], name="notification_created_idx"),  # the admin's list
         ]
 
     def __str__(self) -> str:

@@ -95,6 +95,7 @@ class AuditEvent(models.Model):
             models.Index(Upper("project_code"), F("at").desc(), name="audit_project_code_idx"),
             models.Index(Upper("object_type"), F("at").desc(), name="audit_object_type_idx"),
             models.Index(fields=["action", "-at"], name="audit_action_idx"),
+            models.Index(fields=["project_code", "at"], name="audit_project_code_at_idx"),  # the admin's filter
         ]
 
     def __str__(self) -> str:

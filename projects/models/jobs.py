@@ -73,7 +73,10 @@ class BackgroundJob(models.Model):
         ordering = ["-created_at"]
         verbose_name = _("background job")
         verbose_name_plural = _("background jobs")
-        indexes = [models.Index(fields=["project", "kind", "-created_at"])]
+        indexes = [
+            models.Index(fields=["project", "kind", "-created_at"]),
+            models.Index(fields=["created_at"], name="job_created_idx"),  # the admin's list and drill-down
+        ]
 
     def __str__(self) -> str:
         return f"{self.title} ({self.get_status_display()})"

@@ -66,7 +66,11 @@ class Person(models.Model):
         ordering = ["name"]
         verbose_name = _("person")
         verbose_name_plural = _("people")
-        indexes = [models.Index(fields=["country", "name"])]
+        indexes = [
+            models.Index(fields=["country", "name"]),
+            models.Index(fields=["name"], name="person_name_idx"),  # the admin's list, in this order
+            models.Index(fields=["created_at"], name="person_created_idx"),  # the admin's drill-down by date
+        ]
         constraints = [
             # "No organisation" counts as one organisation (0: no organisation has that id), so the same name in
             # the same country without an organisation is one person too.

@@ -203,7 +203,10 @@ class Task(Versioned):
         ordering = ["due_date", "pk"]
         verbose_name = _("task")
         verbose_name_plural = _("tasks")
-        indexes = [models.Index(fields=["workstream", "status", "due_date"])]
+        indexes = [
+            models.Index(fields=["workstream", "status", "due_date"]),
+            models.Index(fields=["due_date", "id"], name="task_due_idx"),  # the admin's list and drill-down
+        ]
 
     def __str__(self) -> str:
         return self.title
