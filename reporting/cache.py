@@ -21,6 +21,7 @@ reporting app's demo seeder runs last and bumps, for every seeder's bulk writes)
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -91,6 +92,7 @@ def cached(key: str, compute: Callable[[], Any], *, projects: Iterable[int], sen
     full_key = f"reporting:{stamp}:{get_language()}:{_visibility(sensitive)}:{key}"
     value = cache.get(full_key)
     if value is None:
+        _unread_set().clear()  # a value computed now may read this transaction's writes: the next save bumps again
         value = compute()
         cache.set(full_key, value, TIMEOUT)
     return value
@@ -111,10 +113,11 @@ def _is_shared(model) -> bool:
     return model._meta.label in SHARED
 
 
-def project_ids_of(instance) -> set[int] | None:
+def project_ids_of(instance, *, memo: dict | None = None) -> set[int] | None:
     """The project of a record of project data, by its model's `project_path`: followed through the related records
-    already loaded, else read in one query; empty for a record tied to no project, None when it cannot be known
-    (a row already gone), which the caller takes as "any project"."""
+    already loaded, else read in one query (from the first parent on, through `memo` when given: the records of one
+    cascade share their parents); empty for a record tied to no project, None when it cannot be known (a row
+    already gone), which the caller takes as "any project"."""
     from projects.models import Project
 
     if isinstance(instance, Project):
@@ -130,17 +133,60 @@ def project_ids_of(instance) -> set[int] | None:
     else:
         project_id = getattr(value, f"{last}_id")
         return set() if project_id is None else {project_id}
-    ids = type(instance)._base_manager.filter(pk=instance.pk).values_list(instance.project_path, flat=True)
-    found = list(ids)
-    if not found:
-        return None
-    return {pk for pk in found if pk is not None}
+    first = instance._meta.get_field(hops[0])
+    parent_id = getattr(instance, first.attname)
+    if parent_id is None:
+        return set()
+    key = (first.related_model._meta.label, parent_id)
+    if memo is not None and key in memo:
+        return memo[key]
+    rest = "__".join([*hops[1:], last])
+    found = list(first.related_model._base_manager.filter(pk=parent_id).values_list(rest, flat=True))
+    ids = {pk for pk in found if pk is not None} if found else None
+    if memo is not None:
+        memo[key] = ids
+    return ids
+
+
+class _CommitBump:
+    """The bump of one project (None: the shared version) when the transaction commits; one per transaction."""
+
+    def __init__(self, project_id: int | None):
+        self.project_id = project_id
+
+    def __call__(self) -> None:
+        _unread_set().discard(self.project_id)
+        bump(self.project_id)
+
+
+_local = threading.local()
+
+
+def _unread_set() -> set:
+    """The projects this thread bumped with no value computed since (None for the shared version)."""
+    if not hasattr(_local, "unread"):
+        _local.unread = set()
+    return _local.unread
 
 
 def _bump_now_and_at_commit(project_ids: set[int] | None) -> None:
+    """Bump now and when the transaction commits. Within one transaction, a project already bumped, with its commit
+    bump pending and no value computed by this thread since, is not bumped again: a cascade of a thousand rows
+    costs one bump per project, not a thousand."""
+    connection = transaction.get_connection()
+    pending = (
+        {f.project_id for _sids, f, _robust in connection.run_on_commit if isinstance(f, _CommitBump)}
+        if connection.in_atomic_block
+        else set()
+    )
+    unread = _unread_set()
     for project_id in [None] if project_ids is None else sorted(project_ids):
+        if project_id in pending and project_id in unread:
+            continue
         bump(project_id)
-        transaction.on_commit(lambda pk=project_id: bump(pk))
+        unread.add(project_id)
+        if project_id not in pending:
+            transaction.on_commit(_CommitBump(project_id))
 
 
 def _saved(sender, instance, raw=False, **kwargs) -> None:
@@ -150,11 +196,14 @@ def _saved(sender, instance, raw=False, **kwargs) -> None:
         _bump_now_and_at_commit(project_ids_of(instance))
 
 
-def _deleting(sender, instance, **kwargs) -> None:
+def _deleting(sender, instance, origin=None, **kwargs) -> None:
     # Cascades delete the children before their parents' rows go but after they were collected: the path to the
-    # project is followed here, while every row is still there, and kept for the post_delete.
+    # project is followed here, while every row is still there, and kept for the post_delete. The rows of one
+    # delete (one origin) share their parents: their projects are looked up once.
     if is_project_data(sender) and not _is_shared(sender):
-        instance._reporting_projects = project_ids_of(instance)
+        if getattr(_local, "origin", None) is not origin:
+            _local.origin, _local.memo = origin, {}
+        instance._reporting_projects = project_ids_of(instance, memo=_local.memo)
 
 
 def _deleted(sender, instance, **kwargs) -> None:

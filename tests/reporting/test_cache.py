@@ -5,6 +5,7 @@ manager never share an entry; and without Redis the pages still answer."""
 from __future__ import annotations
 
 from datetime import date
+from unittest import mock
 
 import pytest
 from django.test import override_settings
@@ -60,6 +61,16 @@ def test_a_save_in_athena2_invalidates_its_cached_dashboard(athena_dashboard_cac
     assert _cached_dashboard_queries(athena_dashboard_cached) > CACHED
 
 
+def test_a_cascade_delete_costs_one_bump_per_project(athena):
+    workstream = _milestone(athena).workstream
+    for n in range(20):
+        Milestone.objects.create(workstream=workstream, title=f"More {n}", due_date=date(2026, 1, 1))
+    cache.cached("k", lambda: "read", projects=[athena.pk], sensitive=True)
+    with mock.patch.object(cache, "bump", wraps=cache.bump) as bump:
+        Workstream.objects.get(pk=workstream.pk).delete()
+    assert bump.call_args_list == [mock.call(athena.pk)]  # now; and once more at the commit
+
+
 def test_a_save_of_a_record_reached_through_its_parent_finds_its_project(athena_dashboard_cached, athena, imobex):
     # Milestone's project is workstream__project: read from the loaded workstream, or in one query when not loaded.
     ours = _milestone(athena)
@@ -84,12 +95,15 @@ def test_a_delete_invalidates_only_its_project_even_through_a_cascade(athena_das
 def test_a_change_of_many_to_many_invalidates_the_records_project_only(athena_dashboard_cached, imobex, athena):
     finding = _finding(imobex)
     get_ok(athena_dashboard_cached, ATHENA_DASHBOARD)
-    imobex_version = cache.version(imobex.pk)
+
+    def imobex_value(fresh):
+        return cache.cached("k", lambda: fresh, projects=[imobex.pk], sensitive=True)
+
+    imobex_value("before")
     finding.origin_countries.add(Country.objects.get(code="RO"))
-    assert cache.version(imobex.pk) > imobex_version
-    imobex_version = cache.version(imobex.pk)
+    assert imobex_value("after the add") == "after the add"
     Country.objects.get(code="BG").findings_as_origin.add(finding)  # from the other side: the finding's project
-    assert cache.version(imobex.pk) > imobex_version
+    assert imobex_value("after the reverse add") == "after the reverse add"
     assert _cached_dashboard_queries(athena_dashboard_cached) == CACHED
 
 
