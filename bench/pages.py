@@ -81,7 +81,7 @@ def session_cookie(username: str) -> str:
     user = get_user_model().objects.get(username=username)
     session = SessionStore()
     session["_auth_user_id"] = str(user.pk)
-    session["_auth_user_backend"] = "django.contrib.auth.backends.ModelBackend"
+    session["_auth_user_backend"] = "allauth.account.auth_backends.AuthenticationBackend"
     session["_auth_user_hash"] = user.get_session_auth_hash()
     session[services.SECOND_FACTOR_DUE] = False
     session[services.SECOND_FACTOR_CHECKED] = int(time.time()) + 24 * 3600  # no recheck during the run
@@ -90,11 +90,19 @@ def session_cookie(username: str) -> str:
     return f"{settings.SESSION_COOKIE_NAME}={session.session_key}"
 
 
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None  # a redirect (to the login, say) is an answer of its own, never the page measured
+
+
+_opener = urllib.request.build_opener(_NoRedirect)
+
+
 def timed_get(url: str, cookie: str) -> float:
     request = urllib.request.Request(url, headers={"Cookie": cookie})
     start = time.perf_counter()
     try:
-        with urllib.request.urlopen(request, timeout=300) as response:
+        with _opener.open(request, timeout=300) as response:
             response.read()
             status = response.status
     except urllib.error.HTTPError as error:
