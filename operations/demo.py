@@ -13,7 +13,7 @@ from django.contrib.auth import get_user_model
 from django.db import connection
 from django.utils import timezone
 
-from projects.demo import insert_rows
+from projects.demo import indexes_deferred, insert_rows
 from projects.models import AuditEvent, Country, Organisation, Person, Project
 
 from .models import (
@@ -222,15 +222,15 @@ def seed(*, activities: int, rng: random.Random, today: date) -> dict[str, int]:
         # one investigation or operation in four is sensitive: the demo shows managers what viewers never see
         rows["is_sensitive"].append(kind in sensitive_kinds and i % 4 == 1)
     rows["meeting_purpose"] = [""] * len(joint) + purposes
-    new_ids = insert_rows(
-        JointActivity,
-        rows,
-        fixed={"project_id": project.pk, "version": 1, "created_by_id": staff.pk if staff else None},
-        ids=True,
-    )
-    ids = {plan[0]: pk for plan, pk in zip(ordered, new_ids, strict=True)}
-    links = [(ids[m[0]], ids[r]) for m, r in zip(meetings, related, strict=True) if r is not None]
-    _link_meetings(links)
+    with indexes_deferred(JointActivity):
+        new_ids = insert_rows(
+            JointActivity,
+            rows,
+            fixed={"project_id": project.pk, "version": 1, "created_by_id": staff.pk if staff else None},
+            ids=True,
+        )
+        ids = {plan[0]: pk for plan, pk in zip(ordered, new_ids, strict=True)}
+        _link_meetings([(ids[m[0]], ids[r]) for m, r in zip(meetings, related, strict=True) if r is not None])
 
     places = {"activity_id": [], "city": [], "country_id": []}
     shares = {"activity_id": [], "country_id": [], "officers_deployed": []}
@@ -265,20 +265,22 @@ def seed(*, activities: int, rng: random.Random, today: date) -> dict[str, int]:
                 evaluations["objectives_met"].append(rng.choice(objectives))
                 evaluations["problems"].append("Late exchange of the operational plan." if rng.random() < 0.5 else "")
                 evaluations["rating"].append(rng.randint(2, 5))
-    insert_rows(ActivityPlace, places)
-    insert_rows(ActivityCountry, shares)
-    insert_rows(JointActivity.participating_agencies.through, agency_rows)
-    insert_rows(ActivityOfficer, officers)
-    insert_rows(
-        Evaluation,
-        evaluations,
-        fixed={
-            "what_worked": "Direct contact between the SPOCs.",
-            "lessons": "Agree the communication channels before the start.",
-            "recommendations": "Repeat with the neighbouring countries.",
-            "author_id": staff.pk if staff else None,
-        },
-    )
+    Through = JointActivity.participating_agencies.through
+    with indexes_deferred(ActivityPlace, ActivityCountry, Through, ActivityOfficer, Evaluation):
+        insert_rows(ActivityPlace, places)
+        insert_rows(ActivityCountry, shares)
+        insert_rows(Through, agency_rows)
+        insert_rows(ActivityOfficer, officers)
+        insert_rows(
+            Evaluation,
+            evaluations,
+            fixed={
+                "what_worked": "Direct contact between the SPOCs.",
+                "lessons": "Agree the communication channels before the start.",
+                "recommendations": "Repeat with the neighbouring countries.",
+                "author_id": staff.pk if staff else None,
+            },
+        )
     n_officers, n_evaluations = len(officers["activity_id"]), len(evaluations["activity_id"])
 
     spocs = []
