@@ -13,7 +13,7 @@ from django.contrib.auth import get_user_model
 from django.db import connection
 from django.utils import timezone
 
-from projects.demo import indexes_deferred, insert_rows
+from projects.demo import bulk_load, insert_rows
 from projects.models import AuditEvent, Country, Organisation, Person, Project
 
 from .models import (
@@ -222,7 +222,7 @@ def seed(*, activities: int, rng: random.Random, today: date) -> dict[str, int]:
         # one investigation or operation in four is sensitive: the demo shows managers what viewers never see
         rows["is_sensitive"].append(kind in sensitive_kinds and i % 4 == 1)
     rows["meeting_purpose"] = [""] * len(joint) + purposes
-    with indexes_deferred(JointActivity):
+    with bulk_load(JointActivity):
         new_ids = insert_rows(
             JointActivity,
             rows,
@@ -266,7 +266,7 @@ def seed(*, activities: int, rng: random.Random, today: date) -> dict[str, int]:
                 evaluations["problems"].append("Late exchange of the operational plan." if rng.random() < 0.5 else "")
                 evaluations["rating"].append(rng.randint(2, 5))
     Through = JointActivity.participating_agencies.through
-    with indexes_deferred(ActivityPlace, ActivityCountry, Through, ActivityOfficer, Evaluation):
+    with bulk_load(ActivityPlace, ActivityCountry, Through, ActivityOfficer, Evaluation):
         insert_rows(ActivityPlace, places)
         insert_rows(ActivityCountry, shares)
         insert_rows(Through, agency_rows)

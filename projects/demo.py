@@ -71,38 +71,47 @@ def insert_rows(model, columns: dict[str, Sequence], *, fixed: dict | None = Non
 
 
 @contextmanager
-def indexes_deferred(*models) -> Iterator[None]:
-    """Bulk inserts into these models' tables without their secondary indexes, built again at the end: one sorted
-    build per index instead of a million insertions into it. PostgreSQL only (elsewhere, nothing changes), and only
-    inside a transaction, so that a failure rolls the dropped indexes back too. Primary keys and the indexes of
-    unique constraints stay: they check every row as it comes.
+def bulk_load(*models) -> Iterator[None]:
+    """Bulk inserts into these models' tables with their secondary indexes and foreign keys set aside: the indexes
+    are built again at the end (one sorted build each instead of a million insertions), the foreign keys added
+    again (one set-based validation of every row each, instead of a check per row and key). PostgreSQL only
+    (elsewhere, nothing changes), and only inside a transaction, so that a failure rolls all of it back. Primary
+    keys and unique constraints stay: they check every row as it comes.
     """
     if connection.vendor != "postgresql":
         yield
         return
     if not connection.in_atomic_block:
-        raise RuntimeError("indexes_deferred() needs a transaction")
+        raise RuntimeError("bulk_load() needs a transaction")
     tables = [model._meta.db_table for model in models]
+    quote = connection.ops.quote_name
     with connection.cursor() as cursor:
-        # The foreign keys are checked at the commit: the checks pending (of the rows deleted so far, which look for
+        # Foreign keys are checked at the commit: the checks pending (of rows deleted so far, which look for
         # referencing rows through these indexes) run now, while the indexes are there.
         cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
         cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+        cursor.execute(
+            "SELECT c.conrelid::regclass::text, c.conname, pg_get_constraintdef(c.oid) FROM pg_constraint c "
+            "WHERE c.contype = 'f' AND c.conrelid::regclass::text = ANY(%s)",
+            [tables],
+        )
+        foreign_keys = cursor.fetchall()
         cursor.execute(
             "SELECT i.indexname, i.indexdef FROM pg_indexes i WHERE i.schemaname = current_schema() "
             "AND i.tablename = ANY(%s) AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conname = i.indexname)",
             [tables],
         )
         indexes = cursor.fetchall()
+        for table, name, _definition in foreign_keys:
+            cursor.execute(f"ALTER TABLE {quote(table)} DROP CONSTRAINT {quote(name)}")
         for name, _definition in indexes:
-            cursor.execute(f"DROP INDEX {connection.ops.quote_name(name)}")
+            cursor.execute(f"DROP INDEX {quote(name)}")
     yield
     with connection.cursor() as cursor:
-        # A table with checks pending cannot be indexed: those of the rows inserted (through primary keys) run now.
-        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-        cursor.execute("SET CONSTRAINTS ALL DEFERRED")
         for _name, definition in indexes:
             cursor.execute(definition)
+        for table, name, definition in foreign_keys:
+            cursor.execute(f"ALTER TABLE {quote(table)} ADD CONSTRAINT {quote(name)} {definition}")
 
 
 DEMO_ACCOUNTS = [
