@@ -276,7 +276,7 @@ class Finding(Versioned):
             models.Index(fields=["project", "created_at"], name="finding_created_idx"),
             models.Index(fields=["project", "source"], name="finding_source_idx"),
             models.Index(fields=["project", "reliability"], name="finding_reliability_idx"),
-            models.Index(fields=["created_at", "id"], name="finding_created_admin_idx"),  # the admin's list and drill-down
+            models.Index(fields=["created_at", "id"], name="finding_created_admin_idx"),  # the admin's list
         ]
 
     def __str__(self) -> str:

@@ -7,11 +7,13 @@ from __future__ import annotations
 
 import random
 from datetime import date, timedelta
+from itertools import accumulate
 
 from django.contrib.auth import get_user_model
 from django.db import connection
 from django.utils import timezone
 
+from projects.demo import bulk_load, insert_rows
 from projects.models import AuditEvent, Country, Organisation, Person, Project
 
 from .models import (
@@ -67,8 +69,14 @@ ROLE_WEIGHTS += [(OfficerRole.LIAISON_OFFICER, 5), (OfficerRole.ANALYST, 5)]
 SENSITIVE_KINDS = (ActivityType.JOINT_INVESTIGATION, ActivityType.JOINT_OPERATION)
 
 
-def _pick(rng: random.Random, weighted: list[tuple]) -> str:
-    return rng.choices([v for v, _w in weighted], weights=[w for _v, w in weighted])[0]
+def _picker(weighted: list[tuple]):
+    """rng -> one value drawn by weight (what `rng.choices(values, weights)` draws, the sums worked out once)."""
+    values = [str(v) for v, _w in weighted]
+    cum_weights = list(accumulate(w for _v, w in weighted))
+    return lambda rng: rng.choices(values, cum_weights=cum_weights)[0]
+
+
+_pick_status, _pick_state, _pick_role = _picker(STATUS_WEIGHTS), _picker(VALIDATION_WEIGHTS), _picker(ROLE_WEIGHTS)
 
 
 def _raw_delete(queryset) -> None:
@@ -77,6 +85,22 @@ def _raw_delete(queryset) -> None:
     sql, params = queryset.values("pk").query.sql_with_params()
     with connection.cursor() as cursor:
         cursor.execute(f"DELETE FROM {queryset.model._meta.db_table} WHERE id IN ({sql})", params)
+
+
+def _link_meetings(links: list[tuple[int, int]]) -> None:
+    """Each meeting (id) to the joint activity it serves (id), in one statement (PostgreSQL) or one per meeting."""
+    table = JointActivity._meta.db_table
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                f"UPDATE {table} AS a SET related_activity_id = l.target "
+                "FROM unnest(%s::bigint[], %s::bigint[]) AS l(id, target) WHERE a.id = l.id",
+                [[pk for pk, _target in links], [target for _pk, target in links]],
+            )
+        else:
+            cursor.executemany(
+                f"UPDATE {table} SET related_activity_id = %s WHERE id = %s", [(t, pk) for pk, t in links]
+            )
 
 
 def _delete_previous(project: Project) -> None:
@@ -131,100 +155,133 @@ def seed(*, activities: int, rng: random.Random, today: date) -> dict[str, int]:
     countries = {c.code: c for c in Country.objects.filter(code__in=COUNTRIES)}
     codes = [code for code in COUNTRIES if code in countries]
     agencies: dict[str, Organisation] = {}
-    for org in Organisation.objects.filter(kind=Organisation.Kind.LAW_ENFORCEMENT, country__code__in=codes):
+    law_enforcement = Organisation.objects.filter(kind=Organisation.Kind.LAW_ENFORCEMENT, country__code__in=codes)
+    for org in law_enforcement.select_related("country"):
         agencies.setdefault(org.country.code, org)
     users = {u.username: u for u in get_user_model().objects.filter(username__in=["demo-staff", "demo-manager"])}
     staff, manager = users.get("demo-staff"), users.get("demo-manager")
     pool = _officer_pool(rng, min(400, max(12, activities * 2)), countries, agencies)
     pool_by_country: dict[str, list[Person]] = {}
+    code_of = {country.pk: code for code, country in countries.items()}
     for person in pool:
-        pool_by_country.setdefault(person.country.code, []).append(person)
+        pool_by_country.setdefault(code_of[person.country_id], []).append(person)
     now = timezone.now()
 
-    # Plan every activity first (plain data), then insert the joint activities, then the meetings that serve them.
+    # Plan every activity first (plain data), then write every table in one set-based insert of plain columns
+    # (projects.demo.insert_rows: no model instance per row). The random draws come in the order they always came.
+    kinds = [str(kind) for kind in ActivityType]
+    cross_border, meeting = str(ActivityType.CROSS_BORDER_OBSERVATION), str(ActivityType.BILATERAL_MEETING)
+    sensitive_kinds = {str(kind) for kind in SENSITIVE_KINDS}
+    titles = {str(kind): title for kind, title in TITLES.items()}
     plans = []
     for i in range(activities):
-        kind = list(ActivityType)[i % len(ActivityType)]
-        status = _pick(rng, STATUS_WEIGHTS)
-        state = _pick(rng, VALIDATION_WEIGHTS)
+        kind = kinds[i % len(kinds)]
+        status = _pick_status(rng)
+        state = _pick_state(rng)
         start, end = _dates(rng, status, project, today)
-        taking_part = rng.sample(codes, 3 if kind == ActivityType.CROSS_BORDER_OBSERVATION else rng.randint(2, 3))
+        taking_part = rng.sample(codes, 3 if kind == cross_border else rng.randint(2, 3))
         plans.append((i, kind, status, state, start, end, taking_part))
 
-    def build(i, kind, status, state, start, end, taking_part) -> JointActivity:
+    # Joint activities first, then the meetings that serve them (their ids in that order).
+    joint = [p for p in plans if p[1] != meeting]
+    meetings = [p for p in plans if p[1] == meeting]
+    related, purposes = [], []
+    for _plan in meetings:
+        if joint and rng.random() < 0.8:
+            related.append(joint[rng.randrange(len(joint))][0])
+            purposes.append(str(rng.choice(list(MeetingPurpose))))
+        else:
+            related.append(None)
+            purposes.append("")
+    ordered = joint + meetings
+    validated = str(ValidationState.VALIDATED)
+    returned = str(ValidationState.RETURNED)
+    rows: dict[str, list] = {
+        "type": [], "title": [], "reference": [], "lead_country_id": [], "lead_agency_id": [], "start_date": [],
+        "end_date": [], "status": [], "validation_state": [], "validation_comment": [], "validated_by_id": [],
+        "validated_at": [], "summary": [], "is_sensitive": [],
+    }  # fmt: skip
+    for i, kind, status, state, start, end, taking_part in ordered:
         lead = taking_part[0]
-        return JointActivity(
-            project=project,
-            type=kind,
-            title=f"{TITLES[kind]} {CITIES[lead][i % len(CITIES[lead])]} #{i + 1}",
-            reference=f"{REFERENCE_PREFIX}{i + 1:06d}",
-            lead_country=countries[lead],
-            lead_agency=agencies.get(lead),
-            start_date=start,
-            end_date=end,
-            status=status,
-            validation_state=state,
-            validation_comment="Please add the minutes." if state == ValidationState.RETURNED else "",
-            validated_by=manager if state == ValidationState.VALIDATED else None,
-            validated_at=now if state == ValidationState.VALIDATED else None,
-            summary=f"Demo {TITLES[kind].lower()} between {', '.join(taking_part)} (non-operational summary).",
-            # one investigation or operation in four is sensitive: the demo shows managers what viewers never see
-            is_sensitive=kind in SENSITIVE_KINDS and i % 4 == 1,
-            version=1,
-            created_by=staff,
+        agency = agencies.get(lead)
+        rows["type"].append(kind)
+        rows["title"].append(f"{titles[kind]} {CITIES[lead][i % len(CITIES[lead])]} #{i + 1}")
+        rows["reference"].append(f"{REFERENCE_PREFIX}{i + 1:06d}")
+        rows["lead_country_id"].append(countries[lead].pk)
+        rows["lead_agency_id"].append(agency.pk if agency else None)
+        rows["start_date"].append(start)
+        rows["end_date"].append(end)
+        rows["status"].append(status)
+        rows["validation_state"].append(state)
+        rows["validation_comment"].append("Please add the minutes." if state == returned else "")
+        rows["validated_by_id"].append(manager.pk if manager and state == validated else None)
+        rows["validated_at"].append(now if state == validated else None)
+        rows["summary"].append(
+            f"Demo {titles[kind].lower()} between {', '.join(taking_part)} (non-operational summary)."
         )
+        # one investigation or operation in four is sensitive: the demo shows managers what viewers never see
+        rows["is_sensitive"].append(kind in sensitive_kinds and i % 4 == 1)
+    rows["meeting_purpose"] = [""] * len(joint) + purposes
+    with bulk_load(JointActivity):
+        new_ids = insert_rows(
+            JointActivity,
+            rows,
+            fixed={"project_id": project.pk, "version": 1, "created_by_id": staff.pk if staff else None},
+            ids=True,
+        )
+        ids = {plan[0]: pk for plan, pk in zip(ordered, new_ids, strict=True)}
+        _link_meetings([(ids[m[0]], ids[r]) for m, r in zip(meetings, related, strict=True) if r is not None])
 
-    joint = [p for p in plans if p[1] != ActivityType.BILATERAL_MEETING]
-    meetings = [p for p in plans if p[1] == ActivityType.BILATERAL_MEETING]
-    created: dict[int, JointActivity] = {}
-    joint_rows = JointActivity.objects.bulk_create([build(*p) for p in joint], batch_size=BATCH)
-    created.update({p[0]: row for p, row in zip(joint, joint_rows, strict=True)})
-    meeting_rows = []
-    for plan in meetings:
-        row = build(*plan)
-        if joint_rows and rng.random() < 0.8:
-            row.related_activity = created[joint[rng.randrange(len(joint))][0]]
-            row.meeting_purpose = rng.choice(list(MeetingPurpose))
-        meeting_rows.append(row)
-    meeting_rows = JointActivity.objects.bulk_create(meeting_rows, batch_size=BATCH)
-    created.update({p[0]: row for p, row in zip(meetings, meeting_rows, strict=True)})
-
-    places, countries_rows, officers, evaluations, agencies_rows = [], [], [], [], []
-    Through = JointActivity.participating_agencies.through
+    places = {"activity_id": [], "city": [], "country_id": []}
+    shares = {"activity_id": [], "country_id": [], "officers_deployed": []}
+    officers = {"activity_id": [], "person_id": [], "role": []}
+    agency_rows = {"jointactivity_id": [], "organisation_id": []}
+    evaluations = {"activity_id": [], "country_id": [], "objectives_met": [], "problems": [], "rating": []}
+    objectives = [str(o) for o in Evaluation.Objectives]
+    evaluated = str(ActivityStatus.EVALUATED)
     for i, kind, status, _state, _start, _end, taking_part in plans:
-        activity = created[i]
-        place_codes = taking_part[:2] if kind == ActivityType.CROSS_BORDER_OBSERVATION else taking_part[:1]
+        activity = ids[i]
+        place_codes = taking_part[:2] if kind == cross_border else taking_part[:1]
         for code in place_codes:
-            places.append(ActivityPlace(activity=activity, city=rng.choice(CITIES[code]), country=countries[code]))
+            places["activity_id"].append(activity)
+            places["city"].append(rng.choice(CITIES[code]))
+            places["country_id"].append(countries[code].pk)
         for code in taking_part:
-            countries_rows.append(
-                ActivityCountry(activity=activity, country=countries[code], officers_deployed=rng.randint(2, 20))
-            )
+            shares["activity_id"].append(activity)
+            shares["country_id"].append(countries[code].pk)
+            shares["officers_deployed"].append(rng.randint(2, 20))
             if code in agencies:
-                agencies_rows.append(Through(jointactivity=activity, organisation=agencies[code]))
+                agency_rows["jointactivity_id"].append(activity)
+                agency_rows["organisation_id"].append(agencies[code].pk)
         candidates = [p for code in taking_part for p in pool_by_country.get(code, [])]
         for person in rng.sample(candidates, min(len(candidates), rng.randint(2, 4))):
-            officers.append(ActivityOfficer(activity=activity, person=person, role=_pick(rng, ROLE_WEIGHTS)))
-        if status == ActivityStatus.EVALUATED:
+            officers["activity_id"].append(activity)
+            officers["person_id"].append(person.pk)
+            officers["role"].append(_pick_role(rng))
+        if status == evaluated:
             for code in taking_part[: rng.randint(1, 2)]:
-                evaluations.append(
-                    Evaluation(
-                        activity=activity,
-                        country=countries[code],
-                        objectives_met=rng.choice(list(Evaluation.Objectives)),
-                        what_worked="Direct contact between the SPOCs.",
-                        problems="Late exchange of the operational plan." if rng.random() < 0.5 else "",
-                        lessons="Agree the communication channels before the start.",
-                        recommendations="Repeat with the neighbouring countries.",
-                        rating=rng.randint(2, 5),
-                        author=staff,
-                    )
-                )
-    ActivityPlace.objects.bulk_create(places, batch_size=BATCH)
-    ActivityCountry.objects.bulk_create(countries_rows, batch_size=BATCH)
-    Through.objects.bulk_create(agencies_rows, batch_size=BATCH)
-    ActivityOfficer.objects.bulk_create(officers, batch_size=BATCH)
-    Evaluation.objects.bulk_create(evaluations, batch_size=BATCH)
+                evaluations["activity_id"].append(activity)
+                evaluations["country_id"].append(countries[code].pk)
+                evaluations["objectives_met"].append(rng.choice(objectives))
+                evaluations["problems"].append("Late exchange of the operational plan." if rng.random() < 0.5 else "")
+                evaluations["rating"].append(rng.randint(2, 5))
+    Through = JointActivity.participating_agencies.through
+    with bulk_load(ActivityPlace, ActivityCountry, Through, ActivityOfficer, Evaluation):
+        insert_rows(ActivityPlace, places)
+        insert_rows(ActivityCountry, shares)
+        insert_rows(Through, agency_rows)
+        insert_rows(ActivityOfficer, officers)
+        insert_rows(
+            Evaluation,
+            evaluations,
+            fixed={
+                "what_worked": "Direct contact between the SPOCs.",
+                "lessons": "Agree the communication channels before the start.",
+                "recommendations": "Repeat with the neighbouring countries.",
+                "author_id": staff.pk if staff else None,
+            },
+        )
+    n_officers, n_evaluations = len(officers["activity_id"]), len(evaluations["activity_id"])
 
     spocs = []
     for code in codes:
@@ -242,7 +299,7 @@ def seed(*, activities: int, rng: random.Random, today: date) -> dict[str, int]:
     return {
         "joint activities": activities,
         "officers in the pool": len(pool),
-        "officer participations": len(officers),
-        "evaluations": len(evaluations),
+        "officer participations": n_officers,
+        "evaluations": n_evaluations,
         "SPOCs": len(spocs),
     }

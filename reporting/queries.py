@@ -18,8 +18,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from django.utils.translation import get_language
-
 from projects import rollups
 from projects.models import Country, Indicator, Project
 from projects.queries import IndicatorProgress, metric_values_at
@@ -47,13 +45,15 @@ def portfolio_extend(request, projects: Sequence[Project], rows: list[dict], tod
     ids = sorted(p.pk for p in projects)
     sensitive = include_sensitive_for(projects)  # the projects the user manages: their sensitive items show
     overdue, due_soon = cache.cached(
-        f"portfolio:{get_language()}:{today}:{','.join(map(str, ids))}:s{','.join(map(str, sorted(sensitive)))}",
+        f"portfolio:{today}:{','.join(map(str, ids))}",
         lambda: tuple(
             registry.timeline.page(
                 ids, due_query(which, today=today, include_sensitive=sensitive, limit=PORTFOLIO_ITEMS)
             )
             for which in ("overdue", "upcoming")
         ),
+        projects=ids,
+        sensitive=sensitive,
     )
     codes = {p.pk: p.code for p in projects}
     for row in rows:
@@ -201,15 +201,15 @@ def project_dashboard(
     project: Project, *, today: date, since: date | None = None, until: date | None = None, country: str = ""
 ) -> dict:
     """Everything the project dashboard shows to the reader whose role `project` carries (see the module's docstring
-    on sensitive records), cached until any record of any project changes (see cache.py)."""
+    on sensitive records), cached until a record of the project changes (see cache.py)."""
     sensitive = project.sees_sensitive
-    # labels are translated; a manager's dashboard and a viewer's differ
-    key = f"dashboard:{project.pk}:{get_language()}:{today}:{since}:{until}:{country}:s{int(sensitive)}"
     return cache.cached(
-        key,
+        f"dashboard:{project.pk}:{today}:{since}:{until}:{country}",
         lambda: _project_dashboard(
             project, today=today, since=since, until=until, country=country, include_sensitive=sensitive
         ),
+        projects=[project.pk],
+        sensitive=sensitive,
     )
 
 

@@ -1,4 +1,5 @@
 import random
+import time
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -33,9 +34,12 @@ class Command(BaseCommand):
         with rollups.batch(everything=True):  # bulk writes: the rollups are rebuilt once, at the end
             for seeder in registry.seeders():
                 rng = random.Random(f"{seeder.app_label}:{activities}")
+                started = time.perf_counter()
                 with transaction.atomic():
                     created = seeder.seed(activities=activities, rng=rng, today=today)
                 details = ", ".join(f"{n} {what}" for what, n in created.items()) or "nothing"
-                self.stdout.write(f"{seeder.app_label}: {details}")
+                self.stdout.write(f"{seeder.app_label}: {details} ({time.perf_counter() - started:.1f} s)")
+            started = time.perf_counter()
+        self.stdout.write(f"rollups rebuilt ({time.perf_counter() - started:.1f} s)")
         accounts = ", ".join(username for username, *_ in DEMO_ACCOUNTS)
         self.stdout.write(self.style.SUCCESS(f"Demo accounts: {accounts} (password from DEMO_PASSWORD)."))
