@@ -395,9 +395,7 @@ def feedback_reminder_send(*, registration_id: int, requested_at: str) -> bool:
     )
     if not claimed:
         return False
-    registration = (
-        Registration.objects.with_email().select_related("person", "event__project").get(pk=registration_id)
-    )
+    registration = Registration.objects.with_email().select_related("person", "event__project").get(pk=registration_id)
     event = registration.event
     message = EmailMessage(
         subject=_("Your feedback on %(event)s") % {"event": event.title},

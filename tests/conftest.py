@@ -38,6 +38,7 @@ def enrol_second_factor(user):
     RecoveryCodes.activate(user)
     return user
 
+
 # Property-based tests (hypothesis): `ci` (the default) runs a bounded number of examples with no deadline, as the
 # pages under test hit the database; `HYPOTHESIS_PROFILE=dev` runs many more.
 _HYPOTHESIS = {

@@ -5,36 +5,35 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('conferences', '0003_event_session_version'),
-        ('projects', '0020_list_and_admin_indexes'),
+        ("conferences", "0003_event_session_version"),
+        ("projects", "0020_list_and_admin_indexes"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='attendance',
-            index=models.Index(fields=['day'], name='attendance_day_idx'),
+            model_name="attendance",
+            index=models.Index(fields=["day"], name="attendance_day_idx"),
         ),
         migrations.AddIndex(
-            model_name='bestpractice',
-            index=models.Index(fields=['event', 'crime_area'], name='practice_crime_area_idx'),
+            model_name="bestpractice",
+            index=models.Index(fields=["event", "crime_area"], name="practice_crime_area_idx"),
         ),
         migrations.AddIndex(
-            model_name='event',
-            index=models.Index(fields=['project', 'start_date'], name='event_start_idx'),
+            model_name="event",
+            index=models.Index(fields=["project", "start_date"], name="event_start_idx"),
         ),
         migrations.AddIndex(
-            model_name='event',
-            index=models.Index(fields=['project', 'kind', 'start_date'], name='event_kind_start_idx'),
+            model_name="event",
+            index=models.Index(fields=["project", "kind", "start_date"], name="event_kind_start_idx"),
         ),
         migrations.AddIndex(
-            model_name='event',
-            index=models.Index(fields=['start_date'], name='event_start_admin_idx'),
+            model_name="event",
+            index=models.Index(fields=["start_date"], name="event_start_admin_idx"),
         ),
         migrations.AddIndex(
-            model_name='feedbackresponse',
-            index=models.Index(fields=['submitted_at'], name='feedback_submitted_idx'),
+            model_name="feedbackresponse",
+            index=models.Index(fields=["submitted_at"], name="feedback_submitted_idx"),
         ),
     ]

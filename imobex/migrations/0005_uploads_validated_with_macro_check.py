@@ -6,15 +6,41 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('imobex', '0004_records_version'),
+        ("imobex", "0004_records_version"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='roadmapversion',
-            name='document',
-            field=models.FileField(max_length=300, upload_to=imobex.models.road_map_upload_to, validators=[projects.validators.UploadValidator(['pdf', 'doc', 'docx', 'odt', 'xls', 'xlsx', 'ods', 'ppt', 'pptx', 'odp', 'txt', 'csv', 'zip', 'png', 'jpg', 'jpeg'], 25)], verbose_name='document'),
+            model_name="roadmapversion",
+            name="document",
+            field=models.FileField(
+                max_length=300,
+                upload_to=imobex.models.road_map_upload_to,
+                validators=[
+                    projects.validators.UploadValidator(
+                        [
+                            "pdf",
+                            "doc",
+                            "docx",
+                            "odt",
+                            "xls",
+                            "xlsx",
+                            "ods",
+                            "ppt",
+                            "pptx",
+                            "odp",
+                            "txt",
+                            "csv",
+                            "zip",
+                            "png",
+                            "jpg",
+                            "jpeg",
+                        ],
+                        25,
+                    )
+                ],
+                verbose_name="document",
+            ),
         ),
     ]

@@ -5,28 +5,27 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('imobex', '0005_uploads_validated_with_macro_check'),
-        ('projects', '0020_list_and_admin_indexes'),
+        ("imobex", "0005_uploads_validated_with_macro_check"),
+        ("projects", "0020_list_and_admin_indexes"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='finding',
-            index=models.Index(fields=['project', 'created_at'], name='finding_created_idx'),
+            model_name="finding",
+            index=models.Index(fields=["project", "created_at"], name="finding_created_idx"),
         ),
         migrations.AddIndex(
-            model_name='finding',
-            index=models.Index(fields=['project', 'source'], name='finding_source_idx'),
+            model_name="finding",
+            index=models.Index(fields=["project", "source"], name="finding_source_idx"),
         ),
         migrations.AddIndex(
-            model_name='finding',
-            index=models.Index(fields=['project', 'reliability'], name='finding_reliability_idx'),
+            model_name="finding",
+            index=models.Index(fields=["project", "reliability"], name="finding_reliability_idx"),
         ),
         migrations.AddIndex(
-            model_name='finding',
-            index=models.Index(fields=['created_at', 'id'], name='finding_created_admin_idx'),
+            model_name="finding",
+            index=models.Index(fields=["created_at", "id"], name="finding_created_admin_idx"),
         ),
     ]

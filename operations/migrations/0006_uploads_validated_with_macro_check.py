@@ -6,15 +6,23 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('operations', '0005_activity_discussed_at'),
+        ("operations", "0005_activity_discussed_at"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='activityattachment',
-            name='file',
-            field=models.FileField(max_length=300, upload_to=operations.models.attachment_upload_to, validators=[projects.validators.UploadValidator(['pdf', 'doc', 'docx', 'odt', 'xls', 'xlsx', 'ods', 'txt', 'png', 'jpg', 'jpeg'], 20)], verbose_name='file'),
+            model_name="activityattachment",
+            name="file",
+            field=models.FileField(
+                max_length=300,
+                upload_to=operations.models.attachment_upload_to,
+                validators=[
+                    projects.validators.UploadValidator(
+                        ["pdf", "doc", "docx", "odt", "xls", "xlsx", "ods", "txt", "png", "jpg", "jpeg"], 20
+                    )
+                ],
+                verbose_name="file",
+            ),
         ),
     ]

@@ -5,33 +5,34 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('conferences', '0004_list_and_admin_indexes'),
-        ('operations', '0006_uploads_validated_with_macro_check'),
-        ('projects', '0020_list_and_admin_indexes'),
+        ("conferences", "0004_list_and_admin_indexes"),
+        ("operations", "0006_uploads_validated_with_macro_check"),
+        ("projects", "0020_list_and_admin_indexes"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='jointactivity',
-            index=models.Index(fields=['project', 'type', 'start_date'], name='activity_type_start_idx'),
+            model_name="jointactivity",
+            index=models.Index(fields=["project", "type", "start_date"], name="activity_type_start_idx"),
         ),
         migrations.AddIndex(
-            model_name='jointactivity',
-            index=models.Index(fields=['project', 'validation_state', 'start_date'], name='activity_validation_start_idx'),
+            model_name="jointactivity",
+            index=models.Index(
+                fields=["project", "validation_state", "start_date"], name="activity_validation_start_idx"
+            ),
         ),
         migrations.AddIndex(
-            model_name='jointactivity',
-            index=models.Index(fields=['project', 'lead_country', 'start_date'], name='activity_lead_start_idx'),
+            model_name="jointactivity",
+            index=models.Index(fields=["project", "lead_country", "start_date"], name="activity_lead_start_idx"),
         ),
         migrations.AddIndex(
-            model_name='jointactivity',
-            index=models.Index(fields=['project', 'title'], name='activity_title_idx'),
+            model_name="jointactivity",
+            index=models.Index(fields=["project", "title"], name="activity_title_idx"),
         ),
         migrations.AddIndex(
-            model_name='jointactivity',
-            index=models.Index(fields=['start_date', 'id'], name='activity_start_idx'),
+            model_name="jointactivity",
+            index=models.Index(fields=["start_date", "id"], name="activity_start_idx"),
         ),
     ]

@@ -13,16 +13,20 @@ def managers_files_for_managers(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('projects', '0009_audit_seal_schedule'),
+        ("projects", "0009_audit_seal_schedule"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='backgroundjob',
-            name='audience',
-            field=models.CharField(choices=[('view', 'Everyone in the project'), ('manage', "The project's managers")], default='view', max_length=10, verbose_name='audience'),
+            model_name="backgroundjob",
+            name="audience",
+            field=models.CharField(
+                choices=[("view", "Everyone in the project"), ("manage", "The project's managers")],
+                default="view",
+                max_length=10,
+                verbose_name="audience",
+            ),
         ),
         migrations.RunPython(managers_files_for_managers, migrations.RunPython.noop),
     ]

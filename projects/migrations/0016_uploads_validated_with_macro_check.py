@@ -6,15 +6,41 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('projects', '0015_person_unique_identity'),
+        ("projects", "0015_person_unique_identity"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='deliverable',
-            name='evidence',
-            field=models.FileField(blank=True, upload_to=projects.models.workplan.deliverable_upload_to, validators=[projects.validators.UploadValidator(['pdf', 'doc', 'docx', 'odt', 'xls', 'xlsx', 'ods', 'ppt', 'pptx', 'odp', 'txt', 'csv', 'zip', 'png', 'jpg', 'jpeg'], 25)], verbose_name='evidence file'),
+            model_name="deliverable",
+            name="evidence",
+            field=models.FileField(
+                blank=True,
+                upload_to=projects.models.workplan.deliverable_upload_to,
+                validators=[
+                    projects.validators.UploadValidator(
+                        [
+                            "pdf",
+                            "doc",
+                            "docx",
+                            "odt",
+                            "xls",
+                            "xlsx",
+                            "ods",
+                            "ppt",
+                            "pptx",
+                            "odp",
+                            "txt",
+                            "csv",
+                            "zip",
+                            "png",
+                            "jpg",
+                            "jpeg",
+                        ],
+                        25,
+                    )
+                ],
+                verbose_name="evidence file",
+            ),
         ),
     ]

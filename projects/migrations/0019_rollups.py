@@ -5,44 +5,62 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('projects', '0018_audit_login_actions'),
+        ("projects", "0018_audit_login_actions"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='RollupCell',
+            name="RollupCell",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('metric', models.CharField(max_length=100)),
-                ('dimension', models.CharField(blank=True, max_length=100)),
-                ('category', models.CharField(blank=True, max_length=255)),
-                ('scope', models.CharField(choices=[('all', 'all'), ('public', 'public')], max_length=6)),
-                ('grain', models.CharField(choices=[('d', 'day'), ('m', 'month')], max_length=1)),
-                ('day', models.DateField()),
-                ('n', models.IntegerField()),
-                ('project', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='projects.project')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("metric", models.CharField(max_length=100)),
+                ("dimension", models.CharField(blank=True, max_length=100)),
+                ("category", models.CharField(blank=True, max_length=255)),
+                ("scope", models.CharField(choices=[("all", "all"), ("public", "public")], max_length=6)),
+                ("grain", models.CharField(choices=[("d", "day"), ("m", "month")], max_length=1)),
+                ("day", models.DateField()),
+                ("n", models.IntegerField()),
+                (
+                    "project",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="+", to="projects.project"
+                    ),
+                ),
             ],
             options={
-                'indexes': [models.Index(fields=['project', 'metric', 'grain', 'day'], name='rollupcell_read')],
-                'constraints': [models.UniqueConstraint(fields=('metric', 'project', 'dimension', 'category', 'scope', 'grain', 'day'), name='rollupcell_unique')],
+                "indexes": [models.Index(fields=["project", "metric", "grain", "day"], name="rollupcell_read")],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("metric", "project", "dimension", "category", "scope", "grain", "day"),
+                        name="rollupcell_unique",
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='RollupFirst',
+            name="RollupFirst",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('metric', models.CharField(max_length=100)),
-                ('dimension', models.CharField(blank=True, max_length=100)),
-                ('category', models.CharField(blank=True, max_length=255)),
-                ('key', models.BigIntegerField()),
-                ('first_all', models.DateField(null=True)),
-                ('first_public', models.DateField(null=True)),
-                ('project', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='projects.project')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("metric", models.CharField(max_length=100)),
+                ("dimension", models.CharField(blank=True, max_length=100)),
+                ("category", models.CharField(blank=True, max_length=255)),
+                ("key", models.BigIntegerField()),
+                ("first_all", models.DateField(null=True)),
+                ("first_public", models.DateField(null=True)),
+                (
+                    "project",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="+", to="projects.project"
+                    ),
+                ),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('metric', 'project', 'key', 'dimension', 'category'), name='rollupfirst_unique')],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("metric", "project", "key", "dimension", "category"), name="rollupfirst_unique"
+                    )
+                ],
             },
         ),
     ]

@@ -6,47 +6,58 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('projects', '0019_rollups'),
+        ("projects", "0019_rollups"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='auditevent',
-            index=models.Index(django.db.models.functions.text.Upper('username'), models.OrderBy(models.F('at'), descending=True), name='audit_username_idx'),
+            model_name="auditevent",
+            index=models.Index(
+                django.db.models.functions.text.Upper("username"),
+                models.OrderBy(models.F("at"), descending=True),
+                name="audit_username_idx",
+            ),
         ),
         migrations.AddIndex(
-            model_name='auditevent',
-            index=models.Index(django.db.models.functions.text.Upper('project_code'), models.OrderBy(models.F('at'), descending=True), name='audit_project_code_idx'),
+            model_name="auditevent",
+            index=models.Index(
+                django.db.models.functions.text.Upper("project_code"),
+                models.OrderBy(models.F("at"), descending=True),
+                name="audit_project_code_idx",
+            ),
         ),
         migrations.AddIndex(
-            model_name='auditevent',
-            index=models.Index(django.db.models.functions.text.Upper('object_type'), models.OrderBy(models.F('at'), descending=True), name='audit_object_type_idx'),
+            model_name="auditevent",
+            index=models.Index(
+                django.db.models.functions.text.Upper("object_type"),
+                models.OrderBy(models.F("at"), descending=True),
+                name="audit_object_type_idx",
+            ),
         ),
         migrations.AddIndex(
-            model_name='auditevent',
-            index=models.Index(fields=['action', '-at'], name='audit_action_idx'),
+            model_name="auditevent",
+            index=models.Index(fields=["action", "-at"], name="audit_action_idx"),
         ),
         migrations.AddIndex(
-            model_name='auditevent',
-            index=models.Index(fields=['project_code', 'at'], name='audit_project_code_at_idx'),
+            model_name="auditevent",
+            index=models.Index(fields=["project_code", "at"], name="audit_project_code_at_idx"),
         ),
         migrations.AddIndex(
-            model_name='backgroundjob',
-            index=models.Index(fields=['created_at'], name='job_created_idx'),
+            model_name="backgroundjob",
+            index=models.Index(fields=["created_at"], name="job_created_idx"),
         ),
         migrations.AddIndex(
-            model_name='person',
-            index=models.Index(fields=['name'], name='person_name_idx'),
+            model_name="person",
+            index=models.Index(fields=["name"], name="person_name_idx"),
         ),
         migrations.AddIndex(
-            model_name='person',
-            index=models.Index(fields=['created_at'], name='person_created_idx'),
+            model_name="person",
+            index=models.Index(fields=["created_at"], name="person_created_idx"),
         ),
         migrations.AddIndex(
-            model_name='task',
-            index=models.Index(fields=['due_date', 'id'], name='task_due_idx'),
+            model_name="task",
+            index=models.Index(fields=["due_date", "id"], name="task_due_idx"),
         ),
     ]

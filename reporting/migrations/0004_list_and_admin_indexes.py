@@ -5,24 +5,23 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('projects', '0020_list_and_admin_indexes'),
-        ('reporting', '0003_progress_report_version'),
+        ("projects", "0020_list_and_admin_indexes"),
+        ("reporting", "0003_progress_report_version"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='notification',
-            index=models.Index(fields=['recipient', '-created_at'], name='notification_newest_idx'),
+            model_name="notification",
+            index=models.Index(fields=["recipient", "-created_at"], name="notification_newest_idx"),
         ),
         migrations.AddIndex(
-            model_name='notification',
-            index=models.Index(fields=['created_at', 'id'], name='notification_created_idx'),
+            model_name="notification",
+            index=models.Index(fields=["created_at", "id"], name="notification_created_idx"),
         ),
         migrations.AddIndex(
-            model_name='reminderdelivery',
-            index=models.Index(fields=['created_at', 'id'], name='reminder_created_idx'),
+            model_name="reminderdelivery",
+            index=models.Index(fields=["created_at", "id"], name="reminder_created_idx"),
         ),
     ]
