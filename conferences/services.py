@@ -147,6 +147,8 @@ def registration_create(
     Refused: registrations for a cancelled or held event; delegates and trainees after the deadline or beyond
     the capacity; the same person twice.
     """
+    if role not in Registration.Role.values:
+        raise ValidationError({"role": _("Choose one of the roles offered.")})
     today = today or timezone.localdate()
     event = Event.objects.select_for_update().select_related("project").get(pk=event.pk)  # serialises the count
     problems = event.registration_problems(role=role, places_taken=places_taken(event), today=today)

@@ -42,6 +42,14 @@ def test_a_person_cannot_be_registered_twice_for_the_same_event(workshop):
     assert Registration.objects.filter(event=workshop).count() == 1
 
 
+def test_a_role_the_event_does_not_offer_is_refused_before_anything_is_written(workshop):
+    with pytest.raises(ValidationError) as exc:
+        _register(workshop, role="x" * 100)
+    assert exc.value.message_dict == {"role": ["Choose one of the roles offered."]}
+    assert not Registration.objects.filter(event=workshop).exists()
+    assert not Person.objects.filter(name="Ana Popescu").exists()
+
+
 def test_delegates_are_refused_once_the_capacity_is_reached(workshop):
     for n in range(10):
         _register(workshop, name=f"Delegate {n}")
