@@ -13,6 +13,8 @@ from datetime import timedelta
 
 from django.utils import timezone
 
+from projects import rollups
+
 N = 120  # more than a page of every list (the longest page: 100 rows)
 
 
@@ -38,6 +40,7 @@ def _people(prefix: str, country, n: int = N):
     )
 
 
+@rollups.batch(everything=True)  # set-up data in bulk: the rollups rebuilt once, at the end
 def grow(data) -> None:
     from django.contrib.auth import get_user_model
 

@@ -5,6 +5,7 @@ from datetime import timedelta
 import pytest
 
 from conferences.models import BestPractice, Event, FeedbackResponse, Session
+from projects import rollups
 from projects.models import Person
 from tests.utils import count_queries, get_ok
 
@@ -18,6 +19,7 @@ def conference(athena):
     return make_event(athena, kind="conference", title="Counted conference", start_date=START, days=3, status="held")
 
 
+@rollups.batch(everything=True)  # set-up data in bulk: the rollups rebuilt once, at the end
 def _grow(event, n: int) -> None:
     """n more participants (who attended and answered), sessions, practices, and n more events of the project."""
     base = Person.objects.count()

@@ -9,6 +9,7 @@ from openpyxl import load_workbook
 
 from imobex.models import ExploitationIndicator, Finding
 from imobex.services import exploitation_indicators_ensure, finding_save
+from projects import rollups
 from projects.models import AuditEvent
 from tests.utils import count_queries, get_ok
 
@@ -185,6 +186,7 @@ def test_an_unknown_export_format_is_404(client_for, imobex_viewer):
     assert client_for(imobex_viewer).get("/projects/IMOBEX/findings/export.pdf").status_code == 404
 
 
+@rollups.batch(everything=True)  # set-up data in bulk: the rollups rebuilt once, at the end
 def _grow(project, user, countries, indicators, n):
     for i in range(n):
         finding = Finding.objects.create(

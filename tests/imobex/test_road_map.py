@@ -16,6 +16,7 @@ from imobex.services import (
     roadmap_version_return,
     roadmap_version_submit,
 )
+from projects import rollups
 from projects.models import AuditEvent, Deliverable
 from projects.queries import indicator_progress
 from projects.registry import registry
@@ -312,6 +313,7 @@ def test_the_road_map_page_queries_are_pinned_and_do_not_grow(client_for, imobex
     url = "/projects/IMOBEX/road-map/"
     client.get(url)
 
+    @rollups.batch(everything=True)  # set-up data in bulk: the rollups rebuilt once, at the end
     def grow(n):
         road_map = road_map_for(imobex)
         start = road_map.versions.count()

@@ -9,6 +9,7 @@ import pytest
 from django.urls import reverse
 
 from conferences.models import Registration
+from projects import rollups
 from projects.models import Organisation, Task, Workstream
 from projects.pickers import INVALID_CHOICE, MAX_CHARS, PICK_LIMIT, SearchSelect, use_picker
 from projects.services import membership_set
@@ -156,6 +157,7 @@ def test_forms_run_the_same_queries_with_10_or_1000_organisations_and_members(
     ]
     client = client_for(manager)
 
+    @rollups.batch(everything=True)  # set-up data in bulk: the rollups rebuilt once, at the end
     def grow(n: int, start: int) -> None:
         _organisations(n, start)
         for i in range(n // 10):

@@ -83,6 +83,7 @@ def test_an_unknown_time_zone_is_refused_next_to_the_field(client_for, staff):
 # --- query counts: pinned, and the same when the data grow tenfold -------------------------------------------------
 
 
+@rollups.batch(everything=True)  # set-up data in bulk: the rollups rebuilt once, at the end
 def _grow(project: Project, n: int) -> None:
     """Add n partners, n workstreams with a milestone and a deliverable each."""
     for _ in range(n):

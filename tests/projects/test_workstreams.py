@@ -6,6 +6,7 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from projects import rollups
 from projects.forms import DeliverableStatusForm
 from projects.models import AuditEvent, Deliverable, Membership, Milestone, Task, Workstream
 from projects.queries import project_months, project_timeline, workstream_page_data
@@ -333,6 +334,7 @@ def test_a_deliverable_without_evidence_has_nothing_to_download(client_for, view
 # --- query counts -----------------------------------------------------------------------------------------------------
 
 
+@rollups.batch(everything=True)  # set-up data in bulk: the rollups rebuilt once, at the end
 def _grow(project, n: int) -> None:
     """n more tasks, milestones and deliverables in every workstream, and one more workstream."""
     owner = make_user_member(project)

@@ -5,6 +5,7 @@ from unittest import mock
 import pytest
 from django.db.models import CharField, Count, DateField, Q, Value
 
+from projects import rollups
 from projects.models import AuditEvent, Deliverable, Milestone, Project, Workstream
 from projects.registry import Breakdown, Contributions, Metric, TimelineItem, TimelineSource, registry
 from reporting import queries
@@ -261,6 +262,7 @@ def test_the_cache_is_invalidated_by_an_edit(client_for, manager, known):
     assert 'data-testid="achieved-deliverables">3<' in get_ok(client, "/projects/REP/dashboard/").content.decode()
 
 
+@rollups.batch(everything=True)  # set-up data in bulk: the rollups rebuilt once, at the end
 def _grow(project, n: int) -> None:
     ws = Workstream.objects.create(
         project=project, number=10 + Workstream.objects.filter(project=project).count(), title="More"
