@@ -17,6 +17,7 @@ from projects.demo import bulk_load, insert_rows
 from projects.models import AuditEvent, Country, Organisation, Person, Project
 
 from .models import (
+    ActivityAttachment,
     ActivityCountry,
     ActivityOfficer,
     ActivityPlace,
@@ -105,7 +106,7 @@ def _link_meetings(links: list[tuple[int, int]]) -> None:
 
 def _delete_previous(project: Project) -> None:
     demo = JointActivity.objects.filter(project=project, reference__startswith=REFERENCE_PREFIX)
-    for model in (ActivityPlace, ActivityCountry, ActivityOfficer, Evaluation):
+    for model in (ActivityPlace, ActivityCountry, ActivityOfficer, ActivityAttachment, Evaluation):
         _raw_delete(model.objects.filter(activity__in=demo))
     _raw_delete(JointActivity.participating_agencies.through.objects.filter(jointactivity__in=demo))
     JointActivity.objects.filter(related_activity__in=demo).update(related_activity=None)

@@ -33,8 +33,6 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from projects import rollups
-
 # The test database is set up for the tests that say they use it (the worlds are built by the module's fixture).
 pytestmark = pytest.mark.django_db
 
@@ -161,7 +159,6 @@ def _copy_fields(obj):
     return copy
 
 
-@rollups.batch(everything=True)  # set-up data in bulk: the rollups rebuilt once, at the end
 def _grow(chosen: dict[str, object]) -> None:
     """Thousands of rows more in every large table, and many children under the measured records."""
     from allauth.account.models import EmailAddress
