@@ -387,6 +387,13 @@ ADMIN_SUPERUSER_ANSWERS: dict[str, tuple[int | str, int | str]] = {  # name: (GE
     "admin:mfa_authenticator_add": (403, 403),  # authenticators are made by their owner at enrolment, never here
     "admin:mfa_authenticator_change": (200, 403),  # read-only: an admin may delete a lost one, not change it
     "admin:jsi18n": (200, 405),
+    # the rollups are derived data (rebuilt by `manage.py rollups --rebuild`): read-only in the admin
+    "admin:projects_rollupcell_add": (403, 403),
+    "admin:projects_rollupcell_change": (200, 403),
+    "admin:projects_rollupcell_delete": (403, 403),
+    "admin:projects_rollupfirst_add": (403, 403),
+    "admin:projects_rollupfirst_change": (200, 403),
+    "admin:projects_rollupfirst_delete": (403, 403),
     "admin:autocomplete": (403, 405),  # needs the field it completes: without it, refused
     "admin:view_on_site": (302, 302),
     "admin:admin/(?P<url>.*)$": (404, 404),  # an unknown admin page
