@@ -590,3 +590,9 @@ def _admin_kwargs() -> tuple[dict[str, dict], set[str]]:
         if meta.label == "projects.AuditEvent":
             kwargs["admin:projects_auditevent_export"] = {}
     return kwargs, missing
+
+
+def rows_of(key: str) -> list[Row]:
+    """The matrix's rows of one URL name (one, or several with labels: the same URL with other data)."""
+    rows = URLS[key]
+    return rows if isinstance(rows, list) else [rows]

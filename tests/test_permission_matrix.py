@@ -32,7 +32,7 @@ from django.shortcuts import resolve_url
 from django.test import Client, override_settings
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from tests.permission_matrix import EXCLUDED, LOGIN, LOGOUTS, REFUSALS, ROLES, URLS, Data, Row, admin_row
+from tests.permission_matrix import EXCLUDED, LOGIN, LOGOUTS, REFUSALS, ROLES, URLS, Data, Row, admin_row, rows_of
 
 # Tables a request may write without changing anything of the portal's: the session store (a signed-in request
 # refreshes the session's last activity, at most once a minute).
@@ -75,10 +75,6 @@ class Case:
         return f"{self.key}{label}-{self.method}-{self.role}"
 
 
-def _rows(key: str) -> list[Row]:
-    rows = URLS[key]
-    return rows if isinstance(rows, list) else [rows]
-
 
 def _cases() -> list[Case]:
     cases = []
@@ -88,7 +84,7 @@ def _cases() -> list[Case]:
         if is_admin(key):
             labelled = [(0, "")]
         elif key in URLS:
-            labelled = [(i, row.label) for i, row in enumerate(_rows(key))]
+            labelled = [(i, row.label) for i, row in enumerate(rows_of(key))]
         else:
             continue  # test_every_url_has_a_row names it
         for index, label in labelled:
@@ -114,7 +110,7 @@ class World:
             row = admin_row(case_key, self.data)
             assert row is not None, f"the data set gives no arguments for the admin URL {case_key}"
             return row
-        return _rows(case_key)[index]
+        return rows_of(case_key)[index]
 
     def client(self, role: str, **options) -> Client:
         client = Client(**options)
@@ -199,7 +195,7 @@ def test_the_matrix_covers_every_role_and_method_of_every_url():
     assert {case.key for case in CASES} == {key for key in PATTERNS if key not in EXCLUDED}
     for key in {case.key for case in CASES}:
         roles = ADMIN_ROLES if is_admin(key) else ROLES
-        rows = 1 if is_admin(key) else len(_rows(key))
+        rows = 1 if is_admin(key) else len(rows_of(key))
         assert sum(case.key == key for case in CASES) == rows * len(roles) * 2, key
 
 
@@ -258,7 +254,7 @@ def _csrf_cases() -> list[tuple[str, int]]:
         if is_admin(key):
             cases.append((key, 0))
         else:
-            cases.extend((key, index) for index in range(len(_rows(key))))
+            cases.extend((key, index) for index in range(len(rows_of(key))))
     return cases
 
 

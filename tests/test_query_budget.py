@@ -39,7 +39,7 @@ from django.db import connection, transaction
 from django.test import Client, override_settings
 from django.test.utils import CaptureQueriesContext
 
-from tests.permission_matrix import ROLES, URLS, Data, Row
+from tests.permission_matrix import ROLES, URLS, Data, rows_of
 from tests.test_permission_matrix import EXCLUDED, PATTERNS, address, is_admin
 
 pytestmark = pytest.mark.django_db
@@ -66,17 +66,13 @@ class Page:
         return f"{self.key}{label}-{self.role}"
 
 
-def _rows(key: str) -> list[Row]:
-    rows = URLS[key]
-    return rows if isinstance(rows, list) else [rows]
-
 
 def _pages() -> list[Page]:
     pages = []
     for key in sorted(PATTERNS):
         if key in EXCLUDED or is_admin(key) or key not in URLS:
             continue
-        for index, row in enumerate(_rows(key)):
+        for index, row in enumerate(rows_of(key)):
             for role in ROLES:
                 if row.get[role] == 200:
                     pages.append(Page(key, index, row.label, role))
@@ -126,7 +122,7 @@ def measure(data: Data, cookies: dict, pages: list[Page]) -> dict[Page, list[str
     """The SQL of a cold GET of each page."""
     found = {}
     for page in pages:
-        row = _rows(page.key)[page.index]
+        row = rows_of(page.key)[page.index]
         url = address(page.key, row.kwargs(data))
         client = Client()
         if cookies.get(page.role):

@@ -5,7 +5,17 @@ never audited, never edited by hand.
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db import models, transaction
+
+# The rollups' write tracking (`projects.rollups.tracking`: tracks, collect, collect_created, flush), installed by
+# `ProjectsConfig.ready()`; the models never import the layer above them.
+_tracking: list[Any] = []
+
+
+def install_tracking(tracking) -> None:
+    _tracking[:] = [tracking]
 
 
 class RollupQuerySet(models.QuerySet):
@@ -14,15 +24,12 @@ class RollupQuerySet(models.QuerySet):
     refuses a tracked model whose default manager lacks it."""
 
     def _tracked(self) -> bool:
-        from projects.rollups import tracking
-
-        return tracking.tracks(self.model)
+        return bool(_tracking) and _tracking[0].tracks(self.model)
 
     def update(self, **kwargs) -> int:
         if not self._tracked():
             return super().update(**kwargs)
-        from projects.rollups import tracking
-
+        tracking = _tracking[0]
         with transaction.atomic(using=self.db):
             pks = list(self.values_list("pk", flat=True))
             tracking.collect(self.model, pks)
@@ -36,8 +43,7 @@ class RollupQuerySet(models.QuerySet):
     def bulk_create(self, objs, *args, **kwargs):
         if not self._tracked():
             return super().bulk_create(objs, *args, **kwargs)
-        from projects.rollups import tracking
-
+        tracking = _tracking[0]
         with transaction.atomic(using=self.db):
             created = super().bulk_create(objs, *args, **kwargs)
             tracking.collect_created(self.model, created)
@@ -49,8 +55,7 @@ class RollupQuerySet(models.QuerySet):
     def bulk_update(self, objs, fields, *args, **kwargs):
         if not self._tracked():
             return super().bulk_update(objs, fields, *args, **kwargs)
-        from projects.rollups import tracking
-
+        tracking = _tracking[0]
         objs = list(objs)
         pks = [obj.pk for obj in objs]
         with transaction.atomic(using=self.db):

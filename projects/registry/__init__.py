@@ -28,7 +28,7 @@ from dataclasses import dataclass, fields, replace
 
 from django.core.exceptions import ImproperlyConfigured
 
-from . import people
+from . import people, store
 from .kinds import (
     DetailPanel,
     JobHandler,
@@ -109,10 +109,9 @@ class Registry:
 
     def _rollups_follow(self) -> None:
         """The rollups track the models the metrics now registered read (their signals connect here)."""
-        if self._items["metrics"] or self._items["people_sources"]:
-            from projects.rollups import tracking
-
-            tracking.tracked()
+        kept = store.current()
+        if kept is not None and (self._items["metrics"] or self._items["people_sources"]):
+            kept.follow()
 
     def unregister(self, app_label: str) -> None:
         self._apps.pop(app_label, None)

@@ -27,6 +27,8 @@ from typing import TYPE_CHECKING, Any
 
 from django.utils.translation import gettext_lazy as _
 
+from .store import current as current_store
+
 if TYPE_CHECKING:
     from django.db.models import QuerySet
 
@@ -104,17 +106,18 @@ def without_sensitive(qs: QuerySet, project: str, flag: str, include: IncludeSen
 
 def rolled_up(metric) -> bool:
     """Whether this metric (or people metric) is the registered one the rollups keep."""
-    from projects.registry import registry
-    from projects.rollups import tracked
+    kept = current_store()
+    return kept is not None and kept.is_tracked(metric)
 
-    return registry.metric(metric.key) == metric and metric.key in tracked()
+
+def read_rolled_up(keys, project_ids, **options):
+    """The numbers of these metrics from the rollups (the installed store; see `projects.rollups.read`)."""
+    return current_store().read(keys, project_ids, **options)
 
 
 def read_breakdown(metric_key: str, dimension: str, project_ids, until, include_sensitive) -> dict:
     """{project_id: {category: value}} of one breakdown, from the rollups (one query)."""
-    from projects.rollups import read
-
-    numbers = read(
+    numbers = read_rolled_up(
         [metric_key],
         project_ids,
         include_sensitive=include_sensitive,
@@ -304,11 +307,8 @@ class Metric:
             return call_compute(self.compute, project_ids, until, include_sensitive)
         if not self.rolled_up:
             return self.raw_values(project_ids, until, include_sensitive=include_sensitive)
-        from projects.rollups import read
-
-        return (
-            read([self.key], project_ids, include_sensitive=include_sensitive, at=(until,)).values[0].get(self.key, {})
-        )
+        numbers = read_rolled_up([self.key], project_ids, include_sensitive=include_sensitive, at=(until,))
+        return numbers.values[0].get(self.key, {})
 
     def raw_values(
         self, project_ids: Sequence[int], until: date | None = None, *, include_sensitive: IncludeSensitive = True
@@ -329,9 +329,7 @@ class Metric:
             return self.monthly(project_ids)
         if not self.rolled_up:
             return self.raw_monthly_values(project_ids, include_sensitive=include_sensitive)
-        from projects.rollups import read
-
-        numbers = read([self.key], project_ids, include_sensitive=include_sensitive, at=(), monthly=True)
+        numbers = read_rolled_up([self.key], project_ids, include_sensitive=include_sensitive, at=(), monthly=True)
         return numbers.monthly.get(self.key, {})
 
     def raw_monthly_values(

@@ -22,6 +22,7 @@ from .metrics import (
     grouped_counts,
     id_path,
     read_breakdown,
+    read_rolled_up,
     rolled_up,
 )
 
@@ -244,11 +245,8 @@ class PeopleMetric:
     ) -> Mapping[int, int]:
         if not rolled_up(self):
             return self.raw_values(project_ids, until, include_sensitive=include_sensitive)
-        from projects.rollups import read
-
-        return (
-            read([self.key], project_ids, include_sensitive=include_sensitive, at=(until,)).values[0].get(self.key, {})
-        )
+        numbers = read_rolled_up([self.key], project_ids, include_sensitive=include_sensitive, at=(until,))
+        return numbers.values[0].get(self.key, {})
 
     def raw_values(
         self, project_ids: Sequence[int], until: date | None = None, *, include_sensitive: IncludeSensitive = True
@@ -261,9 +259,7 @@ class PeopleMetric:
     ) -> Mapping[int, Mapping[date, int]]:
         if not rolled_up(self):
             return self.raw_monthly_values(project_ids, include_sensitive=include_sensitive)
-        from projects.rollups import read
-
-        numbers = read([self.key], project_ids, include_sensitive=include_sensitive, at=(), monthly=True)
+        numbers = read_rolled_up([self.key], project_ids, include_sensitive=include_sensitive, at=(), monthly=True)
         return numbers.monthly.get(self.key, {})
 
     def raw_monthly_values(

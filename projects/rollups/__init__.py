@@ -18,7 +18,26 @@ from __future__ import annotations
 from .reads import Numbers, read
 from .tracking import batch, tracked, tracked_models
 
-__all__ = ["Numbers", "batch", "check", "check_reads", "read", "rebuild", "tracked", "tracked_models"]
+__all__ = ["Numbers", "batch", "check", "check_reads", "read", "rebuild", "store", "tracked", "tracked_models"]
+
+
+class RollupStore:
+    """The rollups as the registry's metrics see them (installed by `ProjectsConfig.ready()`; see
+    `projects.registry.store`)."""
+
+    def is_tracked(self, metric) -> bool:
+        from projects.registry import registry
+
+        return registry.metric(metric.key) == metric and metric.key in tracked()
+
+    def read(self, keys, project_ids, **options) -> Numbers:
+        return read(keys, project_ids, **options)
+
+    def follow(self) -> None:
+        tracked()  # builds the dependency index of the metrics registered so far and connects its signals
+
+
+store = RollupStore()
 
 
 def rebuild(keys=None, project_ids=None) -> None:

@@ -4,7 +4,7 @@ A write to a tracked model (one a metric's paths read, see `specs.dependencies`)
 pre_delete, before a bulk update) and after it (post_save, after a bulk write), which cells of which metrics the
 written rows take part in: for each metric depending on the model, `records().filter(<path>=pk)` gives (project,
 day) pairs for a day metric and (project, key) pairs for a counted-once one. After the write those cells are
-recomputed from the raw records (`engine.recompute_days` / `recompute_keys`), never incremented, under advisory
+recomputed from the raw records (`recompute_days` / `recompute_keys`), never incremented, under advisory
 locks taken in a fixed order. `batch()` defers the work of bulk writes to one rebuild per (metric, project).
 """
 
@@ -18,7 +18,8 @@ from contextlib import contextmanager
 from django.db import transaction
 from django.db.models import signals
 
-from . import engine, specs
+from .engine import Dirty, _day, lock, lock_id, month_of, rebuild, recompute_days, recompute_keys
+from .specs import Tracked, build, dependency_index
 
 # Above this many touched cells (days or keys) of one (metric, project), a write rebuilds the pair whole.
 WHOLE_ABOVE = 500
@@ -27,9 +28,9 @@ _state = threading.local()
 _cache: dict = {}
 
 
-def _pending() -> dict[str, dict[int, engine.Dirty]]:
+def _pending() -> dict[str, dict[int, Dirty]]:
     if not hasattr(_state, "pending"):
-        _state.pending = defaultdict(lambda: defaultdict(engine.Dirty))
+        _state.pending = defaultdict(lambda: defaultdict(Dirty))
     return _state.pending
 
 
@@ -44,7 +45,7 @@ def _everything() -> bool:
 # --- what is tracked ------------------------------------------------------------------------------------------------
 
 
-def tracked() -> dict[str, specs.Tracked]:
+def tracked() -> dict[str, Tracked]:
     """The metrics the rollups keep and answer for: those of the registry as it was at start-up, plus any rebuilt
     since under the current registrations. A metric registered or changed after start-up (tests'
     `registry.contributed`, a monkeypatched people source) computes from its records until `rebuild` covers it."""
@@ -55,7 +56,7 @@ def tracked() -> dict[str, specs.Tracked]:
     return {key: m for key, m in built.items() if baseline.get(key) == m or key in _cache["rebuilt"]}
 
 
-def _built() -> dict[str, specs.Tracked]:
+def _built() -> dict[str, Tracked]:
     from django.apps import apps
 
     from projects.registry import registry
@@ -64,9 +65,9 @@ def _built() -> dict[str, specs.Tracked]:
     sources = registry.people_sources()
     signature = (tuple(map(id, metrics)), tuple(map(id, sources)))
     if _cache.get("signature") != signature:
-        built = specs.build(metrics, sources)
+        built = build(metrics, sources)
         _cache["tracked"] = built
-        _cache["index"] = specs.dependency_index(built)
+        _cache["index"] = dependency_index(built)
         _cache["signature"] = signature
         _cache["rebuilt"] = set()  # rebuilt under other registrations: no longer in step
         _connect(_cache["index"])
@@ -114,7 +115,7 @@ def collect(model, pks) -> None:
         else:
             columns = (project_id, source.date) if source.date else (project_id,)
             for row in qs.values_list(*columns).distinct():
-                day = engine._day(row[1] if source.date else None, source)
+                day = _day(row[1] if source.date else None, source)
                 pending[metric.key][row[0]].days.add(day)
 
 
@@ -176,11 +177,11 @@ def flush() -> None:
                 if len(dirty.days) > WHOLE_ABOVE or len(dirty.keys) > WHOLE_ABOVE:
                     dirty.whole = True
                 if dirty.whole or metric.first:
-                    exclusive.add(engine.lock_id(key, pid))
+                    exclusive.add(lock_id(key, pid))
                 else:
-                    shared.add(engine.lock_id(key, pid))
-                    exclusive.update(engine.lock_id(key, pid, engine.month_of(d)) for d in dirty.days)
-        engine.lock(shared, exclusive)
+                    shared.add(lock_id(key, pid))
+                    exclusive.update(lock_id(key, pid, month_of(d)) for d in dirty.days)
+        lock(shared, exclusive)
         for key in sorted(work):
             metric = metrics.get(key)
             if metric is None:
@@ -188,11 +189,11 @@ def flush() -> None:
             for pid in sorted(work[key]):
                 dirty = work[key][pid]
                 if dirty.whole:
-                    engine.rebuild(metric, [pid])
+                    rebuild(metric, [pid])
                 elif metric.first:
-                    engine.recompute_keys(metric, pid, dirty.keys)
+                    recompute_keys(metric, pid, dirty.keys)
                 elif dirty.days:
-                    engine.recompute_days(metric, pid, dirty.days)
+                    recompute_days(metric, pid, dirty.days)
 
 
 @contextmanager
@@ -229,9 +230,9 @@ def rebuild_all(keys=None, project_ids=None) -> None:
         metrics = _built()
         keys = sorted(metrics if keys is None else keys)
         ids = list(Project.objects.values_list("pk", flat=True)) if project_ids is None else list(project_ids)
-        engine.lock([], [engine.lock_id(key, pid) for key in keys for pid in ids])
+        lock([], [lock_id(key, pid) for key in keys for pid in ids])
         for key in keys:
-            engine.rebuild(metrics[key], project_ids)
+            rebuild(metrics[key], project_ids)
     if project_ids is None:
         _cache["rebuilt"].update(keys)
 
