@@ -9,4 +9,7 @@ class OperationsConfig(AppConfig):
     def ready(self) -> None:
         from projects.registry import registry
 
+        from . import signals
+
         registry.register_app(self)  # everything the app adds: contributions.py
+        signals.connect()  # derived fields follow every write of the records they derive from

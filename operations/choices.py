@@ -50,3 +50,4 @@ STATUS_TRANSITIONS: dict[str, str] = {
     ActivityStatus.COMPLETED: ActivityStatus.EVALUATED,
 }
 DONE_STATUSES = (ActivityStatus.COMPLETED, ActivityStatus.EVALUATED)
+NOT_DONE_STATUSES = tuple(status for status in ActivityStatus.values if status not in DONE_STATUSES)

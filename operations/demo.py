@@ -11,6 +11,7 @@ from itertools import accumulate
 
 from django.contrib.auth import get_user_model
 from django.db import connection
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from projects.demo import bulk_load, insert_rows
@@ -282,6 +283,10 @@ def seed(*, activities: int, rng: random.Random, today: date) -> dict[str, int]:
                 "author_id": staff.pk if staff else None,
             },
         )
+    # The bulk load bypasses the signals that keep `has_evaluation` in step: one UPDATE sets it.
+    JointActivity._base_manager.filter(project=project).update(
+        has_evaluation=Exists(Evaluation.objects.filter(activity=OuterRef("pk")))
+    )
     n_officers, n_evaluations = len(officers["activity_id"]), len(evaluations["activity_id"])
 
     spocs = []

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from django.db.models import Exists, OuterRef
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -23,7 +22,7 @@ from django.utils.translation import gettext_lazy
 from projects.models import Project
 from projects.registry import Reminder, ReminderKind
 
-from .models import DONE_STATUSES, ActivityStatus, Evaluation, JointActivity
+from .models import DONE_STATUSES, ActivityStatus, JointActivity
 from .timeline import EVALUATION_DAYS
 
 STARTING_DAYS = 7
@@ -97,8 +96,7 @@ def evaluations_missing(today: date) -> list[Reminder]:
             end_date__lte=last_end,
             end_date__gte=last_end - timedelta(days=WINDOW_DAYS),
         )
-        .annotate(evaluated=Exists(Evaluation.objects.filter(activity=OuterRef("pk"))))
-        .filter(evaluated=False)
+        .filter(has_evaluation=False)
     )
     return _reminders(
         qs,

@@ -12,18 +12,17 @@ or staff leave it out, with its date, status and count); for them it is marked a
 
 from __future__ import annotations
 
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from projects.registry import TimelineItem, TimelineRow, TimelineSource
 
-from .models import DONE_STATUSES, ActivityStatus, Evaluation, JointActivity
+from .models import DONE_STATUSES, NOT_DONE_STATUSES, ActivityStatus, JointActivity
 
 EVALUATION_DAYS = 30  # a completed activity is evaluated within a month of its end
 
-NOT_DONE = tuple(status for status in ActivityStatus.values if status not in DONE_STATUSES)
 SHOWN = ("reference", "is_sensitive")  # what `_title` reads, as the rows' columns a and b
 
 
@@ -56,9 +55,8 @@ def _evaluation_status(row: TimelineRow) -> str:
     return _("Evaluated") if row.done else _("Not evaluated")
 
 
-def _completed_with_evaluation():
-    evaluated = Exists(Evaluation.objects.filter(activity=OuterRef("pk")))
-    return JointActivity.objects.filter(status__in=DONE_STATUSES, end_date__isnull=False).annotate(evaluated=evaluated)
+def _completed():
+    return JointActivity.objects.filter(status__in=DONE_STATUSES, end_date__isnull=False)
 
 
 SOURCES = [
@@ -77,7 +75,7 @@ SOURCES = [
         label=gettext_lazy("Joint activities ending"),
         records=lambda: JointActivity.objects.filter(end_date__isnull=False),
         date="end_date",
-        open=lambda today: Q(status__in=NOT_DONE),  # positively, so that an index on the status serves it
+        open=lambda today: Q(status__in=NOT_DONE_STATUSES),  # positively, so that an index on the status serves it
         extra=SHOWN,
         sensitive="is_sensitive",
         item=_item("activity_end", gettext_lazy("Activity ends")),
@@ -85,10 +83,10 @@ SOURCES = [
     TimelineSource(
         key="activity_evaluation",
         label=gettext_lazy("Evaluations of joint activities"),
-        records=_completed_with_evaluation,
+        records=_completed,
         date="end_date",
         shift_days=EVALUATION_DAYS,
-        open=lambda today: Q(evaluated=False),
+        open=lambda today: Q(has_evaluation=False),
         status="",
         extra=SHOWN,
         sensitive="is_sensitive",

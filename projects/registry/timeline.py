@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
-from django.db.models import Case, CharField, DateField, Func, Q, Value, When
+from django.db.models import Case, CharField, Count, DateField, Func, Q, Value, When
 from django.db.models import F as Field
 from django.db.models.functions import Cast
 from django.utils import timezone
@@ -149,8 +149,8 @@ class TimelineSource:
     sensitive: str = ""
     app_label: str = ""
 
-    def rows(self, project_ids: Sequence[int], query: TimelineQuery) -> QuerySet:
-        """The source's rows the query selects, as the UNION's columns (not yet ordered or sliced)."""
+    def selected(self, project_ids: Sequence[int], query: TimelineQuery) -> QuerySet:
+        """The source's records the query selects (filtered, not yet shaped as the UNION's columns)."""
         shift = timedelta(days=self.shift_days)
         late = self.late or self.date
         qs = self.records().filter(**{f"{self.project}__in": list(project_ids)})
@@ -168,6 +168,12 @@ class TimelineSource:
             qs = qs.filter(is_open, on_time) if query.overdue is False else qs.filter(is_open)
         elif query.overdue is False:
             qs = qs.filter(~is_open | on_time)
+        return qs.order_by()
+
+    def rows(self, project_ids: Sequence[int], query: TimelineQuery) -> QuerySet:
+        """The source's rows the query selects, as the UNION's columns (not yet ordered or sliced)."""
+        late = self.late or self.date
+        is_open = self.open(query.today)
         extra = [*self.extra, "", "", ""][:3]
         text = CharField()
         columns = {
@@ -177,13 +183,31 @@ class TimelineSource:
             "tl_code": Cast("code" if self.project in ("pk", "id") else f"{self.project}__code", text),
             "tl_date": AddDays(Field(self.date), self.shift_days) if self.shift_days else Cast(self.date, DateField()),
             "tl_last": AddDays(Field(late), self.shift_days) if self.shift_days else Cast(late, DateField()),
-            "tl_done": Case(When(is_open, then=Value(False)), default=Value(True)),
+            # a list of open items knows they are not done (no second evaluation of what `open` asks)
+            "tl_done": Value(False) if query.open_only or query.overdue is True
+            else Case(When(is_open, then=Value(False)), default=Value(True)),
             "tl_title": Cast(self.title, text),
             "tl_status": Cast(self.status, text) if self.status else Value("", output_field=text),
             **{name: Cast(path, text) if path else Value("", output_field=text)
                for name, path in zip(("tl_a", "tl_b", "tl_c"), extra, strict=True)},
         }  # fmt: skip
-        return qs.order_by().values(**columns)
+        return self.selected(project_ids, query).values(**columns)
+
+    def first_rows(self, project_ids: Sequence[int], query: TimelineQuery, n: int) -> QuerySet:
+        """The source's first `n` rows by date: each branch of a UNION sliced on its own, so the database reads n
+        rows of each source through its date index instead of sorting every matching row (a top-N per branch)."""
+        return self.rows(project_ids, query).order_by(self.date, "pk")[:n]
+
+    def counts(self, project_ids: Sequence[int], query: TimelineQuery) -> QuerySet:
+        """(kind, project, how many) of the rows the query selects: a grouped count of the filtered records alone,
+        which the database can answer from its indexes (no column of the listed rows is computed)."""
+        kind = Value(self.key, output_field=CharField())
+        return (
+            self.selected(project_ids, query)
+            .values(tl_project=Field(id_path(self.project)))
+            .annotate(tl_kind=kind, tl_n=Count("*"))
+            .values("tl_kind", "tl_project", "tl_n")
+        )
 
     def to_item(self, row: Mapping[str, Any]) -> TimelineItem:
         last = row["tl_last"]
@@ -239,9 +263,9 @@ class Timeline:
         chosen = [sources[key] for key in sorted(sources) if not wanted or key in wanted]
         if not chosen or not project_ids:
             return TimelinePage(counts={}, items=[], by_source={s.key: 0 for s in chosen})
-        parts = [source.rows(project_ids, query) for source in chosen]
-        union = parts[0].union(*parts[1:], all=True) if len(parts) > 1 else parts[0]
         if query.limit is None:
+            parts = [source.rows(project_ids, query) for source in chosen]
+            union = parts[0].union(*parts[1:], all=True) if len(parts) > 1 else parts[0]
             items = [sources[row["tl_kind"]].to_item(row) for row in union.order_by("tl_date", "tl_kind", "tl_pk")]
             by_source = Counter(item.kind for item in items)
             return TimelinePage(
@@ -249,18 +273,23 @@ class Timeline:
                 items=items,
                 by_source={s.key: by_source.get(s.key, 0) for s in chosen},
             )
-        sql, params = union.query.sql_with_params()
         per_project: Counter[int] = Counter()
         by_source: Counter[str] = Counter()
         if counts:
-            with connection.cursor() as cursor:
-                cursor.execute(f"SELECT tl_kind, tl_project, COUNT(*) FROM ({sql}) AS timeline GROUP BY 1, 2", params)
-                for kind, project_id, n in cursor.fetchall():
-                    per_project[project_id] += n
-                    by_source[kind] += n
+            parts = [source.counts(project_ids, query) for source in chosen]
+            union = parts[0].union(*parts[1:], all=True) if len(parts) > 1 else parts[0]
+            for row in union:
+                per_project[row["tl_project"]] += row["tl_n"]
+                by_source[row["tl_kind"]] += row["tl_n"]
         items = []
         if query.limit:
-            rows = union.order_by("tl_date", "tl_kind", "tl_pk")[query.offset : query.offset + query.limit]
+            end = query.offset + query.limit
+            if connection.features.supports_slicing_ordering_in_compound and len(chosen) > 1:
+                parts = [source.first_rows(project_ids, query, end) for source in chosen]
+            else:
+                parts = [source.rows(project_ids, query) for source in chosen]
+            union = parts[0].union(*parts[1:], all=True) if len(parts) > 1 else parts[0]
+            rows = union.order_by("tl_date", "tl_kind", "tl_pk")[query.offset : end]
             items = [sources[row["tl_kind"]].to_item(row) for row in rows]
         return TimelinePage(
             counts=dict(per_project), items=items, by_source={s.key: by_source.get(s.key, 0) for s in chosen}
