@@ -55,8 +55,22 @@ def _admin_labels() -> list[str]:
     return sorted(model._meta.label for model in admin.site._registry)
 
 
+def _has_add_form(label: str) -> bool:
+    """Whether the admin offers an add form at all (to a superuser): logs, rollups and the audit trail do not."""
+    from django.apps import apps
+    from django.contrib.auth import get_user_model
+    from django.test import RequestFactory
+
+    request = RequestFactory().get("/")
+    request.user = get_user_model()(is_superuser=True, is_active=True, is_staff=True)
+    model = apps.get_model(label)
+    return admin.site._registry[model].has_add_permission(request)
+
+
 def _pages() -> list[tuple[str, str]]:
-    return [(label, view) for label in _admin_labels() for view in VIEWS]
+    return [
+        (label, view) for label in _admin_labels() for view in VIEWS if view != "add" or _has_add_form(label)
+    ]
 
 
 def _autocomplete_fields() -> list[tuple[str, str]]:
@@ -383,9 +397,7 @@ def test_admin_list_runs_no_query_per_row(world, label):
 @pytest.mark.parametrize(("label", "view"), _pages(), ids=[f"{label}-{view}" for label, view in _pages()])
 def test_admin_page_opens_within_the_budget_whatever_the_size(world, label, view):
     small, large = world["small"], world["large"]
-    if (label, view) not in small.queries:
-        assert view == "add", f"{label} {view} was not measured"
-        pytest.skip(f"{label} has no add form")
+    assert (label, view) in small.queries, f"{label} {view} was not measured"
     before, after = small.queries[(label, view)], large.queries[(label, view)]
     assert after <= BUDGET, f"{after} queries:\n{_explain(large, (label, view))}"
     assert after == before, (

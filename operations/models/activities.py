@@ -218,15 +218,22 @@ class JointActivity(Versioned):
             # the dashboards' lists: open (or done) activities by start or end date, counted and read by date
             models.Index(fields=["project", "status", "start_date"]),
             models.Index(fields=["project", "status", "end_date"]),
-            models.Index(fields=["project", "end_date"]),  # done ones by end date (evaluations due), first by date
             # The dashboards' due and overdue lists, read by date and counted from these small partial indexes
-            # alone, whatever the share of such activities: activities not done by their end date, and done
-            # activities that no country has evaluated (their evaluation is due).
+            # alone, whatever the share of such activities: planned activities by start date, activities not done
+            # by end date, done activities that no country has evaluated (an evaluation due). `is_sensitive` last:
+            # a reader who does not see sensitive activities is answered from the index too, in date order.
             models.Index(
-                fields=["project", "end_date"], condition=Q(status__in=NOT_DONE_STATUSES), name="activity_open_end_idx"
+                fields=["project", "start_date", "is_sensitive"],
+                condition=Q(status=ActivityStatus.PLANNED),
+                name="activity_planned_start_idx",
             ),
             models.Index(
-                fields=["project", "end_date"],
+                fields=["project", "end_date", "is_sensitive"],
+                condition=Q(status__in=NOT_DONE_STATUSES),
+                name="activity_open_end_idx",
+            ),
+            models.Index(
+                fields=["project", "end_date", "is_sensitive"],
                 condition=Q(status__in=DONE_STATUSES, end_date__isnull=False, has_evaluation=False),
                 name="activity_evaluation_due_idx",
             ),

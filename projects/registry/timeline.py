@@ -4,6 +4,11 @@ the next 30 days", "overdue" and the items of a reporting period.
 A source declares its records, their date and what "open" (not done) means; every source's rows have the same
 columns, so a list over all of them is ONE query (a UNION ordered by date and sliced in the database) and its counts
 one more, whatever the number of sources and items.
+
+At 100,000 activities both stay cheap (issue 11): the counts are a grouped `COUNT(*)` of each source's filtered
+records, and the first items a top-N of each source in date order; on PostgreSQL each branch runs per project
+(`unnest(ids) CROSS JOIN LATERAL`), so it reads a (project, date) index (partial indexes for the big sources, with
+the sensitivity flag in them) instead of sorting or counting rows of the table.
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.db.models import Case, CharField, Count, DateField, Func, Q, Value, When
 from django.db.models import F as Field
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Cast
 from django.utils import timezone
 
@@ -149,11 +155,16 @@ class TimelineSource:
     sensitive: str = ""
     app_label: str = ""
 
-    def selected(self, project_ids: Sequence[int], query: TimelineQuery) -> QuerySet:
-        """The source's records the query selects (filtered, not yet shaped as the UNION's columns)."""
+    def selected(self, project_ids: Sequence[int] | None, query: TimelineQuery) -> QuerySet:
+        """The source's records the query selects (filtered, not yet shaped as the UNION's columns).
+
+        `project_ids` None: the project is the one of the enclosing `LATERAL` (see `Timeline._lateral`)."""
         shift = timedelta(days=self.shift_days)
         late = self.late or self.date
-        qs = self.records().filter(**{f"{self.project}__in": list(project_ids)})
+        if project_ids is None:
+            qs = self.records().filter(**{self.project: RawSQL(f'"{LATERAL_PROJECT}"."id"', ())})
+        else:
+            qs = self.records().filter(**{f"{self.project}__in": list(project_ids)})
         qs = without_sensitive(qs, self.project, self.sensitive, query.include_sensitive)
         if query.since is not None:
             qs = qs.filter(**{f"{self.date}__gte": query.since - shift})
@@ -170,7 +181,7 @@ class TimelineSource:
             qs = qs.filter(~is_open | on_time)
         return qs.order_by()
 
-    def rows(self, project_ids: Sequence[int], query: TimelineQuery) -> QuerySet:
+    def rows(self, project_ids: Sequence[int] | None, query: TimelineQuery) -> QuerySet:
         """The source's rows the query selects, as the UNION's columns (not yet ordered or sliced)."""
         late = self.late or self.date
         is_open = self.open(query.today)
@@ -193,12 +204,12 @@ class TimelineSource:
         }  # fmt: skip
         return self.selected(project_ids, query).values(**columns)
 
-    def first_rows(self, project_ids: Sequence[int], query: TimelineQuery, n: int) -> QuerySet:
+    def first_rows(self, project_ids: Sequence[int] | None, query: TimelineQuery, n: int) -> QuerySet:
         """The source's first `n` rows by date: each branch of a UNION sliced on its own, so the database reads n
         rows of each source through its date index instead of sorting every matching row (a top-N per branch)."""
         return self.rows(project_ids, query).order_by(self.date, "pk")[:n]
 
-    def counts(self, project_ids: Sequence[int], query: TimelineQuery) -> QuerySet:
+    def counts(self, project_ids: Sequence[int] | None, query: TimelineQuery) -> QuerySet:
         """(kind, project, how many) of the rows the query selects: a grouped count of the filtered records alone,
         which the database can answer from its indexes (no column of the listed rows is computed)."""
         kind = Value(self.key, output_field=CharField())
@@ -232,6 +243,15 @@ def _as_date(value) -> date:
     if isinstance(value, str):
         return date.fromisoformat(value[:10])
     return value.date() if hasattr(value, "date") and callable(value.date) else value
+
+
+# The alias of the project a `LATERAL` branch is evaluated for (see `Timeline._lateral`).
+LATERAL_PROJECT = "tl_p"
+
+
+def uses_lateral(connection) -> bool:
+    """Whether lists read each source per project through `LATERAL` (PostgreSQL), or in one UNION (SQLite)."""
+    return connection.vendor == "postgresql"
 
 
 class Timeline:
@@ -275,25 +295,58 @@ class Timeline:
             )
         per_project: Counter[int] = Counter()
         by_source: Counter[str] = Counter()
+        lateral = uses_lateral(connection)
         if counts:
-            parts = [source.counts(project_ids, query) for source in chosen]
-            union = parts[0].union(*parts[1:], all=True) if len(parts) > 1 else parts[0]
-            for row in union:
+            if lateral:
+                rows = self._lateral(project_ids, [source.counts(None, query) for source in chosen])
+            else:
+                parts = [source.counts(project_ids, query) for source in chosen]
+                rows = parts[0].union(*parts[1:], all=True) if len(parts) > 1 else parts[0]
+            for row in rows:
                 per_project[row["tl_project"]] += row["tl_n"]
                 by_source[row["tl_kind"]] += row["tl_n"]
         items = []
         if query.limit:
             end = query.offset + query.limit
-            if connection.features.supports_slicing_ordering_in_compound and len(chosen) > 1:
-                parts = [source.first_rows(project_ids, query, end) for source in chosen]
+            if lateral:
+                branches = [source.first_rows(None, query, end) for source in chosen]
+                rows = self._lateral(project_ids, branches, order=("tl_date", "tl_kind", "tl_pk"), window=query)
             else:
                 parts = [source.rows(project_ids, query) for source in chosen]
-            union = parts[0].union(*parts[1:], all=True) if len(parts) > 1 else parts[0]
-            rows = union.order_by("tl_date", "tl_kind", "tl_pk")[query.offset : end]
+                union = parts[0].union(*parts[1:], all=True) if len(parts) > 1 else parts[0]
+                rows = union.order_by("tl_date", "tl_kind", "tl_pk")[query.offset : end]
             items = [sources[row["tl_kind"]].to_item(row) for row in rows]
         return TimelinePage(
             counts=dict(per_project), items=items, by_source={s.key: by_source.get(s.key, 0) for s in chosen}
         )
+
+    @staticmethod
+    def _lateral(
+        project_ids: Sequence[int], branches: Sequence[QuerySet], *, order=(), window: TimelineQuery | None = None
+    ) -> list[dict]:
+        """Each branch evaluated for each project (`unnest(ids) CROSS JOIN LATERAL (branch)`), all in one UNION.
+
+        On PostgreSQL: a branch then filters on ONE project, so the planner reads its rows (a top-N in date order,
+        or a count) from the (project, date) index alone, where `project_id IN (...)` would make it sort or count
+        every matching row of every project; and each branch is compiled once, whatever the number of projects."""
+        from django.db import connection
+
+        pieces, params = [], []
+        for branch in branches:
+            sql, branch_params = branch.query.sql_with_params()
+            projects = f'unnest(%s::bigint[]) AS "{LATERAL_PROJECT}"("id")'
+            pieces.append(f"SELECT tl_b.* FROM {projects} CROSS JOIN LATERAL ({sql}) AS tl_b")
+            params += [list(project_ids), *branch_params]
+        sql = " UNION ALL ".join(f"({piece})" for piece in pieces)
+        if order:
+            sql = f"SELECT * FROM ({sql}) AS tl ORDER BY {', '.join(order)}"
+        if window is not None:
+            sql += " LIMIT %s OFFSET %s"
+            params += [window.limit, window.offset]
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            names = [column.name for column in cursor.description]
+            return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
     def paged(self, project_ids: Sequence[int], query: TimelineQuery, *, kinds: Iterable[str] = ()) -> TimelineList:
         """The list as a `Paginator` reads it (its counts, then the page's slice)."""
