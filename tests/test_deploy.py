@@ -287,3 +287,14 @@ def test_nginx_overwrites_the_forwarded_headers_and_refuses_a_body_over_the_limi
         nginx.terminate()
         nginx.wait(timeout=10)
         backend.shutdown()
+
+
+def test_portal_manage_is_valid_bash_and_runs_manage_py_as_the_units_do():
+    script = DEPLOY / "portal-manage"
+    assert subprocess.run(["bash", "-n", str(script)], capture_output=True).returncode == 0
+    text = script.read_text()
+    web = parse_unit(DEPLOY / "systemd" / "selec-portal-web.service")
+    assert f"INSTALL={INSTALL}" in text and "--uid=selec-portal" in text
+    for env_file in values(web, "Service", "EnvironmentFile"):
+        assert f"EnvironmentFile={env_file}" in text
+    assert '"$INSTALL/.venv/bin/python" "$INSTALL/manage.py" "$@"' in text

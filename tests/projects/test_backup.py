@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import json
 import os
 import stat
 import subprocess
@@ -133,6 +134,21 @@ def archive(tmp_path_factory, django_db_setup) -> Path:
     return path
 
 
+@pytest.fixture(scope="module")
+def empty_database(django_db_setup):
+    """One empty database for the refusals: each must leave it empty."""
+    with throwaway_database() as name:
+        yield name
+
+
+def check(path: Path, settings, tmp_path, key: str = KEY) -> str:
+    """`manage.py restore --check PATH` in this process (it reads the archive only, never the database)."""
+    settings.PORTAL_BACKUP_KEY, settings.MEDIA_ROOT = key, tmp_path / "media"
+    out = io.StringIO()
+    call_command("restore", str(path), check=True, stdout=out)
+    return out.getvalue()
+
+
 # --- the round trip ---------------------------------------------------------------------------------------------------
 
 
@@ -200,13 +216,15 @@ def test_restore_refuses_a_database_or_media_folder_that_is_not_empty_and_change
         (crypto.generate_key(), "wrong key: the archive was encrypted with key id"),
         (None, "PORTAL_BACKUP_KEY is not set"),
     ],
+    ids=["wrong key", "no key"],
 )
-def test_restore_with_a_wrong_or_missing_key_fails_clearly_and_restores_nothing(archive, tmp_path, key, message):
-    with throwaway_database() as target:
-        result = manage("restore", str(archive), database=target, media=tmp_path / "media", key=key)
-        assert result.returncode == 1
-        assert message in result.stderr
-        assert _tables(target) == []
+def test_restore_with_a_wrong_or_missing_key_fails_clearly_and_restores_nothing(
+    archive, empty_database, tmp_path, key, message
+):
+    result = manage("restore", str(archive), database=empty_database, media=tmp_path / "media", key=key)
+    assert result.returncode == 1
+    assert message in result.stderr
+    assert _tables(empty_database) == []
 
 
 def _rewrite(archive: Path, out: Path, change) -> None:
@@ -224,32 +242,45 @@ def _rewrite(archive: Path, out: Path, change) -> None:
 
 
 def test_an_archive_altered_after_it_was_written_fails_the_manifest_check_before_anything_is_restored(
-    archive, tmp_path
+    archive, empty_database, settings, tmp_path
 ):
     altered = tmp_path / "altered.tar.enc"
     name = "media/activities/2026/minutes.pdf"
     _rewrite(archive, altered, lambda member, data: data[:-1] + b"!" if member == name else data)
-    with throwaway_database() as target:
-        result = manage("restore", str(altered), database=target, media=tmp_path / "media")
-        assert result.returncode == 1
-        assert "does not match its manifest" in result.stderr and f"checksum differs: {name}" in result.stderr
-        assert _tables(target) == []
-        checked = manage("restore", "--check", str(altered), database=target, media=tmp_path / "media")
-        assert checked.returncode == 1 and f"checksum differs: {name}" in checked.stderr
+    result = manage("restore", str(altered), database=empty_database, media=tmp_path / "media")
+    assert result.returncode == 1
+    assert "does not match its manifest" in result.stderr and f"checksum differs: {name}" in result.stderr
+    assert _tables(empty_database) == []
+    with pytest.raises(CommandError, match=f"checksum differs: {name}"):
+        check(altered, settings, tmp_path)
 
 
-def test_a_damaged_encrypted_archive_fails_authentication(archive, tmp_path, django_db_setup):
+def test_an_archive_from_a_newer_portal_is_refused_before_anything_is_restored(archive, empty_database, tmp_path):
+    newer = tmp_path / "newer.tar.enc"
+
+    def add_migration(member, data):
+        if member != "manifest.json":
+            return data
+        manifest = json.loads(data)
+        manifest["migrations"].append(["projects", "9999_from_the_future"])
+        return json.dumps(manifest).encode()
+
+    _rewrite(archive, newer, add_migration)
+    result = manage("restore", str(newer), database=empty_database, media=tmp_path / "media")
+    assert result.returncode == 1
+    assert "comes from a newer version of the portal" in result.stderr
+    assert "projects.9999_from_the_future" in result.stderr
+    assert _tables(empty_database) == []
+
+
+def test_a_damaged_encrypted_archive_fails_authentication(archive, settings, tmp_path):
     damaged = tmp_path / "damaged.tar.enc"
     data = bytearray(archive.read_bytes())
     data[crypto.HEADER_SIZE + 100] ^= 0x01
     damaged.write_bytes(bytes(data))
-    database = connection.settings_dict["NAME"]  # --check reads the archive only
-    result = manage("restore", "--check", str(damaged), database=database, media=tmp_path / "media")
-    assert result.returncode == 1
-    assert "the archive is damaged or was altered: chunk 0 does not authenticate" in result.stderr
-    intact = manage("restore", "--check", str(archive), database=database, media=tmp_path / "media")
-    assert intact.returncode == 0, intact.stderr
-    assert "matches its manifest: the dump and 2 files" in intact.stdout
+    with pytest.raises(CommandError, match="the archive is damaged or was altered: chunk 0 does not authenticate"):
+        check(damaged, settings, tmp_path)
+    assert "matches its manifest: the dump and 2 files" in check(archive, settings, tmp_path)
 
 
 def test_the_archive_is_written_with_mode_0600_even_under_a_permissive_umask(tmp_path, django_db_setup):

@@ -1,6 +1,7 @@
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
+from django.db import OperationalError
 
 from projects.backup.archive import backup_key
 from projects.backup.database import BackupError
@@ -45,6 +46,10 @@ class Command(BaseCommand):
             report = backup_restore(path=path, key=backup_key(), force=force)
         except BackupError as exc:
             raise CommandError(f"Restore failed: {exc}") from None
+        except OperationalError as exc:
+            raise CommandError(
+                f"Restore failed: cannot reach the database of DATABASE_URL ({str(exc).strip()}). Create it first (createdb)."
+            ) from None
         manifest = report.manifest
         if not report.ok:
             raise CommandError(
