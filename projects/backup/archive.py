@@ -54,13 +54,11 @@ def default_archive_path(*, encrypted: bool, now: datetime | None = None) -> Pat
 
 def portal_version() -> str:
     """The code's git commit when it is a checkout, else 'unknown' (the applied migrations say the schema)."""
+    base = str(settings.BASE_DIR)
+    # safe.directory: the code belongs to root, the backup runs as the portal's user
+    command = ["git", "-c", f"safe.directory={base}", "-C", base, "describe", "--always", "--dirty"]
     try:
-        result = subprocess.run(
-            ["git", "-C", str(settings.BASE_DIR), "describe", "--always", "--dirty"],
-            capture_output=True,
-            text=True,
-            timeout=10,
-        )
+        result = subprocess.run(command, capture_output=True, text=True, timeout=10)
     except (OSError, subprocess.TimeoutExpired):
         return "unknown"
     return result.stdout.strip() if result.returncode == 0 else "unknown"

@@ -61,6 +61,7 @@ def restore_target_problems() -> list[str]:
 def archive_check(*, path: Path, key: bytes | None) -> dict:
     """Read the whole archive and check every checksum against its manifest, restoring nothing; return the
     manifest. Raises BackupError on any difference (use it on the off-host copies)."""
+    _media_root().parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix=".check-", dir=_media_root().parent) as staging:
         manifest, found = archive_extract(path, key, Path(staging))
     _raise_on_differences(manifest, found)

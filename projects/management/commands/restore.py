@@ -48,7 +48,8 @@ class Command(BaseCommand):
             raise CommandError(f"Restore failed: {exc}") from None
         except OperationalError as exc:
             raise CommandError(
-                f"Restore failed: cannot reach the database of DATABASE_URL ({str(exc).strip()}). Create it first (createdb)."
+                f"Restore failed: cannot reach the database of DATABASE_URL ({str(exc).strip()}). "
+                "Create it first (createdb)."
             ) from None
         manifest = report.manifest
         if not report.ok:
