@@ -141,9 +141,12 @@ def backup_create(*, output: Path | None = None, key: bytes | None = None, keep:
         try:
             with tarfile.open(fileobj=sink, mode="w|", format=tarfile.PAX_FORMAT) as tar:
                 manifest["database"].update(file=dump.name, **_add(tar, dump.name, dump))
-                manifest["media"] = {
-                    name: _add(tar, f"{MEDIA}/{name}", file) for name, file in media_files(Path(settings.MEDIA_ROOT))
-                }
+                manifest["media"] = {}
+                for name, file in media_files(Path(settings.MEDIA_ROOT)):
+                    try:
+                        manifest["media"][name] = _add(tar, f"{MEDIA}/{name}", file)
+                    except FileNotFoundError:
+                        continue  # deleted since the walk (a replaced upload): not in the archive, nor its manifest
                 body = json.dumps(manifest, indent=1, sort_keys=True).encode()
                 info = tarfile.TarInfo(MANIFEST)
                 info.size, info.mode, info.mtime = len(body), 0o600, int(time.time())
