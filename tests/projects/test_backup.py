@@ -12,6 +12,7 @@ import hashlib
 import io
 import json
 import os
+import sqlite3
 import stat
 import subprocess
 import sys
@@ -26,7 +27,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection
 
-from projects.backup import crypto
+from projects.backup import crypto, database
 from projects.backup.archive import backups_prune
 from tests.projects.test_stored_files import _pdf
 
@@ -376,3 +377,29 @@ def test_a_malformed_backup_key_stops_the_portal_at_start():
 def test_a_restore_command_error_names_a_missing_file(tmp_path):
     with pytest.raises(CommandError, match="no such file"):
         call_command("restore", str(tmp_path / "nothing.tar"))
+
+
+def test_the_sqlite_copy_leaves_out_a_transaction_still_in_progress(tmp_path):
+    """Development's SQLite path: the copy (SQLite's online backup API) is a committed state, and the manifest's
+    counts, migrations and audit head are read from the copy."""
+    live = sqlite3.connect(tmp_path / "db.sqlite3", isolation_level=None)
+    live.executescript(
+        "PRAGMA journal_mode=WAL;"
+        "CREATE TABLE django_migrations (app TEXT, name TEXT);"
+        "INSERT INTO django_migrations VALUES ('projects', '0001_initial');"
+        "CREATE TABLE projects_auditevent (seq INTEGER, hash TEXT);"
+        "INSERT INTO projects_auditevent VALUES (1, 'aaa'), (2, 'bbb'), (NULL, NULL);"
+        "CREATE TABLE projects_task (title TEXT);"
+        "INSERT INTO projects_task VALUES ('committed');"
+    )
+    live.execute("BEGIN")
+    live.execute("INSERT INTO projects_task VALUES ('in progress')")
+    database._sqlite_copy(tmp_path / "db.sqlite3", tmp_path / "copy.sqlite3")
+    live.execute("COMMIT")
+    live.close()
+    copy = sqlite3.connect(tmp_path / "copy.sqlite3")
+    state = database._state(copy.cursor(), ["django_migrations", "projects_auditevent", "projects_task"])
+    copy.close()
+    assert state["tables"] == {"django_migrations": 1, "projects_auditevent": 3, "projects_task": 1}
+    assert state["migrations"] == [["projects", "0001_initial"]]
+    assert state["audit_head"] == {"seq": 2, "hash": "bbb"}
