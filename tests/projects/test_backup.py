@@ -230,7 +230,7 @@ def test_restore_with_a_wrong_or_missing_key_fails_clearly_and_restores_nothing(
 
 def _rewrite(archive: Path, out: Path, change) -> None:
     """Decrypt the archive, pass each member's bytes through `change(name, data)`, encrypt again with the key:
-    what someone holding the key could do. The manifest is copied as it was."""
+    what someone holding the key could do. The manifest is copied as it was unless `change` alters it."""
     key = crypto.parse_key(KEY)
     with archive.open("rb") as raw, out.open("wb") as sink:
         source, writer = crypto.DecryptingReader(raw, key), crypto.EncryptingWriter(sink, key)
