@@ -7,6 +7,7 @@ then the portal refuses to start without a secret key, or on SQLite or the embed
 fresh machine with nothing installed but Python; the tests use `selec_portal/settings_test.py`.
 """
 
+import base64
 import os
 from datetime import timedelta
 from pathlib import Path
@@ -231,6 +232,24 @@ PORTAL_MAX_UPLOAD_MB = env_int("PORTAL_MAX_UPLOAD_MB", 30)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440  # 2.5 MB
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 DATA_UPLOAD_MAX_NUMBER_FILES = 20
+
+# Backups (manage.py backup / restore; docs/DEPLOYING.md, "Backups"). Archives hold personal data: written with mode
+# 0600 and, when PORTAL_BACKUP_KEY is set (32 random bytes in URL-safe base64: `manage.py backup --generate-key`),
+# encrypted. The default folder keeps the PORTAL_BACKUP_KEEP newest archives (0: all).
+PORTAL_BACKUP_DIR = Path(env_str("PORTAL_BACKUP_DIR", str(BASE_DIR / "var" / "backups")))
+PORTAL_BACKUP_KEEP = env_int("PORTAL_BACKUP_KEEP", 14)
+PORTAL_BACKUP_KEY = env_str("PORTAL_BACKUP_KEY", "").strip()
+if PORTAL_BACKUP_KEY:
+    try:
+        _backup_key_length = len(base64.urlsafe_b64decode(PORTAL_BACKUP_KEY.encode("ascii")))
+    except ValueError:
+        _backup_key_length = 0
+    if _backup_key_length != 32:
+        raise ImproperlyConfigured(
+            "PORTAL_BACKUP_KEY must be 32 random bytes in URL-safe base64 (manage.py backup --generate-key)"
+        )
+if PORTAL_BACKUP_KEEP < 0:
+    raise ImproperlyConfigured(f"PORTAL_BACKUP_KEEP={PORTAL_BACKUP_KEEP} cannot be negative (0 keeps every archive)")
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"

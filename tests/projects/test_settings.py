@@ -28,7 +28,7 @@ def _manage(*args, **env):
     )
 
 
-# The production settings the README documents (Production deployment, step 3).
+# The production settings docs/DEPLOYING.md documents (section 3, deploy/selec-portal.env.example).
 PRODUCTION = {
     "DJANGO_DEBUG": "false",
     "DJANGO_SECRET_KEY": SECRET_KEY,
