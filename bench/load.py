@@ -206,11 +206,12 @@ def report(args, run: dict, before: dict, after: dict) -> int:
     result = {"args": vars(args), "before": before, "after": after, "load": load, "logins": logins, "errors": errors,
               "inside the server": inside, **run}  # fmt: skip
     Path(f"{OUT}.json").write_text(json.dumps(result, indent=1))
+    jobs = {status: n - before["jobs"].get(status, 0) for status, n in after["jobs"].items()}  # made by this run
     if load:
         print(
               f"\n{args.users} users ({args.managers} managers), all logged in after {run['ramp seconds']:.0f} s, "
               f"then {args.duration} s of load; {before['activities']:,} activities before, {after['activities']:,} "
-              f"after; registrations {before['registrations']:,} -> {after['registrations']:,}; jobs {after['jobs']}; "
+              f"after; registrations {before['registrations']:,} -> {after['registrations']:,}; jobs run {jobs}; "
               f"load average {run['load average'][0]:.1f} at the start, {run['load average'][1]:.1f} at the end\n"
         )  # fmt: skip
         print(table(load, logins))
