@@ -170,6 +170,7 @@ def main() -> int:
 def run_locust(args, env: dict) -> dict:
     """Serve the portal, start the worker, run the scenario; what the scenario recorded (see the locustfile)."""
     ACCESS_LOG.unlink(missing_ok=True)
+    Path(f"{OUT}-samples.json").unlink(missing_ok=True)  # never an earlier run's
     processes = start(args, env)
     load_before = os.getloadavg()[0]  # the machine's load average: others' work inflates every figure alike
     limit = int(args.users / args.spawn_rate) + args.duration + 180  # the scenario ends the run itself before
@@ -189,6 +190,8 @@ def run_locust(args, env: dict) -> dict:
             process.terminate()
         for process in processes:
             process.wait(timeout=60)
+    if not Path(f"{OUT}-samples.json").exists():
+        sys.exit("locust wrote no samples: it did not start (see its messages above)")
     run = json.loads(Path(f"{OUT}-samples.json").read_text())
     run["load average"] = [load_before, os.getloadavg()[0]]
     run["ramp seconds"] = run["load started"] - started if run["load started"] else None
