@@ -92,3 +92,31 @@ def second_factor_enrol(*, user: AbstractBaseUser, secret: str) -> Authenticator
         details={"second factor": authenticator.type, "change": "added", "account": user.get_username()},
     )
     return authenticator
+
+
+@transaction.atomic
+def bench_account_set(*, username: str, password: str, roles: dict, secret: str) -> AbstractBaseUser:
+    """A load-test account (`manage.py bench_accounts`, bench/load.py): created if missing, then given this password,
+    exactly these roles ({project: role}) and an authenticator app with `secret`, so that it logs in through the
+    real form and second factor. Development databases only (the command refuses with debug off)."""
+    from django.contrib.auth import get_user_model
+
+    from projects.models import Membership
+
+    user, created = get_user_model().objects.get_or_create(
+        username=username, defaults={"email": f"{username}@bench.example", "first_name": "Load", "last_name": username}
+    )
+    user.set_password(password)
+    user.is_active = True
+    user.save()
+    Membership.objects.filter(user=user).exclude(project__in=list(roles)).delete()
+    for project, role in roles.items():
+        Membership.objects.update_or_create(user=user, project=project, defaults={"role": role})
+    audit_log(
+        user=None,
+        action=AuditEvent.Action.CREATE if created else AuditEvent.Action.CHANGE,
+        obj=user,
+        details={"bench account": username, "roles": {p.code: role for p, role in roles.items()}},
+    )
+    second_factor_enrol(user=user, secret=secret)
+    return user
