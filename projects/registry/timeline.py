@@ -13,6 +13,7 @@ the sensitivity flag in them) instead of sorting or counting rows of the table.
 
 from __future__ import annotations
 
+import functools
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -254,6 +255,23 @@ def uses_lateral(connection) -> bool:
     return connection.vendor == "postgresql"
 
 
+def _branch_sql(source: TimelineSource, kind: str, query: TimelineQuery, n: int = 0) -> tuple[str, tuple]:
+    """The SQL of one source's `LATERAL` branch ("counts", or the "first" n rows), compiled once per process for
+    the same source and query (a dashboard asks the same lists all day: building and compiling a dozen querysets
+    cost more than running them)."""
+    try:
+        return _compiled(source, kind, query, n)
+    except TypeError:  # a query that cannot be a cache key (an unhashable set of projects): compile it afresh
+        return _compiled.__wrapped__(source, kind, query, n)
+
+
+@functools.lru_cache(maxsize=512)
+def _compiled(source: TimelineSource, kind: str, query: TimelineQuery, n: int) -> tuple[str, tuple]:
+    queryset = source.counts(None, query) if kind == "counts" else source.first_rows(None, query, n)
+    sql, params = queryset.query.sql_with_params()
+    return sql, tuple(params)
+
+
 class Timeline:
     """Every registered source's items, merged by date in the database."""
 
@@ -298,7 +316,7 @@ class Timeline:
         lateral = uses_lateral(connection)
         if counts:
             if lateral:
-                rows = self._lateral(project_ids, [source.counts(None, query) for source in chosen])
+                rows = self._lateral(project_ids, [_branch_sql(source, "counts", query) for source in chosen])
             else:
                 parts = [source.counts(project_ids, query) for source in chosen]
                 rows = parts[0].union(*parts[1:], all=True) if len(parts) > 1 else parts[0]
@@ -309,7 +327,7 @@ class Timeline:
         if query.limit:
             end = query.offset + query.limit
             if lateral:
-                branches = [source.first_rows(None, query, end) for source in chosen]
+                branches = [_branch_sql(source, "first", query, end) for source in chosen]
                 rows = self._lateral(project_ids, branches, order=("tl_date", "tl_kind", "tl_pk"), window=query)
             else:
                 parts = [source.rows(project_ids, query) for source in chosen]
@@ -322,7 +340,11 @@ class Timeline:
 
     @staticmethod
     def _lateral(
-        project_ids: Sequence[int], branches: Sequence[QuerySet], *, order=(), window: TimelineQuery | None = None
+        project_ids: Sequence[int],
+        branches: Sequence[tuple[str, tuple]],
+        *,
+        order=(),
+        window: TimelineQuery | None = None,
     ) -> list[dict]:
         """Each branch evaluated for each project (`unnest(ids) CROSS JOIN LATERAL (branch)`), all in one UNION.
 
@@ -332,8 +354,7 @@ class Timeline:
         from django.db import connection
 
         pieces, params = [], []
-        for branch in branches:
-            sql, branch_params = branch.query.sql_with_params()
+        for sql, branch_params in branches:
             projects = f'unnest(%s::bigint[]) AS "{LATERAL_PROJECT}"("id")'
             pieces.append(f"SELECT tl_b.* FROM {projects} CROSS JOIN LATERAL ({sql}) AS tl_b")
             params += [list(project_ids), *branch_params]
