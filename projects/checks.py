@@ -103,9 +103,10 @@ def portal_tasks() -> list:
 
 @register()
 def check_task_time_limits(app_configs=None, **kwargs):
-    """Every task of the portal declares a soft and a hard time limit (soft below hard), and Redis hands a task
-    that was not acknowledged to another worker only after the longest of them: a hung mail server or a runaway
-    report never holds a worker for good, and a task is never run twice because it ran long."""
+    """Every task of the portal has a soft and a hard time limit, soft below hard (its own, or the defaults
+    CELERY_TASK_SOFT_TIME_LIMIT and CELERY_TASK_TIME_LIMIT), and Redis hands a task that was not acknowledged to
+    another worker only after the longest of them: a hung mail server or a runaway report never holds a worker for
+    good, and a task is never run twice because it ran long."""
     from django.conf import settings
 
     errors = []
@@ -116,7 +117,7 @@ def check_task_time_limits(app_configs=None, **kwargs):
             errors.append(
                 Error(
                     f"The Celery task {task.name} has soft_time_limit={soft} and time_limit={hard}.",
-                    hint="Declare both, the soft one below the hard one: @shared_task(**SHORT_TASK) or "
+                    hint="Give it both, the soft one below the hard one: @shared_task(**SHORT_TASK) or "
                     "**LONG_TASK (projects.tasks).",
                     id="projects.E005",
                 )

@@ -1,7 +1,8 @@
 """Celery tasks of the core. Tasks take ids, re-read the rows and call one service.
 
-Every task of the portal declares its soft and hard time limits (system check projects.E005), with one of the two
-sets of options below (the figures are in settings.py, "Background work").
+Every task of the portal declares its soft and hard time limits with one of the two sets of options below (the
+figures are in settings.py, "Background work"; system check projects.E005). A task that declares none gets the short
+ones, celery's defaults.
 """
 
 from celery import shared_task
