@@ -105,7 +105,7 @@ class BackgroundJob(models.Model):
 
     @property
     def retry_note(self) -> str:
-        """"Retrying, attempt 2 of 3" while a job runs again after its worker stopped; empty otherwise."""
+        """The note "Retrying, attempt 2 of 3" while a job runs again after its worker stopped; empty otherwise."""
         attempt = self.attempts if self.status == self.Status.RUNNING else self.attempts + 1
         if self.is_finished or attempt < 2:
             return ""
