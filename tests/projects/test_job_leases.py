@@ -8,6 +8,7 @@ from datetime import timedelta
 
 import pytest
 from celery.exceptions import SoftTimeLimitExceeded
+from django.urls import reverse
 from django.utils import timezone
 from django_celery_beat.models import PeriodicTask
 
@@ -79,7 +80,7 @@ def test_the_sweep_leaves_a_live_claim_alone(job):
 
 
 def test_a_job_whose_worker_died_is_queued_again_and_its_page_says_it_is_retrying(
-    job, manager, client_for, django_capture_on_commit_callbacks, monkeypatch
+    job, manager, admin_user, client_for, django_capture_on_commit_callbacks, monkeypatch
 ):
     jobs.job_claim(job_id=job.pk)  # ...and the worker dies
     sent = []
@@ -95,6 +96,8 @@ def test_a_job_whose_worker_died_is_queued_again_and_its_page_says_it_is_retryin
     assert "stopped; it is queued to run again" in page
     entry = AuditEvent.objects.get(object_id=str(job.pk), action=AuditEvent.Action.TRANSITION)
     assert entry.details == {"status": "queued", "attempts": 1, "reason": "claim expired"}
+    admin_list = get_ok(client_for(admin_user), reverse("admin:projects_backgroundjob_changelist")).content.decode()
+    assert "Queued · Retrying, attempt 2 of 3" in admin_list
     assert jobs.job_claim(job_id=job.pk) == 2
     job.refresh_from_db()
     assert job.retry_note == "Retrying, attempt 2 of 3"
