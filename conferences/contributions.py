@@ -98,7 +98,7 @@ CONTRIBUTIONS = Contributions(
     reminder_kinds=reminders.KINDS,
     sections=[Section("events", _("Events"), "conferences:event-list", order=30)],
     jobs=[
-        JobHandler(jobs.PARTICIPANTS_IMPORT, jobs.run_participants_import),
+        JobHandler(jobs.PARTICIPANTS_IMPORT, jobs.run_participants_import, personal_params=("rows",)),
         JobHandler(jobs.CERTIFICATES, jobs.run_certificates),
     ],
     seeders=[Seeder(demo.seed, order=20)],

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 
 from projects.exports import csv_row
 from projects.jobs import JobError, JobResult
-from projects.models import AuditEvent, BackgroundJob
+from projects.models import AuditEvent
 from projects.services import audit_log
 
 from . import pdf, queries, services
@@ -32,7 +32,8 @@ def _event(job) -> Event:
 
 
 def run_participants_import(job, progress) -> JobResult:
-    """Import a checked participant list (job.params: event, rows); all rows or none."""
+    """Import a checked participant list (job.params: event, rows); all rows or none. The rows are personal data:
+    the finished job keeps only how many there were (`personal_params` in contributions.py)."""
     event = _event(job)
     rows = job.params.get("rows") or []
     progress(5, _("Checking %(n)s rows again") % {"n": len(rows)})
@@ -46,9 +47,6 @@ def run_participants_import(job, progress) -> JobResult:
         logger.exception("participant import %s failed while saving", job.pk)
         message = _("Nothing was imported: saving the list failed (the error was logged). Try again, or tell an admin.")
         raise JobError(message) from None
-    finally:
-        # The list holds personal data: once used, the job keeps only how many rows it had.
-        BackgroundJob.objects.filter(pk=job.pk).update(params={"event": event.pk, "rows": len(rows)})
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow([_("Name"), _("Organisation"), _("Country"), _("Role")])

@@ -3,6 +3,7 @@
 from celery import shared_task
 
 from projects.mail import TransientMailError
+from projects.tasks import SHORT_TASK
 
 from . import services
 
@@ -16,6 +17,7 @@ from . import services
     retry_backoff_max=3600,
     retry_jitter=False,
     max_retries=6,
+    **SHORT_TASK,
 )
 def feedback_reminder_send(registration_id: int, requested_at: str) -> bool:
     """E-mail one attendee the survey link; a second delivery of this task finds it claimed and does nothing."""

@@ -443,13 +443,19 @@ class AuditEventAdmin(ServiceAdmin):
 
 @admin.register(BackgroundJob)
 class BackgroundJobAdmin(ServiceAdmin):
-    list_display = ["title", "kind", "project", "user", "status", "progress", "created_at", "finished_at"]
+    list_display = ["title", "kind", "project", "user", "state", "progress", "created_at", "finished_at"]
     list_filter = ["status", "project"]  # the kind is searched (a filter would list the distinct kinds of every job)
     search_fields = ["title", "kind", "user__username"]
     list_select_related = ["project", "user"]
-    readonly_fields = ["id", "created_at", "started_at", "finished_at", "result"]  # a result is generated
+    # a result is generated; the claim (attempts, lease) is the runners' and the sweep's
+    readonly_fields = ["id", "created_at", "started_at", "finished_at", "result", "state", "claimed_until"]
     autocomplete_fields = ["project", "user"]
     date_hierarchy = "created_at"
+
+    @admin.display(description=_("status"), ordering="status")
+    def state(self, job: BackgroundJob) -> str:
+        """The status as the job's page tells it: "Queued · Retrying, attempt 2 of 3" after a lost worker."""
+        return " · ".join(part for part in (job.get_status_display(), job.retry_note) if part)
 
 
 class RollupAdmin(admin.ModelAdmin):

@@ -1,5 +1,6 @@
 """System checks of the contributions: every indicator's metric is registered by some app, and every registered
-metric is used by an indicator (or says it is offered to admins for indicators they add)."""
+metric is used by an indicator (or says it is offered to admins for indicators they add); and every Celery task of
+the portal has time limits that the broker's visibility timeout outlasts."""
 
 from django.core.checks import Error, Tags, register
 
@@ -81,4 +82,55 @@ def check_rollup_querysets(app_configs=None, **kwargs):
                     id="projects.E004",
                 )
             )
+    return errors
+
+
+def portal_tasks() -> list:
+    """The Celery tasks of the portal's own apps (those under BASE_DIR), every tasks module imported first."""
+    from pathlib import Path
+
+    from celery import current_app
+    from django.apps import apps
+    from django.conf import settings
+    from django.utils.module_loading import autodiscover_modules
+
+    autodiscover_modules("tasks")
+    own = {
+        config.name for config in apps.get_app_configs() if Path(config.path).is_relative_to(Path(settings.BASE_DIR))
+    }
+    return [task for name, task in sorted(current_app.tasks.items()) if name.split(".")[0] in own]
+
+
+@register()
+def check_task_time_limits(app_configs=None, **kwargs):
+    """Every task of the portal has a soft and a hard time limit, soft below hard (its own, or the defaults
+    CELERY_TASK_SOFT_TIME_LIMIT and CELERY_TASK_TIME_LIMIT), and Redis hands a task that was not acknowledged to
+    another worker only after the longest of them: a hung mail server or a runaway report never holds a worker for
+    good, and a task is never run twice because it ran long."""
+    from django.conf import settings
+
+    errors = []
+    hard_limits = []
+    for task in portal_tasks():
+        soft, hard = task.soft_time_limit, task.time_limit
+        if not soft or not hard or soft >= hard:
+            errors.append(
+                Error(
+                    f"The Celery task {task.name} has soft_time_limit={soft} and time_limit={hard}.",
+                    hint="Give it both, the soft one below the hard one: @shared_task(**SHORT_TASK) or "
+                    "**LONG_TASK (projects.tasks).",
+                    id="projects.E005",
+                )
+            )
+        hard_limits.append(hard or 0)
+    visibility = settings.CELERY_BROKER_TRANSPORT_OPTIONS.get("visibility_timeout")
+    if visibility is not None and hard_limits and visibility <= max(hard_limits):
+        errors.append(
+            Error(
+                f"The broker's visibility timeout ({visibility} s) is not above the longest task's hard time limit "
+                f"({max(hard_limits)} s): Redis would hand a running task to a second worker.",
+                hint="Raise CELERY_VISIBILITY_TIMEOUT or lower the time limits.",
+                id="projects.E006",
+            )
+        )
     return errors

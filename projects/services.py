@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import calendar
-import logging
 from collections.abc import Iterable
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -11,9 +10,7 @@ from datetime import date
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
-from django.core.files.base import ContentFile
 from django.db import transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from . import reference
@@ -21,9 +18,11 @@ from .access import Action
 from .audit import audit_changes, audit_snapshot
 from .audit import audit_log as audit_log  # every service records through services.audit_log
 from .concurrency import lock_current
+from .jobs import job_execute as job_execute  # the background jobs' writes
+from .jobs import job_start as job_start
+from .jobs import job_sweep as job_sweep
 from .models import (
     AuditEvent,
-    BackgroundJob,
     Country,
     CountryGroup,
     Deliverable,
@@ -40,8 +39,6 @@ from .models import (
 from .people import person_contacts_update as person_contacts_update  # the people's writes
 from .people import person_find_or_create as person_find_or_create
 from .queries import require_action as require_action  # the one access rule, for the services of the apps
-from .queue import enqueue
-from .registry import registry
 
 
 def add_months(start: date, months: int) -> date:
@@ -252,64 +249,6 @@ def _recorded_in_parent(user, obj):
             audit_log(
                 user=user, action=AuditEvent.Action.CHANGE, obj=record, project=project_of(record), details=details
             )
-
-
-logger = logging.getLogger(__name__)
-
-
-def job_start(*, user, project: Project, kind: str, title: str, params: dict | None = None) -> BackgroundJob:
-    """Queue a background job; its Celery task is sent once the surrounding transaction commits. A job started by
-    one who sees the project's sensitive records (a manager, an admin) is for the managers only: its file may name
-    them."""
-    if registry.job_handler(kind) is None:
-        raise ValueError(f"no job handler registered for {kind!r}")
-    sees_sensitive = Project.objects.seeing_sensitive(user).filter(pk=project.pk).exists()
-    audience = BackgroundJob.Audience.MANAGERS if sees_sensitive else BackgroundJob.Audience.EVERYONE
-    job = BackgroundJob.objects.create(
-        kind=kind, title=title, project=project, user=user, params=params or {}, audience=audience
-    )
-    enqueue("projects.tasks.job_run", str(job.pk))
-    return job
-
-
-def job_progress(*, job_id, percent: int, message: str = "") -> None:
-    BackgroundJob.objects.filter(pk=job_id).update(progress=max(0, min(100, percent)), message=message[:300])
-
-
-def job_execute(*, job_id) -> BackgroundJob | None:
-    """Claim a queued job (a conditional UPDATE: only one runner wins), run its handler, store the result."""
-    from . import jobs
-
-    claimed = BackgroundJob.objects.filter(pk=job_id, status=BackgroundJob.Status.QUEUED).update(
-        status=BackgroundJob.Status.RUNNING, started_at=timezone.now(), progress=0
-    )
-    if not claimed:
-        return None
-    job = BackgroundJob.objects.select_related("project", "user").get(pk=job_id)
-    handler = registry.job_handler(job.kind)
-    try:
-        if handler is None:
-            raise jobs.JobError(f"No handler for jobs of kind {job.kind}.")
-        result = handler(job, lambda percent, message="": job_progress(job_id=job.pk, percent=percent, message=message))
-    except jobs.JobError as exc:
-        return _job_finish(job, BackgroundJob.Status.FAILED, str(exc))
-    except Exception:
-        logger.exception("background job %s (%s) failed", job.pk, job.kind)
-        return _job_finish(job, BackgroundJob.Status.FAILED, "The job failed unexpectedly; the error was logged.")
-    with transaction.atomic():  # the result file and the row together: a failed save leaves no file (projects.files)
-        if result is not None:
-            if result.content is not None:
-                job.result.save(result.filename, ContentFile(result.content), save=False)
-            job.result_data = result.data
-        return _job_finish(job, BackgroundJob.Status.SUCCEEDED, "")
-
-
-def _job_finish(job: BackgroundJob, status: str, message: str) -> BackgroundJob:
-    job.status, job.message, job.finished_at = status, message[:300], timezone.now()
-    if status == BackgroundJob.Status.SUCCEEDED:
-        job.progress = 100
-    job.save(update_fields=["status", "message", "finished_at", "progress", "result", "result_data"])
-    return job
 
 
 # --- workstreams: tasks, milestones and deliverables ------------------------------------------------------------------

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -123,7 +124,9 @@ class ReminderDelivery(models.Model):
     """The record of one reminder to one person: its unique key claims the work, so it goes out once.
 
     A dispatcher inserts the row (a second dispatcher hits the unique constraint and does nothing); the sender
-    moves it from PENDING to SENDING with a conditional UPDATE (only one sender wins), then to SENT.
+    moves it from PENDING to SENDING with a conditional UPDATE (only one sender wins), then to SENT. The claim
+    lasts until `claimed_until`: a sender that died leaves it SENDING, and the sweep puts it back to PENDING to be
+    sent again, with the same Message-ID (`message_id`), so a copy sent just before the crash is recognisable.
     """
 
     class Status(models.TextChoices):
@@ -146,6 +149,7 @@ class ReminderDelivery(models.Model):
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
     error = models.CharField(_("last error"), max_length=300, blank=True)
+    claimed_until = models.DateTimeField(_("claimed until"), null=True, blank=True)
     created_at = models.DateTimeField(_("created"), default=timezone.now)
     sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
 
@@ -168,6 +172,13 @@ class ReminderDelivery(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} → {self.recipient}: {self.subject}"
+
+    @property
+    def message_id(self) -> str:
+        """The e-mail's Message-ID, the same at every attempt: derived from this row (its id and creation time) and
+        the portal's host name, so two copies of one reminder carry the same id and those of two never do."""
+        host = urlsplit(settings.PORTAL_BASE_URL).hostname or "localhost"
+        return f"<reminder.{self.pk}.{self.created_at:%Y%m%d%H%M%S%f}@{host}>"
 
 
 class NotificationQuerySet(models.QuerySet):

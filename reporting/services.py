@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.core.mail import EmailMessage
@@ -237,13 +237,19 @@ def delivery_record(*, kind: str, reminder: Reminder, recipient) -> ReminderDeli
 
 
 def delivery_send(*, delivery_id: int) -> bool:
-    """Send one recorded reminder by e-mail, at most once: a conditional UPDATE lets one sender claim it.
+    """Send one recorded reminder by e-mail: a conditional UPDATE lets one sender claim it, for a lease longer than
+    its task may run (REPORTING_REMINDER_LEASE_SECONDS).
 
     Returns whether this call sent it. A transient failure puts the delivery back to pending and raises
-    TransientDeliveryError (the task retries with backoff); any other failure marks it failed.
+    TransientDeliveryError (the task retries with backoff); any other failure marks it failed. A sender that dies
+    leaves it SENDING until `reminders_sweep` puts it back: sent at most once while workers live, at least once
+    after a crash, always with the Message-ID of the delivery row.
     """
+    now = timezone.now()
     claimed = ReminderDelivery.objects.filter(pk=delivery_id, status=ReminderDelivery.Status.PENDING).update(
-        status=ReminderDelivery.Status.SENDING, attempts=F("attempts") + 1
+        status=ReminderDelivery.Status.SENDING,
+        attempts=F("attempts") + 1,
+        claimed_until=now + timedelta(seconds=settings.REPORTING_REMINDER_LEASE_SECONDS),
     )
     if not claimed:
         return False
@@ -254,19 +260,52 @@ def delivery_send(*, delivery_id: int) -> bool:
     except Exception as exc:
         transient = is_transient(exc)
         status = ReminderDelivery.Status.PENDING if transient else ReminderDelivery.Status.FAILED
-        ReminderDelivery.objects.filter(pk=delivery_id).update(status=status, error=repr(exc)[:300])
+        ReminderDelivery.objects.filter(pk=delivery_id).update(status=status, error=repr(exc)[:300], claimed_until=None)
         if transient:
             raise TransientDeliveryError(str(exc)) from exc
         logger.exception("reminder %s could not be sent", delivery_id)
         return False
     with transaction.atomic():
         ReminderDelivery.objects.filter(pk=delivery_id).update(
-            status=ReminderDelivery.Status.SENT, sent_at=timezone.now(), error=""
+            status=ReminderDelivery.Status.SENT, sent_at=timezone.now(), error="", claimed_until=None
         )
         audit_email_sent(
             message, obj=delivery, project=delivery.project, about=(delivery.object_type, delivery.object_id)
         )
     return True
+
+
+def reminders_sweep(*, now: datetime | None = None) -> dict[str, list[int]]:
+    """Take back the reminders whose sender died: a delivery still SENDING when its claim's lease ran out goes back
+    to PENDING and is queued again (it may have gone out just before the crash: it is then sent twice, with the
+    same Message-ID), or, after REPORTING_REMINDER_MAX_ATTEMPTS attempts, is marked failed. Safe to run twice: each
+    delivery moves by a conditional UPDATE on its expired claim.
+
+    Returns the ids of the deliveries queued again and of those given up: {"queued": [...], "failed": [...]}.
+    """
+    now = now or timezone.now()
+    swept: dict[str, list[int]] = {"queued": [], "failed": []}
+    expired = ReminderDelivery.objects.filter(status=ReminderDelivery.Status.SENDING, claimed_until__lt=now)
+    for delivery in expired.select_related("project", "recipient"):
+        given_up = delivery.attempts >= settings.REPORTING_REMINDER_MAX_ATTEMPTS
+        outcome = ReminderDelivery.Status.FAILED if given_up else ReminderDelivery.Status.PENDING
+        with transaction.atomic():
+            moved = ReminderDelivery.objects.filter(
+                pk=delivery.pk, status=ReminderDelivery.Status.SENDING, claimed_until__lt=now
+            ).update(status=outcome, claimed_until=None, error="The worker sending it was lost.")
+            if not moved:
+                continue
+            audit_log(
+                user=None,
+                action=AuditEvent.Action.TRANSITION,
+                obj=delivery,
+                project=delivery.project,
+                details={"status": outcome, "attempts": delivery.attempts, "reason": "claim expired"},
+            )
+            if not given_up:
+                enqueue("reporting.tasks.reminder_send", delivery.pk)
+        swept["failed" if given_up else "queued"].append(delivery.pk)
+    return swept
 
 
 def audit_email_sent(message: EmailMessage, *, obj, project, about: tuple[str, object]) -> None:
@@ -288,7 +327,10 @@ def _email_for(delivery: ReminderDelivery) -> EmailMessage:
         "url": settings.PORTAL_BASE_URL.rstrip("/") + "/notifications/settings/",
     }
     message = EmailMessage(
-        subject=f"[SELEC {delivery.project.code}] {delivery.subject}", body=body, to=[delivery.recipient.email]
+        subject=f"[SELEC {delivery.project.code}] {delivery.subject}",
+        body=body,
+        to=[delivery.recipient.email],
+        headers={"Message-ID": delivery.message_id},  # the same at every attempt: a duplicate is recognisable
     )
     if delivery.kind == MONTHLY_REPORT:
         from .reports import monthly_report_pdf

@@ -264,6 +264,9 @@ EMAIL_PORT = env_int("EMAIL_PORT", 25)
 EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+# Seconds the SMTP client waits on the mail server (connect, each reply): a hung server fails the send, which the
+# reminder's task retries, instead of holding a worker for good.
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 30)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "SELEC portal <portal@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 PORTAL_BASE_URL = env_str("PORTAL_BASE_URL", "http://127.0.0.1:8000")
@@ -274,7 +277,9 @@ CELERY_BROKER_DIR = BASE_DIR / "var" / "celery"
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
     CELERY_RESULT_BACKEND = REDIS_URL
-    CELERY_BROKER_TRANSPORT_OPTIONS: dict = {"visibility_timeout": 3600}
+    # A task taken by a worker and not acknowledged within this time is handed to another worker by Redis: it must
+    # outlast the longest hard time limit (a system check says so), and the longest retry countdown (an hour).
+    CELERY_BROKER_TRANSPORT_OPTIONS: dict = {"visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 2 * 3600)}
 else:
     CELERY_BROKER_URL = "filesystem://"
     CELERY_RESULT_BACKEND = f"file://{CELERY_BROKER_DIR / 'results'}"
@@ -292,6 +297,26 @@ CELERY_RESULT_EXPIRES = 7 * 24 * 3600
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+# Background work that survives a dead worker (README "Background work"). A worker takes one task at a time (a
+# long task waiting behind another in a busy worker's prefetch would wait for nothing).
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# Every task of the portal declares a soft and a hard time limit (seconds; system check projects.E005): past the
+# soft one the task gets SoftTimeLimitExceeded and stops cleanly, past the hard one its process is killed. Short
+# tasks (one e-mail, a sweep) take these, which are also the default of any other task...
+CELERY_TASK_SOFT_TIME_LIMIT = env_int("CELERY_TASK_SOFT_TIME_LIMIT", 120)
+CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 180)
+# ...long ones (a background job, a dispatch of reminders) these, and acknowledge late: a worker lost in the
+# middle leaves the task to the broker (after the visibility timeout) and, sooner, to the sweeps below.
+PORTAL_LONG_TASK_SOFT_TIME_LIMIT = env_int("PORTAL_LONG_TASK_SOFT_TIME_LIMIT", 15 * 60)
+PORTAL_LONG_TASK_TIME_LIMIT = env_int("PORTAL_LONG_TASK_TIME_LIMIT", 16 * 60)
+# A claim on a background job lasts this long and each progress report of the job extends it; a claim that ran
+# out (its worker died) is given back to the queue by the sweep (beat, every minute), up to this many attempts.
+PORTAL_JOB_LEASE_SECONDS = env_int("PORTAL_JOB_LEASE_SECONDS", 5 * 60)
+PORTAL_JOB_MAX_ATTEMPTS = env_int("PORTAL_JOB_MAX_ATTEMPTS", 3)
+# A reminder being sent is claimed for longer than its task may run (its hard limit), then swept back to pending;
+# it is given up after this many attempts (transient mail errors and lost workers alike).
+REPORTING_REMINDER_LEASE_SECONDS = env_int("REPORTING_REMINDER_LEASE_SECONDS", CELERY_TASK_TIME_LIMIT + 60)
+REPORTING_REMINDER_MAX_ATTEMPTS = env_int("REPORTING_REMINDER_MAX_ATTEMPTS", 7)
 
 # Production runs on PostgreSQL and Redis: without debug, SQLite or the embedded broker only when asked for.
 PORTAL_ALLOW_EMBEDDED = env_bool("PORTAL_ALLOW_EMBEDDED", False)

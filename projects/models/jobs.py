@@ -30,7 +30,9 @@ class BackgroundJob(models.Model):
     """Long work (a report, an import) run by Celery, with its progress and result, for the user to follow.
 
     The kind names a handler registered in `projects.jobs.handlers`; the task claims the job with a
-    conditional UPDATE, so a job runs once even if its task is delivered twice.
+    conditional UPDATE, so a job runs once even if its task is delivered twice. The claim lasts until
+    `claimed_until` (each progress report extends it); a claim that ran out, its worker dead, is swept back to
+    the queue, and `attempts` counts the claims (see `projects.jobs`).
     """
 
     class Status(models.TextChoices):
@@ -64,6 +66,8 @@ class BackgroundJob(models.Model):
     result_data = models.JSONField(_("result data"), default=dict, blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     started_at = models.DateTimeField(_("started"), null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    claimed_until = models.DateTimeField(_("claimed until"), null=True, blank=True)
     finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
 
     project_path = "project"
@@ -76,6 +80,7 @@ class BackgroundJob(models.Model):
         indexes = [
             models.Index(fields=["project", "kind", "-created_at"]),
             models.Index(fields=["created_at"], name="job_created_idx"),  # the admin's list and drill-down
+            models.Index(fields=["status", "claimed_until"], name="job_claim_idx"),  # the sweep
         ]
 
     def __str__(self) -> str:
@@ -97,3 +102,14 @@ class BackgroundJob(models.Model):
     def has_result(self) -> bool:
         """Whether there is a file to download: the job succeeded and wrote one."""
         return self.status == self.Status.SUCCEEDED and bool(self.result)
+
+    @property
+    def retry_note(self) -> str:
+        """The note "Retrying, attempt 2 of 3" while a job runs again after its worker stopped; empty otherwise."""
+        attempt = self.attempts if self.status == self.Status.RUNNING else self.attempts + 1
+        if self.is_finished or attempt < 2:
+            return ""
+        return _("Retrying, attempt %(attempt)s of %(max)s") % {
+            "attempt": attempt,
+            "max": settings.PORTAL_JOB_MAX_ATTEMPTS,
+        }

@@ -179,8 +179,11 @@ class Registry:
         return [{"key": s.key, "label": s.label, "url": s.url(project)} for s in sections if s.shows_on(project)]
 
     def job_handler(self, kind: str):
-        handler = self._items["jobs"].get(kind)
+        handler = self.job_kind(kind)
         return handler.handler if handler is not None else None
+
+    def job_kind(self, kind: str) -> JobHandler | None:
+        return self._items["jobs"].get(kind)
 
     def seeders(self) -> list[Seeder]:
         return sorted(self._items["seeders"].values(), key=lambda s: (s.order, s.app_label))

@@ -38,10 +38,12 @@ class JobHandler:
     """Long work run by a Celery worker with progress shown to the user (see `projects.jobs`).
 
     `handler(job, progress)` calls `progress(percent, message)` as it goes and returns None or a `JobResult`; it
-    raises `JobError(message)` for a failure the user should read."""
+    raises `JobError(message)` for a failure the user should read. `personal_params` names the parameters that hold
+    personal data (an uploaded list's rows): a finished job, done or failed, keeps only their count."""
 
     kind: str
     handler: Callable[..., Any]
+    personal_params: Sequence[str] = ()
     app_label: str = ""
 
     @property

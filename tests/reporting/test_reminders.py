@@ -50,17 +50,23 @@ def test_the_beat_schedule_is_present_after_migrate(transactional_db):
     call_command("migrate", "reporting", "0001", verbosity=0)
     call_command("migrate", "reporting", verbosity=0)
     schedule = {t.task: t for t in PeriodicTask.objects.filter(task__startswith="reporting.")}
-    assert set(schedule) == {"reporting.tasks.reminders_dispatch", "reporting.tasks.monthly_reports_dispatch"}
-    daily, monthly = (
+    assert set(schedule) == {
+        "reporting.tasks.reminders_dispatch",
+        "reporting.tasks.monthly_reports_dispatch",
+        "reporting.tasks.reminders_sweep",
+    }
+    daily, monthly, sweep = (
         schedule["reporting.tasks.reminders_dispatch"],
         schedule["reporting.tasks.monthly_reports_dispatch"],
+        schedule["reporting.tasks.reminders_sweep"],
     )
     assert (daily.crontab.hour, daily.crontab.minute, daily.enabled) == ("6", "30", True)
     assert (monthly.crontab.day_of_month, monthly.enabled) == ("1", True)
-    assert daily.expire_seconds and monthly.expire_seconds
+    assert (sweep.interval.every, sweep.interval.period, sweep.enabled) == (1, "minutes", True)
+    assert daily.expire_seconds and monthly.expire_seconds and sweep.expire_seconds
     from selec_portal.celery import app
 
-    assert {"reporting.tasks.reminders_dispatch", "reporting.tasks.monthly_reports_dispatch"} <= set(app.tasks)
+    assert set(schedule) <= set(app.tasks)
 
 
 def test_the_idempotent_tasks_ack_late_and_are_rejected_when_the_worker_is_lost():

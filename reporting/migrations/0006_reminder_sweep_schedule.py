@@ -1,0 +1,43 @@
+"""The reminders' sweep in django-celery-beat, every minute (`reporting.tasks.reminders_sweep`): a reminder whose
+sender died (its claim's lease ran out) goes back to pending and is sent again, or is given up after
+REPORTING_REMINDER_MAX_ATTEMPTS attempts. Created only when missing, so an edit made in the admin survives a later
+`migrate`."""
+
+import json
+
+from django.db import migrations
+from django.utils import timezone
+
+NAME = "reporting: sweep the reminders of lost workers"
+
+
+def create_schedule(apps, schema_editor):
+    IntervalSchedule = apps.get_model("django_celery_beat", "IntervalSchedule")
+    PeriodicTask = apps.get_model("django_celery_beat", "PeriodicTask")
+    if not PeriodicTask.objects.filter(name=NAME).exists():
+        PeriodicTask.objects.create(
+            name=NAME,
+            task="reporting.tasks.reminders_sweep",
+            interval=IntervalSchedule.objects.get_or_create(every=1, period="minutes")[0],
+            args=json.dumps([]),
+            kwargs=json.dumps({}),
+            expire_seconds=5 * 60,
+            description="Reminders whose sender died (their claim ran out): sent again, or failed for good.",
+        )
+    # Tell a running beat that the schedule changed (what PeriodicTasks.changed() does outside migrations).
+    apps.get_model("django_celery_beat", "PeriodicTasks").objects.update_or_create(
+        ident=1, defaults={"last_update": timezone.now()}
+    )
+
+
+def remove_schedule(apps, schema_editor):
+    apps.get_model("django_celery_beat", "PeriodicTask").objects.filter(name=NAME).delete()
+
+
+class Migration(migrations.Migration):
+    dependencies = [
+        ("reporting", "0005_reminder_claim_lease"),
+        ("django_celery_beat", "0019_alter_periodictasks_options"),
+    ]
+
+    operations = [migrations.RunPython(create_schedule, remove_schedule)]
