@@ -1,4 +1,4 @@
-from celery.signals import task_postrun
+from celery.signals import task_postrun, worker_ready
 from django.conf import settings
 from django.contrib.auth.signals import user_logged_in
 from django.core.signals import request_finished
@@ -13,6 +13,24 @@ from .validators import refuse_nul_characters
 # Files written by a transaction that rolled back are deleted when the request or the task that wrote them ends.
 request_finished.connect(discard_uncommitted, dispatch_uid="files-discard-uncommitted-request")
 task_postrun.connect(discard_uncommitted, dispatch_uid="files-discard-uncommitted-task", weak=False)
+
+
+@worker_ready.connect(dispatch_uid="outbox-drain-on-worker-start", weak=False)
+def drain_outbox_on_start(sender=None, **kwargs):
+    """A worker that starts sends what waited in the outbox (queued while the broker was away), without waiting for
+    beat's next minute; a failure is logged and left to beat, never stops the worker."""
+    from django.db import connections
+
+    from .queue import outbox_drain
+
+    try:
+        outbox_drain()
+    except Exception:
+        import logging
+
+        logging.getLogger(__name__).exception("The outbox could not be drained as the worker started")
+    finally:
+        connections.close_all()  # the worker's main process keeps no connection (its pool's children have theirs)
 
 
 @receiver(user_logged_in)

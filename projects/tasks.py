@@ -2,7 +2,7 @@
 
 from celery import shared_task
 
-from . import audit, services
+from . import audit, queue, services
 
 
 @shared_task(acks_late=True, reject_on_worker_lost=True, ignore_result=True)
@@ -15,3 +15,9 @@ def job_run(job_id: str) -> None:
 def audit_seal() -> None:
     """Seal the audit entries left unsealed (beat, every minute); sealing what is there twice seals nothing twice."""
     audit.audit_seal()
+
+
+@shared_task(ignore_result=True)
+def outbox_drain() -> int:
+    """Send the tasks left in the outbox (beat, every minute); drains running at once never send a row twice."""
+    return queue.outbox_drain()
