@@ -64,7 +64,33 @@ def enqueue(task: str, *args, **kwargs) -> None:
     if refused:
         raise ValueError(f"{task}: a task takes ids (numbers, UUIDs, ISO dates), not {refused!r}")
     message = OutboxMessage.objects.create(task=task, args=list(args), kwargs=kwargs)
-    transaction.on_commit(lambda: outbox_send(message_id=message.pk))
+    batch = _pending_batch()
+    batch.message_ids.append(message.pk)
+    if len(batch.message_ids) == 1:
+        transaction.on_commit(batch)  # outside a transaction: at once
+
+
+class _AfterCommit:
+    """The rows one transaction queued, sent together once it commits: one broker connection (and at most one
+    SEND_TIMEOUT) for a request that queues a hundred reminders."""
+
+    def __init__(self):
+        self.message_ids: list[int] = []
+
+    def __call__(self) -> None:
+        outbox_send(message_ids=self.message_ids)
+
+
+def _pending_batch() -> _AfterCommit:
+    """The batch this transaction already registered, or a new one. A batch registered inside a savepoint that
+    rolled back was dropped by Django with it (and so is not found); an id whose row a later savepoint rollback
+    removed is simply not found by the send."""
+    connection = transaction.get_connection()
+    if connection.in_atomic_block:
+        for _savepoints, callback, _robust in connection.run_on_commit:
+            if isinstance(callback, _AfterCommit):
+                return callback
+    return _AfterCommit()
 
 
 def _broker_connection():
@@ -118,26 +144,25 @@ def _send_claimed(messages: list[OutboxMessage]) -> tuple[int, bool]:
     return len(sent), broker_ok
 
 
-def outbox_send(*, message_id: int) -> bool:
-    """Send one outbox row now if nobody else holds it (after its commit). Never raises: the row stays for the drain.
-
-    Returns True when the task was handed to the broker here.
-    """
+def outbox_send(*, message_ids: list[int]) -> int:
+    """Send these outbox rows now (after their commit), those nobody else holds; return how many were sent. Never
+    raises: what is not sent stays for the drain."""
     from celery import current_app
 
-    if current_app.conf.task_always_eager:  # development and tests: the task runs here, now, and its errors show
-        message = OutboxMessage.objects.filter(pk=message_id).first()
-        if message is not None:
-            message.delete()
+    if current_app.conf.task_always_eager:  # development and tests: the tasks run here, now, and their errors show
+        messages = list(OutboxMessage.objects.filter(pk__in=message_ids))
+        OutboxMessage.objects.filter(pk__in=message_ids).delete()
+        for message in messages:
             _publish(message, connection=None)
-        return message is not None
+        return len(messages)
     try:
         with transaction.atomic():
-            claimed = list(OutboxMessage.objects.select_for_update(skip_locked=True).filter(pk=message_id))
-            return bool(claimed) and _send_claimed(claimed) == (1, True)
+            locked = OutboxMessage.objects.select_for_update(skip_locked=True).filter(pk__in=message_ids)
+            claimed = list(locked.order_by("id"))
+            return _send_claimed(claimed)[0] if claimed else 0
     except Exception:  # the request that queued the work has committed: its answer must not fail now
-        logger.exception("Outbox message %s not sent; the drain will send it", message_id)
-        return False
+        logger.exception("Outbox messages %s not sent; the drain will send them", message_ids)
+        return 0
 
 
 def outbox_drain(*, batch_size: int = DRAIN_BATCH, max_batches: int | None = None) -> int:
