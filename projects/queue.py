@@ -93,13 +93,14 @@ def _pending_batch() -> _AfterCommit:
     return _AfterCommit()
 
 
-def _broker_connection():
-    """A connection to the portal's broker that gives up after SEND_TIMEOUT instead of retrying for long."""
+def broker_connection(timeout: float = SEND_TIMEOUT):
+    """A connection to the portal's broker that gives up after `timeout` seconds instead of retrying for long, also
+    when the server accepts the connection but does not answer (a hung Redis)."""
     from celery import current_app
 
     return current_app.connection_for_write(
-        connect_timeout=SEND_TIMEOUT,
-        transport_options={"max_retries": 0, "socket_connect_timeout": SEND_TIMEOUT, "socket_timeout": SEND_TIMEOUT},
+        connect_timeout=timeout,
+        transport_options={"max_retries": 0, "socket_connect_timeout": timeout, "socket_timeout": timeout},
     )
 
 
@@ -126,7 +127,7 @@ def _send_claimed(messages: list[OutboxMessage]) -> tuple[int, bool]:
     """
     sent: list[int] = []
     broker_ok = True
-    with _broker_connection() as connection:
+    with broker_connection() as connection:
         for index, message in enumerate(messages):
             try:
                 _publish(message, connection)
