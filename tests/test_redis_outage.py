@@ -158,6 +158,26 @@ def test_tasks_queued_while_redis_is_down_are_sent_by_the_drain_when_it_returns(
     ]
 
 
+def test_with_redis_hung_a_task_is_queued_and_healthz_answers_within_seconds(transactional_db, own_redis):
+    """A server that accepts connections but never answers (SIGSTOP): the send and the checks give up on time."""
+    from projects.queue import enqueue
+
+    os.kill(own_redis.process.pid, signal.SIGSTOP)
+    try:
+        started = time.monotonic()
+        enqueue("projects.tasks.job_run", 1)  # autocommit: written, then the send gives up after its timeout
+        send_seconds = time.monotonic() - started
+        started = time.monotonic()
+        status, health = _healthz(Client())
+        healthz_seconds = time.monotonic() - started
+    finally:
+        os.kill(own_redis.process.pid, signal.SIGCONT)
+    assert send_seconds < 3 and healthz_seconds < 5, (send_seconds, healthz_seconds)
+    assert OutboxMessage.objects.get().attempts == 1
+    assert status == 200 and health["cache"].startswith("error") and health["broker"].startswith("error")
+    assert outbox_drain() == 1 and _queued_args(own_redis) == [[1]]
+
+
 def test_two_drains_at_once_send_each_waiting_task_exactly_once(transactional_db, own_redis):
     OutboxMessage.objects.bulk_create(
         OutboxMessage(task="projects.tasks.job_run", args=[f"00000000-0000-4000-8000-{n:012d}"]) for n in range(300)
