@@ -25,7 +25,7 @@ import re
 from datetime import timedelta
 
 from django.db import transaction
-from django.db.models import Count, Min
+from django.db.models import Count, F, Min
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
@@ -167,18 +167,21 @@ def outbox_send(*, message_ids: list[int]) -> int:
 
 
 def outbox_drain(*, batch_size: int = DRAIN_BATCH, max_batches: int | None = None) -> int:
-    """Send the outbox's waiting rows, oldest first, in batches; return how many were sent.
+    """Send the outbox's waiting rows in batches, those never tried first, then the ones tried longest ago (so rows
+    that cannot be sent do not hold up the others); return how many were sent.
 
     Each batch is claimed with `SELECT ... FOR UPDATE SKIP LOCKED` and deleted in the same transaction, so
     drains running at once (beat's, a starting worker's, an after-commit send) share the rows and never send one
     twice. Stops when the outbox is empty, when the broker is unreachable, or after `max_batches`.
     """
+    started = timezone.now()  # each row is tried once per drain
     total = 0
     batches = 0
     while max_batches is None or batches < max_batches:
         batches += 1
         with transaction.atomic():
-            claimed = list(OutboxMessage.objects.select_for_update(skip_locked=True).order_by("id")[:batch_size])
+            waiting = OutboxMessage.objects.select_for_update(skip_locked=True).exclude(last_attempt_at__gte=started)
+            claimed = list(waiting.order_by(F("last_attempt_at").asc(nulls_first=True), "id")[:batch_size])
             if not claimed:
                 break
             sent, broker_ok = _send_claimed(claimed)

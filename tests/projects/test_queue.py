@@ -115,3 +115,15 @@ def test_beat_drains_the_outbox_every_minute(db):
 
     schedule = PeriodicTask.objects.get(task="projects.tasks.outbox_drain")
     assert schedule.enabled and (schedule.interval.every, schedule.interval.period) == (1, "minutes")
+
+
+def test_a_task_that_cannot_be_sent_waits_with_its_error_behind_the_others(db, sent):
+    from projects.queue import outbox_drain
+
+    renamed = OutboxMessage.objects.create(task="projects.tasks.renamed_since", args=[1])
+    OutboxMessage.objects.bulk_create(OutboxMessage(task="projects.tasks.job_run", args=[n]) for n in range(2, 5))
+    assert outbox_drain(batch_size=2) == 3
+    assert [args for args, kwargs in sent] == [[2], [3], [4]]
+    renamed.refresh_from_db()
+    assert renamed.attempts == 1 and "renamed_since" in renamed.last_error
+    assert list(OutboxMessage.objects.all()) == [renamed]
