@@ -20,8 +20,11 @@ take ids), and `enqueue` refuses anything else, so the outbox never holds person
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
+import threading
+import time
 from datetime import timedelta
 
 from django.db import transaction
@@ -64,33 +67,44 @@ def enqueue(task: str, *args, **kwargs) -> None:
     if refused:
         raise ValueError(f"{task}: a task takes ids (numbers, UUIDs, ISO dates), not {refused!r}")
     message = OutboxMessage.objects.create(task=task, args=list(args), kwargs=kwargs)
-    batch = _pending_batch()
-    batch.message_ids.append(message.pk)
-    if len(batch.message_ids) == 1:
-        transaction.on_commit(batch)  # outside a transaction: at once
+    transaction.on_commit(functools.partial(outbox_send, message_ids=[message.pk]))  # outside a transaction: now
 
 
-class _AfterCommit:
-    """The rows one transaction queued, sent together once it commits: one broker connection (and at most one
-    SEND_TIMEOUT) for a request that queues a hundred reminders."""
-
-    def __init__(self):
-        self.message_ids: list[int] = []
-
-    def __call__(self) -> None:
-        outbox_send(message_ids=self.message_ids)
+# Each thread sends through one broker connection, opened at its first send and closed when the request or task
+# ends (`outbox_connection_release`, from projects.signals): a request that queues a hundred reminders connects once.
+# After a failure the thread leaves new tasks to the drain for UNREACHABLE_PAUSE seconds, so those hundred
+# reminders cost one timeout, not a hundred.
+UNREACHABLE_PAUSE = 5.0
+_thread = threading.local()
 
 
-def _pending_batch() -> _AfterCommit:
-    """The batch this transaction already registered, or a new one. A batch registered inside a savepoint that
-    rolled back was dropped by Django with it (and so is not found); an id whose row a later savepoint rollback
-    removed is simply not found by the send."""
-    connection = transaction.get_connection()
-    if connection.in_atomic_block:
-        for _savepoints, callback, _robust in connection.run_on_commit:
-            if isinstance(callback, _AfterCommit):
-                return callback
-    return _AfterCommit()
+def _sending_connection():
+    url = _broker_url()
+    held = getattr(_thread, "connection", None)
+    if held is not None and held[0] != url:
+        outbox_connection_release()
+        held = None
+    if held is None:
+        held = _thread.connection = (url, broker_connection())
+    return held[1]
+
+
+def _broker_url() -> str:
+    from celery import current_app
+
+    return current_app.conf.broker_write_url or current_app.conf.broker_url
+
+
+def _pausing() -> bool:
+    return getattr(_thread, "unreachable", {}).get(_broker_url(), 0) > time.monotonic()
+
+
+def outbox_connection_release(**kwargs) -> None:
+    """Close this thread's sending connection (at the end of a request or a task)."""
+    held = getattr(_thread, "connection", None)
+    _thread.connection = None
+    if held is not None:
+        held[1].release()
 
 
 def broker_connection(timeout: float = SEND_TIMEOUT):
@@ -119,7 +133,7 @@ def _record_failure(messages: list[OutboxMessage], exc: Exception) -> None:
     OutboxMessage.objects.bulk_update(messages, ["attempts", "last_error", "last_attempt_at"])
 
 
-def _send_claimed(messages: list[OutboxMessage]) -> tuple[int, bool]:
+def _send_claimed(messages: list[OutboxMessage], connection) -> tuple[int, bool]:
     """Send rows this transaction has locked; delete those the broker took. Returns (sent, broker reachable).
 
     A broker failure stops the batch (the rest would fail the same way); a row that fails on its own (a task
@@ -127,20 +141,19 @@ def _send_claimed(messages: list[OutboxMessage]) -> tuple[int, bool]:
     """
     sent: list[int] = []
     broker_ok = True
-    with broker_connection() as connection:
-        for index, message in enumerate(messages):
-            try:
-                _publish(message, connection)
-            except (ImportError, TypeError, ValueError) as exc:
-                logger.error("Outbox message %s (%s) cannot be sent: %s", message.pk, message.task, exc)
-                _record_failure([message], exc)
-            except Exception as exc:  # the broker is unreachable: every error kombu and redis raise for it
-                logger.warning("Broker unreachable, %s task(s) stay in the outbox: %s", len(messages) - index, exc)
-                _record_failure(messages[index : index + 1], exc)
-                broker_ok = False
-                break
-            else:
-                sent.append(message.pk)
+    for index, message in enumerate(messages):
+        try:
+            _publish(message, connection)
+        except (ImportError, TypeError, ValueError) as exc:
+            logger.error("Outbox message %s (%s) cannot be sent: %s", message.pk, message.task, exc)
+            _record_failure([message], exc)
+        except Exception as exc:  # the broker is unreachable: every error kombu and redis raise for it
+            logger.warning("Broker unreachable, %s task(s) stay in the outbox: %s", len(messages) - index, exc)
+            _record_failure(messages[index : index + 1], exc)
+            broker_ok = False
+            break
+        else:
+            sent.append(message.pk)
     OutboxMessage.objects.filter(pk__in=sent).delete()
     return len(sent), broker_ok
 
@@ -156,14 +169,23 @@ def outbox_send(*, message_ids: list[int]) -> int:
         for message in messages:
             _publish(message, connection=None)
         return len(messages)
+    if _pausing():  # the broker failed a moment ago: the drain will send these
+        return 0
     try:
         with transaction.atomic():
             locked = OutboxMessage.objects.select_for_update(skip_locked=True).filter(pk__in=message_ids)
             claimed = list(locked.order_by("id"))
-            return _send_claimed(claimed)[0] if claimed else 0
+            if not claimed:
+                return 0
+            sent, broker_ok = _send_claimed(claimed, _sending_connection())
     except Exception:  # the request that queued the work has committed: its answer must not fail now
         logger.exception("Outbox messages %s not sent; the drain will send them", message_ids)
-        return 0
+        sent, broker_ok = 0, False
+    if not broker_ok:
+        outbox_connection_release()
+        pauses = getattr(_thread, "unreachable", {})
+        _thread.unreachable = pauses | {_broker_url(): time.monotonic() + UNREACHABLE_PAUSE}
+    return sent
 
 
 def outbox_drain(*, batch_size: int = DRAIN_BATCH, max_batches: int | None = None) -> int:
@@ -184,7 +206,8 @@ def outbox_drain(*, batch_size: int = DRAIN_BATCH, max_batches: int | None = Non
             claimed = list(waiting.order_by(F("last_attempt_at").asc(nulls_first=True), "id")[:batch_size])
             if not claimed:
                 break
-            sent, broker_ok = _send_claimed(claimed)
+            with broker_connection() as connection:
+                sent, broker_ok = _send_claimed(claimed, connection)
         total += sent
         if not broker_ok or sent == 0:
             break

@@ -8,11 +8,15 @@ from django.dispatch import receiver
 
 from .files import discard_uncommitted
 from .middleware import SESSION_TIME_ZONE_KEY, IdleSessionMiddleware
+from .queue import outbox_connection_release
 from .validators import refuse_nul_characters
 
 # Files written by a transaction that rolled back are deleted when the request or the task that wrote them ends.
 request_finished.connect(discard_uncommitted, dispatch_uid="files-discard-uncommitted-request")
 task_postrun.connect(discard_uncommitted, dispatch_uid="files-discard-uncommitted-task", weak=False)
+# The outbox's sending connection (projects.queue) lives as long as the request or the task that opened it.
+request_finished.connect(outbox_connection_release, dispatch_uid="outbox-connection-release-request")
+task_postrun.connect(outbox_connection_release, dispatch_uid="outbox-connection-release-task", weak=False)
 
 
 @worker_ready.connect(dispatch_uid="outbox-drain-on-worker-start", weak=False)
