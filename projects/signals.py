@@ -1,3 +1,5 @@
+import logging
+
 from celery.signals import task_postrun, worker_ready
 from django.conf import settings
 from django.contrib.auth.signals import user_logged_in
@@ -10,6 +12,8 @@ from .files import discard_uncommitted
 from .middleware import SESSION_TIME_ZONE_KEY, IdleSessionMiddleware
 from .queue import outbox_connection_release
 from .validators import refuse_nul_characters
+
+logger = logging.getLogger(__name__)
 
 # Files written by a transaction that rolled back are deleted when the request or the task that wrote them ends.
 request_finished.connect(discard_uncommitted, dispatch_uid="files-discard-uncommitted-request")
@@ -30,9 +34,7 @@ def drain_outbox_on_start(sender=None, **kwargs):
     try:
         outbox_drain()
     except Exception:
-        import logging
-
-        logging.getLogger(__name__).exception("The outbox could not be drained as the worker started")
+        logger.exception("The outbox could not be drained as the worker started")
     finally:
         connections.close_all()  # the worker's main process keeps no connection (its pool's children have theirs)
 
