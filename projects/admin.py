@@ -15,7 +15,7 @@ from django.urls import path
 from django.utils.translation import gettext_lazy as _
 
 from . import services
-from .admin_base import ServiceAdmin, ServiceAdminMixin, StackedInline, TabularInline, adopt
+from .admin_base import ReadOnlyAdmin, ServiceAdmin, ServiceAdminMixin, StackedInline, TabularInline, adopt
 from .audit_columns import AUDIT_COLUMNS
 from .exports import export_response
 from .models import (
@@ -29,6 +29,7 @@ from .models import (
     Membership,
     Milestone,
     Organisation,
+    OutboxMessage,
     Partner,
     Person,
     PersonContact,
@@ -458,25 +459,12 @@ class BackgroundJobAdmin(ServiceAdmin):
         return " · ".join(part for part in (job.get_status_display(), job.retry_note) if part)
 
 
-class RollupAdmin(admin.ModelAdmin):
+class RollupAdmin(ReadOnlyAdmin):
     """The rollups, to look at (derived data: `manage.py rollups --rebuild` recomputes them, no one edits them)."""
 
     list_filter = ["metric", "grain", "scope"]
     search_fields = ["metric", "category"]
     list_select_related = ["project"]
-    show_full_result_count = False
-
-    def has_view_permission(self, request, obj=None):
-        return request.user.is_active and request.user.is_superuser
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(RollupCell)
@@ -488,3 +476,11 @@ class RollupCellAdmin(RollupAdmin):
 class RollupFirstAdmin(RollupAdmin):
     list_display = ["metric", "project", "dimension", "category", "key", "first_all", "first_public"]
     list_filter = ["metric"]
+
+
+@admin.register(OutboxMessage)
+class OutboxMessageAdmin(ReadOnlyAdmin):
+    """The tasks waiting for the broker (`projects.queue`), to look at: the drain sends and deletes them."""
+
+    list_display = ["id", "task", "args", "created_at", "attempts", "last_attempt_at", "last_error"]
+    search_fields = ["task"]

@@ -183,6 +183,25 @@ class ServiceAdmin(ServiceAdminMixin, admin.ModelAdmin):
     """The ModelAdmin every admin of the portal derives from."""
 
 
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Records no one writes in the admin (derived data, plumbing): superusers look at them, nobody adds, changes
+    or deletes them."""
+
+    show_full_result_count = False
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.is_active and request.user.is_superuser
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 def choices_filter(field: str, title, choices) -> type[admin.SimpleListFilter]:
     """A list filter on `field` offering `choices()` (pairs of value and label known to the code: a range of ratings,
     the registered kinds), rather than Django's DISTINCT over the whole table for a field without choices."""

@@ -1,4 +1,6 @@
-from celery.signals import task_postrun
+import logging
+
+from celery.signals import task_postrun, worker_ready
 from django.conf import settings
 from django.contrib.auth.signals import user_logged_in
 from django.core.signals import request_finished
@@ -8,11 +10,33 @@ from django.dispatch import receiver
 
 from .files import discard_uncommitted
 from .middleware import SESSION_TIME_ZONE_KEY, IdleSessionMiddleware
+from .queue import outbox_connection_release
 from .validators import refuse_nul_characters
+
+logger = logging.getLogger(__name__)
 
 # Files written by a transaction that rolled back are deleted when the request or the task that wrote them ends.
 request_finished.connect(discard_uncommitted, dispatch_uid="files-discard-uncommitted-request")
 task_postrun.connect(discard_uncommitted, dispatch_uid="files-discard-uncommitted-task", weak=False)
+# The outbox's sending connection (projects.queue) lives as long as the request or the task that opened it.
+request_finished.connect(outbox_connection_release, dispatch_uid="outbox-connection-release-request")
+task_postrun.connect(outbox_connection_release, dispatch_uid="outbox-connection-release-task", weak=False)
+
+
+@worker_ready.connect(dispatch_uid="outbox-drain-on-worker-start", weak=False)
+def drain_outbox_on_start(sender=None, **kwargs):
+    """A worker that starts sends what waited in the outbox (queued while the broker was away), without waiting for
+    beat's next minute; a failure is logged and left to beat, never stops the worker."""
+    from django.db import connections
+
+    from .queue import outbox_drain
+
+    try:
+        outbox_drain()
+    except Exception:
+        logger.exception("The outbox could not be drained as the worker started")
+    finally:
+        connections.close_all()  # the worker's main process keeps no connection (its pool's children have theirs)
 
 
 @receiver(user_logged_in)

@@ -8,7 +8,7 @@ ones, celery's defaults.
 from celery import shared_task
 from django.conf import settings
 
-from . import audit, services
+from . import audit, queue, services
 
 # One e-mail, a sweep, a seal: the short limits.
 SHORT_TASK = {"soft_time_limit": settings.CELERY_TASK_SOFT_TIME_LIMIT, "time_limit": settings.CELERY_TASK_TIME_LIMIT}
@@ -38,3 +38,9 @@ def job_sweep() -> dict[str, int]:
 def audit_seal() -> None:
     """Seal the audit entries left unsealed (beat, every minute); sealing what is there twice seals nothing twice."""
     audit.audit_seal()
+
+
+@shared_task(ignore_result=True)
+def outbox_drain() -> int:
+    """Send the tasks left in the outbox (beat, every minute); drains running at once never send a row twice."""
+    return queue.outbox_drain()

@@ -56,3 +56,7 @@ class ResilientRedisCache(RedisCache):
     delete_many = _tolerant("delete_many", None)
     incr = _tolerant("incr", lambda key, delta=1, *args, **kwargs: delta)
     clear = _tolerant("clear", None)
+
+    def ping(self) -> None:
+        """Raise when the server cannot be reached (for /healthz: the other calls hide it)."""
+        self._cache.get_client(write=True).ping()

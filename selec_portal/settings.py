@@ -134,12 +134,18 @@ TEMPLATES = [
 
 WSGI_APPLICATION = "selec_portal.wsgi.application"
 
-# Database: DATABASE_URL (postgres://user:pass@host:5432/name) or a SQLite file for development.
+# Database: DATABASE_URL (postgres://user:pass@host:5432/name) or a SQLite file for development. Connections are
+# kept for DATABASE_CONN_MAX_AGE seconds and checked before a request reuses one (CONN_HEALTH_CHECKS), so a
+# restarted PostgreSQL costs a reconnection, never an error page.
 import dj_database_url  # noqa: E402
 
 DATABASE_URL = env_str("DATABASE_URL", "")
 DATABASES = {
-    "default": dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 60))
+    "default": dj_database_url.parse(
+        DATABASE_URL,
+        conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 60),
+        conn_health_checks=env_bool("DATABASE_CONN_HEALTH_CHECKS", True),
+    )
     if DATABASE_URL
     else {"ENGINE": "django.db.backends.sqlite3", "NAME": BASE_DIR / "var" / "db.sqlite3"}
 }
@@ -317,6 +323,8 @@ PORTAL_JOB_MAX_ATTEMPTS = env_int("PORTAL_JOB_MAX_ATTEMPTS", 3)
 # it is given up after this many attempts (transient mail errors and lost workers alike).
 REPORTING_REMINDER_LEASE_SECONDS = env_int("REPORTING_REMINDER_LEASE_SECONDS", CELERY_TASK_TIME_LIMIT + 60)
 REPORTING_REMINDER_MAX_ATTEMPTS = env_int("REPORTING_REMINDER_MAX_ATTEMPTS", 7)
+# /healthz says "degraded" when a task has waited in the outbox longer than this (beat drains it every minute).
+PORTAL_OUTBOX_LATE_SECONDS = env_int("PORTAL_OUTBOX_LATE_SECONDS", 300)
 
 # Production runs on PostgreSQL and Redis: without debug, SQLite or the embedded broker only when asked for.
 PORTAL_ALLOW_EMBEDDED = env_bool("PORTAL_ALLOW_EMBEDDED", False)

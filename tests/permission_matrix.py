@@ -394,6 +394,10 @@ ADMIN_SUPERUSER_ANSWERS: dict[str, tuple[int | str, int | str]] = {  # name: (GE
     "admin:projects_rollupfirst_add": (403, 403),
     "admin:projects_rollupfirst_change": (200, 403),
     "admin:projects_rollupfirst_delete": (403, 403),
+    # the outbox is plumbing (tasks waiting for the broker, sent and deleted by the drain): read-only too
+    "admin:projects_outboxmessage_add": (403, 403),
+    "admin:projects_outboxmessage_change": (200, 403),
+    "admin:projects_outboxmessage_delete": (403, 403),
     "admin:autocomplete": (403, 405),  # needs the field it completes: without it, refused
     "admin:view_on_site": (302, 302),
     "admin:admin/(?P<url>.*)$": (404, 404),  # an unknown admin page
@@ -468,7 +472,7 @@ def build_data_set(django_user_model, activities: int = 10) -> Data:
     from conferences.models import Attendance, Event, Session
     from imobex.models import Barrier, Finding, Intervention, RoadMap, RoadMapVersion
     from operations.models import ActivityAttachment, JointActivity
-    from projects.models import BackgroundJob, Country, Deliverable, Milestone, Project, Task, Workstream
+    from projects.models import BackgroundJob, Country, Deliverable, Milestone, OutboxMessage, Project, Task, Workstream
     from reporting.models import ReportingPeriod
     from tests.conferences.conftest import make_event, make_person, register
 
@@ -537,6 +541,7 @@ def build_data_set(django_user_model, activities: int = 10) -> Data:
     data.version = version.pk
     data.period = ReportingPeriod.objects.filter(project=athena).order_by("pk").first().pk
     assert Country.objects.filter(code="RO").exists()
+    OutboxMessage.objects.create(task="projects.tasks.audit_seal")  # a task the broker has not taken yet
     data.admin_objects, data.admin_missing = _admin_kwargs()
     return data
 

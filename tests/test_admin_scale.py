@@ -95,7 +95,7 @@ def _one_of_each(superuser) -> None:
     from django_celery_beat.models import ClockedSchedule, IntervalSchedule, PeriodicTask, SolarSchedule
 
     from operations.models import ActivityAttachment, JointActivity
-    from projects.models import BackgroundJob, Project
+    from projects.models import BackgroundJob, OutboxMessage, Project
     from reporting.models import Notification, NotificationPreference, ReminderDelivery
 
     project = Project.objects.get(code="ATHENA2")
@@ -121,6 +121,8 @@ def _one_of_each(superuser) -> None:
         )
     if not BackgroundJob.objects.exists():
         BackgroundJob.objects.create(kind="progress_report", title="Scale job", project=project, user=superuser)
+    if not OutboxMessage.objects.exists():
+        OutboxMessage.objects.create(task="projects.tasks.audit_seal")
     if not ReminderDelivery.objects.exists():
         delivery = ReminderDelivery.objects.create(
             kind="task_due",
@@ -184,7 +186,7 @@ def _grow(chosen: dict[str, object]) -> None:
     from conferences.models import Attendance, Event, FeedbackResponse, Registration, Session
     from imobex.models import RoadMap
     from operations.models import ActivityAttachment, ActivityOfficer
-    from projects.models import AuditEvent, BackgroundJob, Membership, Person, Task
+    from projects.models import AuditEvent, BackgroundJob, Membership, OutboxMessage, Person, Task
     from reporting.models import Notification, NotificationPreference, ReminderDelivery
 
     User = get_user_model()
@@ -228,6 +230,7 @@ def _grow(chosen: dict[str, object]) -> None:
     BackgroundJob.objects.bulk_create(
         _clones(chosen["projects.BackgroundJob"], 600, id=lambda i: uuid.uuid4(), title=lambda i: f"Scale job {i}")
     )
+    OutboxMessage.objects.bulk_create(OutboxMessage(task="projects.tasks.job_run", args=[i]) for i in range(600))
     deliveries = ReminderDelivery.objects.bulk_create(
         _clones(chosen["reporting.ReminderDelivery"], 600, object_id=lambda i: f"scale-{i}")
     )

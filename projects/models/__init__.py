@@ -6,13 +6,14 @@ indicators through the registry of contributions (`projects.registry`), so this 
 One module per concern: `reference` (countries, country groups, organisations), `projects` (a project, its
 partners and members, and the querysets that decide access), `workplan` (workstreams, milestones, deliverables,
 tasks), `indicators` (indicators and their intermediate targets), `people` (people and user profiles), `audit`
-(the audit trail), `jobs` (background jobs) and `versioning` (the version that refuses a stale save). Import the
-models from here: `from projects.models import Project`.
+(the audit trail), `jobs` (background jobs), `outbox` (Celery tasks waiting for the broker) and `versioning` (the
+version that refuses a stale save). Import the models from here: `from projects.models import Project`.
 """
 
 from .audit import AuditEvent
 from .indicators import Indicator, IndicatorTarget
 from .jobs import BackgroundJob, job_result_upload_to
+from .outbox import OutboxMessage
 from .people import Person, PersonContact, PersonQuerySet, Profile, contact_email, has_contact_email, normalise_name
 from .people import _time_zone_choices as _time_zone_choices  # named by migration 0001
 from .projects import Membership, Partner, Project, ProjectQuerySet, ProjectScopedQuerySet
@@ -32,6 +33,7 @@ __all__ = [
     "Membership",
     "Milestone",
     "Organisation",
+    "OutboxMessage",
     "Partner",
     "Person",
     "PersonContact",

@@ -7,6 +7,7 @@ from conferences import tasks
 from conferences.models import Event, FeedbackResponse, Registration
 from conferences.services import feedback_remind, feedback_reminder_send, feedback_submit
 from projects.mail import TransientMailError
+from projects.models import OutboxMessage
 from tests.reporting import mail_backends
 
 from .conftest import TODAY, make_event, make_person, register
@@ -116,6 +117,9 @@ def test_reminders_are_queued_and_nothing_is_sent_before_the_commit(
         assert feedback_remind(user=staff, event=held_event) == 2  # Ana and Ivan; Luka has no address
     # The other callback after the commit seals the audit trail (projects.audit.seal_after_commit).
     assert len([callback for callback in callbacks if not getattr(callback, "seals_audit_trail", False)]) == 2
+    queued = OutboxMessage.objects.filter(task="conferences.tasks.feedback_reminder_send")
+    ana_and_ivan = held_event.registrations.filter(person__name__in=["Ana Popescu", "Ivan Petrov"])
+    assert sorted(args[0] for args in queued.values_list("args", flat=True)) == sorted(r.pk for r in ana_and_ivan)
     assert mailoutbox == []
 
 
