@@ -84,7 +84,7 @@ def test_a_job_whose_worker_died_is_queued_again_and_its_page_says_it_is_retryin
 ):
     jobs.job_claim(job_id=job.pk)  # ...and the worker dies
     sent = []
-    monkeypatch.setattr(job_run, "apply_async", lambda args=(), kwargs=None: sent.append(args))
+    monkeypatch.setattr(job_run, "apply_async", lambda args=(), kwargs=None, **options: sent.append(tuple(args)))
     with django_capture_on_commit_callbacks(execute=True):
         assert job_sweep(now=later()) == {"queued": [str(job.pk)], "failed": []}
     assert sent == [(str(job.pk),)]  # the job's task, queued again

@@ -64,7 +64,9 @@ def test_a_reminder_whose_sender_died_is_sent_again_after_the_sweep_with_the_sam
     claimed_by_a_worker_that_dies(lost)
     assert services.delivery_send(delivery_id=lost.pk) is False  # the broker's redelivery: still claimed
     sent = []
-    monkeypatch.setattr(tasks.reminder_send, "apply_async", lambda args=(), kwargs=None: sent.append(args))
+    monkeypatch.setattr(
+        tasks.reminder_send, "apply_async", lambda args=(), kwargs=None, **options: sent.append(tuple(args))
+    )
     with django_capture_on_commit_callbacks(execute=True):
         assert services.reminders_sweep(now=later(settings)) == {"queued": [lost.pk], "failed": []}
     assert sent == [(lost.pk,)]
