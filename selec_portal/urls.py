@@ -17,6 +17,7 @@ urlpatterns = [
     path("account/password/", account_views.password_change, name="account_change_password"),
     path("favicon.ico", views.favicon, name="favicon"),
     path("healthz", views.healthz, name="healthz"),
+    path("livez", views.livez, name="livez"),
     path("csp-report", views.csp_report, name="csp-report"),
     path("admin/", admin.site.urls),
     path("", include("projects.urls")),

@@ -45,6 +45,15 @@ def _error(exc: Exception) -> str:
 @login_not_required
 @never_cache
 @require_GET
+def livez(request: HttpRequest) -> JsonResponse:
+    """Liveness: the process answers requests; nothing it depends on is checked (that is /healthz). For process
+    supervisors, and the floor of the benchmarks (a trivial view behind the same middleware as every page)."""
+    return JsonResponse({"status": "ok"})
+
+
+@login_not_required
+@never_cache
+@require_GET
 def healthz(request: HttpRequest) -> JsonResponse:
     """For load balancers and monitoring: the state of each part the portal uses.
 

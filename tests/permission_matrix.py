@@ -194,6 +194,7 @@ URLS: dict[str, Row | list[Row]] = {
     "projects:audit-trail-export": Row(fixed(fmt="csv"), get=superuser(200), post=signed_in(405)),
     "favicon": Row(fixed(), get=everyone(301), post=everyone(405)),
     "healthz": Row(fixed(), get=everyone(200), post=everyone(405)),
+    "livez": Row(fixed(), get=everyone(200), post=everyone(405)),
     "projects:portfolio": Row(fixed(), get=signed_in(200), post=signed_in(200)),
     "projects:account-settings": Row(fixed(), get=signed_in(200), post=signed_in(200)),
     "reporting:notifications": Row(fixed(), get=signed_in(200), post=signed_in(302)),

@@ -56,3 +56,11 @@ def test_every_page_names_the_vendored_favicon_and_favicon_ico_leads_to_it(clien
     client.logout()
     response = client.get("/favicon.ico")
     assert response.status_code == 301 and response.url == "/static/img/favicon.ico"
+
+
+def test_livez_answers_without_asking_the_database_or_redis(client, db, django_assert_num_queries, settings):
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}}
+    with django_assert_num_queries(0):
+        response = client.get("/livez")
+    assert response.status_code == 200 and response.json() == {"status": "ok"}
+    assert client.post("/livez").status_code == 405
