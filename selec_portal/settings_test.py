@@ -16,3 +16,6 @@ SECURE_SSL_REDIRECT = False
 SECURE_HSTS_SECONDS = 0
 # No test relies on the real (slow by design) hasher; every user the tests create would pay for it.
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+# The day of a test is the day of the portal's users: a request runs in the user's time zone (Bucharest by default)
+# and a test that computes "today" outside a request must get the same date, also between 22:00 and 24:00 UTC.
+TIME_ZONE = PORTAL_DEFAULT_USER_TIME_ZONE  # noqa: F405
