@@ -56,8 +56,15 @@ def _terminate_the_portals_connection() -> int:
 
 @pytest.fixture
 def signed_in(transactional_db, client, staff) -> str:
+    """A signed-in session, on connections kept between requests as production keeps them (the settings' default,
+    60 s; `make test` turns keeping off for the rest of the suite with DATABASE_CONN_MAX_AGE=0)."""
     client.force_login(staff)
-    return f"sessionid={client.cookies['sessionid'].value}"
+    connection.close()
+    kept = connection.settings_dict["CONN_MAX_AGE"]
+    connection.settings_dict["CONN_MAX_AGE"] = 60
+    yield f"sessionid={client.cookies['sessionid'].value}"
+    connection.close()
+    connection.settings_dict["CONN_MAX_AGE"] = kept
 
 
 def test_after_postgresql_ends_the_portals_connection_the_next_request_succeeds(signed_in):

@@ -84,6 +84,18 @@ def test_production_runs_on_sqlite_and_the_embedded_broker_only_when_told():
     assert result.returncode == 0, result.stderr
 
 
+def test_production_keeps_database_connections_and_checks_them_before_reuse():
+    """A restarted PostgreSQL costs a reconnection, never an error page (tests/test_database_restart.py)."""
+    snippet = (
+        "import django; django.setup(); from django.conf import settings; d = settings.DATABASES['default']; "
+        "print(d['CONN_MAX_AGE'], d['CONN_HEALTH_CHECKS'])"
+    )
+    full_env = {k: v for k, v in _env(**PRODUCTION).items() if not k.startswith("DATABASE_CONN_")}
+    result = subprocess.run([sys.executable, "-c", snippet], env=full_env, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["60", "True"]
+
+
 def test_development_runs_on_sqlite_and_the_embedded_broker():
     result = _load_settings(DJANGO_DEBUG="true", DATABASE_URL="", REDIS_URL="")
     assert result.returncode == 0, result.stderr
