@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from projects.forms import VersionedFormMixin
 from projects.models import Country, Organisation, Person
-from projects.pickers import use_picker
+from projects.pickers import use_country_picker, use_picker
 from projects.validators import validate_file_content
 
 from .models import BestPractice, Event, FeedbackResponse, Registration, Session
@@ -104,6 +104,7 @@ class RegistrationForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         use_picker(self.fields["organisation"], "organisations")
+        use_country_picker(self.fields["country"])
         self.helper = _helper(_("Register"))
 
 

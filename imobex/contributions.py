@@ -3,10 +3,10 @@ demo data."""
 
 from django.utils.translation import gettext_lazy as _
 
-from projects.registry import Breakdown, Contributions, Metric, Section, Seeder
+from projects.registry import Breakdown, Contributions, Metric, Picker, Section, Seeder
 
 from . import demo
-from .models import IMOBEX_PROJECTS, CountryCoverage, RoadMap
+from .models import IMOBEX_PROJECTS, CountryCoverage, RoadMap, scope_countries
 
 PROJECTS = list(IMOBEX_PROJECTS)
 
@@ -34,4 +34,16 @@ CONTRIBUTIONS = Contributions(
         Section("road-map", _("Road map"), "imobex:road-map", order=42, projects=PROJECTS),
     ],
     seeders=[Seeder(demo.seed, order=40)],
+    pickers=[
+        # The countries of IMOBEX's scope (reference data: the core's country groups), for findings and barriers.
+        Picker(
+            key="scope-countries",
+            records=lambda project: scope_countries(),
+            search=("name", "code"),
+            text=str,
+            order=("name", "pk"),
+            scoped=False,
+            min_chars=1,
+        ),
+    ],
 )

@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from projects.forms import DateInput, VersionedFormMixin, validate_document
 from projects.pickers import use_picker
 
-from .models import Barrier, CountryCoverage, Finding, Intervention, Source, scope_countries
+from .models import Barrier, CountryCoverage, Finding, Intervention, Source
 
 
 def _helper(label=None) -> FormHelper:
@@ -96,8 +96,6 @@ class FindingForm(VersionedFormMixin, forms.ModelForm):
         ]
         widgets = {
             "indicators": forms.CheckboxSelectMultiple,
-            "origin_countries": forms.SelectMultiple(attrs={"size": 8}),
-            "action_countries": forms.SelectMultiple(attrs={"size": 8}),
             "description": forms.Textarea(attrs={"rows": 6}),
         }
         help_texts = {"description": NO_PERSONAL_DATA}
@@ -105,7 +103,7 @@ class FindingForm(VersionedFormMixin, forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         for name in ("origin_countries", "action_countries"):
-            self.fields[name].queryset = scope_countries().order_by("name")
+            use_picker(self.fields[name], "scope-countries")  # searched among the countries of IMOBEX's scope
         self.fields["action_countries"].required = True
         self.helper = _helper()
         self.helper.layout = Layout(
@@ -130,13 +128,12 @@ class BarrierForm(VersionedFormMixin, forms.ModelForm):
         model = Barrier
         fields = ["title", "legal_area", "countries", "description"]
         widgets = {
-            "countries": forms.SelectMultiple(attrs={"size": 10}),
             "description": forms.Textarea(attrs={"rows": 5}),
         }
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["countries"].queryset = scope_countries().order_by("name")
+        use_picker(self.fields["countries"], "scope-countries")
         self.helper = _helper()
 
 

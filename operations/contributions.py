@@ -170,6 +170,7 @@ CONTRIBUTIONS = Contributions(
             order=("name", "pk"),
             projects=PROJECTS,
             consulted=Person._meta.label,
+            new=_("Add “%(text)s” as a new officer"),
         ),
     ],
 )

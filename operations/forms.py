@@ -10,8 +10,8 @@ from django.forms import BaseFormSet, BaseInlineFormSet, formset_factory, inline
 from django.utils.translation import gettext_lazy as _
 
 from conferences.models import Event
-from projects.models import Country, Organisation
-from projects.pickers import picker_labels, use_picker
+from projects.models import Country, Organisation, Person
+from projects.pickers import country_choices, person_label, picker_labels, use_country_picker, use_picker
 
 from .models import (
     ActivityAttachment,
@@ -33,18 +33,18 @@ class DateInput(forms.DateInput):
 
 
 class SharedChoicesMixin:
-    """Forms repeated in a formset reuse one list of choices instead of one query per form and field."""
+    """Forms repeated in a formset reuse one reading of the countries instead of one query per form and field."""
 
     def share_choices(self, choices: dict[str, list] | None) -> None:
-        for name, options in (choices or {}).items():
+        for name in ("country", "lead_country"):
             if name in self.fields:
-                self.fields[name].choices = [("", "---------"), *options]
+                use_country_picker(self.fields[name], (choices or shared_choices())["country"])
 
 
 def shared_choices() -> dict[str, list]:
     """The countries (a fixed list of about forty), read once per page for every form of its formsets.
     Organisations grow with the data: they are picked by searching (`projects.pickers`)."""
-    return {"country": [(c.pk, c.name) for c in Country.objects.order_by("name")]}
+    return {"country": country_choices()}
 
 
 RELATED_NOT_FOUND = _(
@@ -117,8 +117,7 @@ class ActivityForm(forms.ModelForm):
     def __init__(self, *args, project, choices: dict[str, list] | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         self.instance.project = project
-        choices = choices or shared_choices()
-        self.fields["lead_country"].choices = [("", "---------"), *choices["country"]]
+        use_country_picker(self.fields["lead_country"], (choices or shared_choices())["country"])
         use_picker(self.fields["lead_agency"], "organisations")
         use_picker(self.fields["participating_agencies"], "organisations")
         related = None
@@ -239,42 +238,87 @@ CountryFormSet = inlineformset_factory(
 
 
 class OfficerForm(SharedChoicesMixin, forms.Form):
+    """One officer: a person already known in the project, picked (`person`), or a new one by name, country and
+    agency. The picker offers the people of the project's activities the user sees (never those known only from
+    another project or only from a sensitive activity they may not see), with their agency and country, and last
+    "Add … as a new officer", which fills the name here and opens the fields of a new officer
+    (static/js/picker.js)."""
+
+    person = forms.ModelChoiceField(
+        label=_("Officer"),
+        queryset=Person.objects.none(),
+        required=False,
+        help_text=_("Type a name or an agency: people already in this project's activities are offered first."),
+    )
     name = forms.CharField(
         label=_("Name or reference"),
         max_length=200,
+        required=False,
         help_text=_("A pseudonymous reference is enough."),
+        widget=forms.TextInput(attrs={"data-picker-new-text": ""}),
     )
-    country = forms.ModelChoiceField(label=_("Country"), queryset=Country.objects.all())
+    country = forms.ModelChoiceField(label=_("Country"), queryset=Country.objects.all(), required=False)
     organisation = forms.ModelChoiceField(label=_("Agency"), queryset=Organisation.objects.all(), required=False)
     role = forms.ChoiceField(label=_("Role"), choices=[("", "---------"), *OfficerRole.choices])
 
-    def __init__(self, *args, choices: dict[str, list] | None = None, organisation_labels=None, **kwargs):
+    NEW_FIELDS = ("name", "country", "organisation")
+
+    def __init__(self, *args, project, choices: dict[str, list] | None = None, labels: dict | None = None, **kwargs):
         super().__init__(*args, **kwargs)
+        labels = labels or {}
+        use_picker(self.fields["person"], "officers", project, labels=labels.get("officers"))
         self.share_choices(choices)
-        use_picker(self.fields["organisation"], "organisations", labels=organisation_labels)
+        use_picker(self.fields["organisation"], "organisations", labels=labels.get("organisations"))
 
     def clean_name(self) -> str:
         return " ".join(self.cleaned_data["name"].split())
 
+    def clean(self):
+        data = super().clean()
+        if data.get("person") is not None:
+            for name in self.NEW_FIELDS:  # a picked officer is who they are: what was typed for a new one is moot
+                data[name] = None if name != "name" else ""
+            return data
+        if "person" in self.errors:
+            return data
+        if not data.get("name"):
+            self.add_error("name", _("Pick an officer above, or give the name (or a reference) of a new one."))
+        if not data.get("country") and "country" not in self.errors:
+            self.add_error("country", _("Choose the new officer's country."))
+        return data
+
+    def entry(self) -> OfficerEntry:
+        data = self.cleaned_data
+        if data["person"] is not None:
+            return OfficerEntry.of(data["person"], data["role"])
+        return OfficerEntry(
+            name=data["name"], country=data["country"], organisation=data["organisation"], role=data["role"]
+        )
+
 
 class OfficerFormSetBase(BaseFormSet):
-    """The officers: the same officer (name, country, agency) may appear only once in an activity. The agencies of
-    all rows are labelled in one query (each row's picker shows only its own)."""
+    """The officers: the same officer (the person picked, or the same name, country and agency) may appear only once
+    in an activity. The chosen officers and agencies of all rows are labelled in two queries at most (each row's
+    pickers show only their own)."""
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, project, officer_labels: dict | None = None, **kwargs):
+        self.project = project
         super().__init__(*args, **kwargs)
+        if officer_labels is None or self.is_bound:
+            officer_labels = picker_labels("officers", self._chosen("person"), project)
+        self.labels = {
+            "officers": officer_labels,
+            "organisations": picker_labels("organisations", self._chosen("organisation")),
+        }
+
+    def _chosen(self, field: str) -> list:
         if self.is_bound:
-            chosen = [
-                value
-                for key, value in self.data.items()
-                if key.startswith(f"{self.prefix}-") and key.endswith("-organisation")
-            ]
-        else:
-            chosen = [row.get("organisation") for row in self.initial or ()]
-        self.organisation_labels = picker_labels("organisations", chosen)
+            suffix = f"-{field}"
+            return [v for k, v in self.data.items() if k.startswith(f"{self.prefix}-") and k.endswith(suffix)]
+        return [row.get(field) for row in self.initial or ()]
 
     def get_form_kwargs(self, index):
-        return {**super().get_form_kwargs(index), "organisation_labels": self.organisation_labels}
+        return {**super().get_form_kwargs(index), "project": self.project, "labels": self.labels}
 
     def clean(self) -> None:
         if any(self.errors):
@@ -284,22 +328,22 @@ class OfficerFormSetBase(BaseFormSet):
             data = form.cleaned_data
             if not data or data.get("DELETE"):
                 continue
-            key = (data["name"].casefold(), data["country"].pk, data["organisation"].pk if data["organisation"] else 0)
+            if data["person"] is not None:
+                key = ("person", data["person"].pk)
+            else:
+                key = (
+                    data["name"].casefold(),
+                    data["country"].pk,
+                    data["organisation"].pk if data["organisation"] else 0,
+                )
             if key in seen:
-                form.add_error("name", _("This officer is already listed in this activity."))
+                form.add_error(
+                    "person" if data["person"] else "name", _("This officer is already listed in this activity.")
+                )
             seen.add(key)
 
     def entries(self) -> list[OfficerEntry]:
-        return [
-            OfficerEntry(
-                name=form.cleaned_data["name"],
-                country=form.cleaned_data["country"],
-                organisation=form.cleaned_data["organisation"],
-                role=form.cleaned_data["role"],
-            )
-            for form in self.forms
-            if form.cleaned_data and not form.cleaned_data.get("DELETE")
-        ]
+        return [form.entry() for form in self.forms if form.cleaned_data and not form.cleaned_data.get("DELETE")]
 
 
 OfficerFormSet = formset_factory(
@@ -313,16 +357,13 @@ OfficerFormSet = formset_factory(
 )
 
 
-def officer_initial(activity: JointActivity) -> list[dict]:
-    return [
-        {
-            "name": o.person.name,
-            "country": o.person.country_id,
-            "organisation": o.person.organisation_id,
-            "role": o.role,
-        }
-        for o in activity.officers.select_related("person").order_by("person__name")
-    ]
+def officer_initial(activity: JointActivity) -> tuple[list[dict], dict[str, str]]:
+    """The activity's officers as picked people, and their labels (name, agency, country) read in the same query:
+    whoever may edit the activity sees its officers, so they are among those its officer picker offers."""
+    rows = activity.officers.select_related("person__organisation", "person__country").order_by("person__name", "pk")
+    rows = list(rows)
+    initial = [{"person": o.person_id, "role": o.role} for o in rows]
+    return initial, {str(o.person_id): person_label(o.person) for o in rows}
 
 
 class TransitionForm(forms.Form):
@@ -377,6 +418,7 @@ class SpocForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        use_country_picker(self.fields["country"])
         use_picker(self.fields["agency"], "organisations")
         self.helper = FormHelper()
         self.helper.layout = Layout(

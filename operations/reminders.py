@@ -90,14 +90,11 @@ def activities_not_completed(today: date) -> list[Reminder]:
 def evaluations_missing(today: date) -> list[Reminder]:
     """Completed activities without any evaluation EVALUATION_DAYS after their end (one query)."""
     last_end = today - timedelta(days=EVALUATION_DAYS)
-    qs = (
-        JointActivity.objects.filter(
-            status=ActivityStatus.COMPLETED,
-            end_date__lte=last_end,
-            end_date__gte=last_end - timedelta(days=WINDOW_DAYS),
-        )
-        .filter(has_evaluation=False)
-    )
+    qs = JointActivity.objects.filter(
+        status=ActivityStatus.COMPLETED,
+        end_date__lte=last_end,
+        end_date__gte=last_end - timedelta(days=WINDOW_DAYS),
+    ).filter(has_evaluation=False)
     return _reminders(
         qs,
         "end_date",

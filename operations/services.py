@@ -18,7 +18,7 @@ from conferences.models import Event
 from projects.access import Action, role_allows
 from projects.audit import audit_changes, audit_snapshot
 from projects.concurrency import StaleRecordError, lock_current
-from projects.models import AuditEvent, Country, Organisation, Project
+from projects.models import AuditEvent, Country, Organisation, Person, Project
 from projects.queries import visible_projects
 from projects.services import audit_log, person_contacts_update, person_find_or_create
 
@@ -68,20 +68,29 @@ def _lock(activity: JointActivity, expected_version: int | None) -> JointActivit
 
 @dataclass(frozen=True)
 class OfficerEntry:
-    """An officer as typed in a form: found or created as a `Person`, so each officer is one person."""
+    """An officer of an activity: a `person` already known (picked among those the user may pick: the form's field
+    checks it), or one typed by name, country and agency, found or created as a `Person`, so each officer is one
+    person."""
 
     name: str
     country: Country
     organisation: Organisation | None
     role: str
+    person: Person | None = None
+
+    @classmethod
+    def of(cls, person: Person, role: str) -> OfficerEntry:
+        return cls(person.name, person.country, person.organisation, role, person)
 
 
 def _officers_replace(activity: JointActivity, officers: Iterable[OfficerEntry]) -> None:
     wanted: dict[int, str] = {}
     for entry in officers:
-        person, _created = person_find_or_create(
-            name=entry.name, country=entry.country, organisation=entry.organisation
-        )
+        person = entry.person
+        if person is None:
+            person, _created = person_find_or_create(
+                name=entry.name, country=entry.country, organisation=entry.organisation
+            )
         if person.pk in wanted:
             raise ValidationError(_("%(name)s is listed twice.") % {"name": person.name}, code="duplicate_officer")
         wanted[person.pk] = entry.role

@@ -145,11 +145,14 @@ def _activity_form(request: HttpRequest, project: Project, activity: JointActivi
     parent = activity or JointActivity(project=project)
     places = PlaceFormSet(data, instance=parent, prefix="places", choices=choices)
     countries = CountryFormSet(data, instance=parent, prefix="countries", choices=choices)
+    initial, officer_labels = officer_initial(activity) if activity is not None and data is None else (None, None)
     officers = OfficerFormSet(
         data,
         prefix="officers",
-        initial=officer_initial(activity) if activity is not None and data is None else None,
+        initial=initial,
         form_kwargs={"choices": choices},
+        project=project,
+        officer_labels=officer_labels,
     )
     if data is not None:
         form_ok = form.is_valid()

@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from . import demo
 from .access import Action
-from .models import Deliverable, Milestone, Organisation, Task
+from .models import Country, Deliverable, Milestone, Organisation, Task
 from .pickers import organisation_label, user_label
 from .queries import project_members
 from .registry import (
@@ -122,6 +122,16 @@ CONTRIBUTIONS = Contributions(
             text=organisation_label,
             order=("name", "pk"),
             scoped=False,
+        ),
+        # The countries (a fixed list of about forty): found from one letter, or by their ISO code ("RO").
+        Picker(
+            key="countries",
+            records=lambda project: Country.objects.all(),
+            search=("name", "code"),
+            text=str,
+            order=("name", "pk"),
+            scoped=False,
+            min_chars=1,
         ),
         # Who may own a task or be responsible for a country: the project's members, for those who edit it.
         Picker(

@@ -27,7 +27,7 @@ from django.utils.translation import gettext_lazy as _
 from .registry import Picker, registry
 
 PICK_LIMIT = 20  # results of one search; `more` says there are others (type more to narrow)
-MIN_CHARS = 2  # shorter text finds nothing: a search for one letter would match most rows
+MIN_CHARS = 2  # shorter text finds nothing: a search for one letter would match most rows (a picker may ask fewer)
 MAX_CHARS = 100  # longer text is cut: no name, title or reference is longer, and the query stays small
 MAX_WORDS = 5  # words searched (each must be found), so a pasted paragraph does not build a huge query
 EMPTY_LABEL = "---------"
@@ -77,7 +77,7 @@ def pick_search(picker: Picker, project, text: str, *, exclude: str = "") -> dic
     """`{"results": [{"id", "text"}], "more": bool}`: at most PICK_LIMIT records whose search fields contain every
     word of `text`, in one query. `exclude` leaves one id out (the record being edited, which cannot pick itself)."""
     words = " ".join(text[:MAX_CHARS].split())
-    if len(words) < MIN_CHARS:
+    if len(words) < max(picker.min_chars, 1):
         return {"results": [], "more": False}
     records = picker_records(picker, project)
     for word in words.split()[:MAX_WORDS]:
@@ -112,19 +112,28 @@ class SearchSelect(forms.Select):
     see is never labelled), unless `labels` ({pk: text}) already has them (a formset reads all its rows' at once).
     """
 
-    def __init__(self, attrs=None, *, url: str = "", labels: dict | None = None):
+    def __init__(
+        self, attrs=None, *, url: str = "", labels: dict | None = None, min_chars: int = MIN_CHARS, new: str = ""
+    ):
         super().__init__(attrs)
+        placeholder = (
+            _("Type to search")
+            if min_chars <= 1
+            else _("Type at least %(count)d letters to search") % {"count": min_chars}
+        )
         self.attrs.update(
             {
                 "data-picker-url": url,
-                "data-picker-min": str(MIN_CHARS),
-                "data-picker-placeholder": _("Type at least %(count)d letters to search") % {"count": MIN_CHARS},
+                "data-picker-min": str(min_chars),
+                "data-picker-placeholder": placeholder,
                 "data-picker-empty": _("No match"),
                 "data-picker-more": _("More records match: type more to narrow the list."),
                 "data-picker-error": _("The search failed. Try again."),
                 "data-picker-remove": _("Remove"),
             }
         )
+        if new:
+            self.attrs["data-picker-new"] = new
         self.labels = dict(labels or {})
 
     def __deepcopy__(self, memo):
@@ -175,7 +184,7 @@ def use_picker(field: forms.ModelChoiceField, key: str, project=None, *, exclude
         url += f"?exclude={exclude}"
     multiple = isinstance(field, forms.ModelMultipleChoiceField)
     widget_class = SearchSelectMultiple if multiple else SearchSelect
-    field.widget = widget_class(url=url, labels=labels)
+    field.widget = widget_class(url=url, labels=labels, min_chars=picker.min_chars, new=str(picker.new))
     field.widget.is_required = field.required
     records = picker_records(picker, project)
     field.queryset = records.exclude(pk=exclude) if exclude is not None else records  # also the widget's choices
@@ -186,3 +195,17 @@ def use_picker(field: forms.ModelChoiceField, key: str, project=None, *, exclude
         "invalid_pk_value": INVALID_CHOICE,
     }
     return field
+
+
+def country_choices() -> list[tuple[int, str]]:
+    """Every country, (pk, name) by name: one query, which a page with many country fields reads once."""
+    from .models import Country
+
+    return [(c.pk, c.name) for c in Country.objects.order_by("name")]
+
+
+def use_country_picker(field: forms.ModelChoiceField, choices: list[tuple[int, str]] | None = None):
+    """A country field as a search-as-you-type picker ("countries": one letter, or the ISO code, finds it), its chosen
+    option labelled from `choices` (`country_choices()`, read once for all the page's country fields)."""
+    labels = {str(pk): name for pk, name in (country_choices() if choices is None else choices)}
+    return use_picker(field, "countries", labels=labels)

@@ -204,6 +204,8 @@ URLS: dict[str, Row | list[Row]] = {
     # the searches of the pickers (projects.pickers): JSON, GET only; the records of the role's own pages
     "projects:pick": [
         Row(fixed(key="organisations"), get=signed_in(200), post=signed_in(405), label="reference data"),
+        Row(fixed(key="countries"), get=signed_in(200), post=signed_in(405), label="countries"),
+        Row(fixed(key="scope-countries"), get=signed_in(200), post=signed_in(405), label="IMOBEX's countries"),
         Row(fixed(key="events"), get=signed_in(404), post=signed_in(405), label="a project's picker"),
         Row(fixed(key="nothing"), get=signed_in(404), post=signed_in(405), label="no such picker"),
     ],

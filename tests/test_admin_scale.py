@@ -68,9 +68,7 @@ def _has_add_form(label: str) -> bool:
 
 
 def _pages() -> list[tuple[str, str]]:
-    return [
-        (label, view) for label in _admin_labels() for view in VIEWS if view != "add" or _has_add_form(label)
-    ]
+    return [(label, view) for label in _admin_labels() for view in VIEWS if view != "add" or _has_add_form(label)]
 
 
 def _autocomplete_fields() -> list[tuple[str, str]]:

@@ -75,7 +75,6 @@ class Case:
         return f"{self.key}{label}-{self.method}-{self.role}"
 
 
-
 def _cases() -> list[Case]:
     cases = []
     for key in sorted(PATTERNS):

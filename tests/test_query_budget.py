@@ -66,7 +66,6 @@ class Page:
         return f"{self.key}{label}-{self.role}"
 
 
-
 def _pages() -> list[Page]:
     pages = []
     for key in sorted(PATTERNS):

@@ -35,6 +35,7 @@ class RegistrationRole(models.TextChoices):
     TRAINEE = "trainee", _("Trainee")
     ORGANISER = "organiser", _("Organiser")
 
+
 # The roles that take a place: capacity and the registration deadline apply to them only.
 PARTICIPANT_ROLES = (RegistrationRole.DELEGATE, RegistrationRole.TRAINEE)
 

@@ -13,35 +13,48 @@ def fill_has_evaluation(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('conferences', '0004_list_and_admin_indexes'),
-        ('operations', '0008_activity_search_trigram'),
-        ('projects', '0020_list_and_admin_indexes'),
+        ("conferences", "0004_list_and_admin_indexes"),
+        ("operations", "0008_activity_search_trigram"),
+        ("projects", "0020_list_and_admin_indexes"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.RemoveIndex(
-            model_name='jointactivity',
-            name='operations__project_0ed7a5_idx',
+            model_name="jointactivity",
+            name="operations__project_0ed7a5_idx",
         ),
         migrations.AddField(
-            model_name='jointactivity',
-            name='has_evaluation',
-            field=models.BooleanField(default=False, editable=False, verbose_name='evaluated by a country'),
+            model_name="jointactivity",
+            name="has_evaluation",
+            field=models.BooleanField(default=False, editable=False, verbose_name="evaluated by a country"),
         ),
         migrations.RunPython(fill_has_evaluation, migrations.RunPython.noop),
         migrations.AddIndex(
-            model_name='jointactivity',
-            index=models.Index(condition=models.Q(('status', 'planned')), fields=['project', 'start_date', 'is_sensitive'], name='activity_planned_start_idx'),
+            model_name="jointactivity",
+            index=models.Index(
+                condition=models.Q(("status", "planned")),
+                fields=["project", "start_date", "is_sensitive"],
+                name="activity_planned_start_idx",
+            ),
         ),
         migrations.AddIndex(
-            model_name='jointactivity',
-            index=models.Index(condition=models.Q(('status__in', ('planned', 'ongoing'))), fields=['project', 'end_date', 'is_sensitive'], name='activity_open_end_idx'),
+            model_name="jointactivity",
+            index=models.Index(
+                condition=models.Q(("status__in", ("planned", "ongoing"))),
+                fields=["project", "end_date", "is_sensitive"],
+                name="activity_open_end_idx",
+            ),
         ),
         migrations.AddIndex(
-            model_name='jointactivity',
-            index=models.Index(condition=models.Q(('end_date__isnull', False), ('has_evaluation', False), ('status__in', ('completed', 'evaluated'))), fields=['project', 'end_date', 'is_sensitive'], name='activity_evaluation_due_idx'),
+            model_name="jointactivity",
+            index=models.Index(
+                condition=models.Q(
+                    ("end_date__isnull", False), ("has_evaluation", False), ("status__in", ("completed", "evaluated"))
+                ),
+                fields=["project", "end_date", "is_sensitive"],
+                name="activity_evaluation_due_idx",
+            ),
         ),
     ]

@@ -161,7 +161,10 @@ class Picker:
     e-mail), `order` the order of the results. `action` is what the user's role must allow (the page listing these
     records needs the same); `projects` limits a scoped picker to some projects (None: every project). A picker of
     people names in `consulted` what its searches show ("projects.Person"): each search is then recorded as a
-    consultation, like the pages that list people (`viewkit.audit_consultation`).
+    consultation, like the pages that list people (`viewkit.audit_consultation`). `min_chars`: the letters a search
+    needs (one for a short fixed list such as the countries, found by their code; two by default). `new`: the text of
+    the picker's last suggestion, which offers to add the typed text as a new record ("Add “%(text)s” as a new
+    officer"): the form then takes the new record's details in fields of its own (see `static/js/picker.js`).
     """
 
     key: str
@@ -173,4 +176,6 @@ class Picker:
     scoped: bool = True
     projects: Sequence[str] | None = None
     consulted: str = ""
+    min_chars: int = 2
+    new: str = ""
     app_label: str = ""

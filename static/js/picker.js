@@ -5,6 +5,10 @@
 // picks, Escape closes. Picking writes the option into the select, which the form posts as before.
 // A single choice is cleared by emptying the box; a multiple one shows each choice with a button to remove it.
 // Texts come from data- attributes (translated by the server): placeholder, empty, more, error, remove.
+// A single picker with data-picker-new="Add “%(text)s” as a new officer" offers, after the records found, to add
+// the typed text as a new record: inside its row (an element with data-picker-new-row), the text goes into the input
+// marked data-picker-new-text and the fields marked data-picker-new-fields are shown (they are hidden while a record
+// is picked, or while the row is empty); picking a known record empties and hides them again.
 (function () {
   "use strict";
 
@@ -72,6 +76,8 @@
       });
     }
     this.showChosen();
+    // Another script changed the select (a row's new-record fields cleared): show what it holds now.
+    select.addEventListener("picker:refresh", () => this.showChosen());
     this.input.addEventListener("input", () => this.typed());
     this.input.addEventListener("keydown", (event) => this.key(event));
     this.input.addEventListener("blur", () => this.close(true));
@@ -140,32 +146,43 @@
         if (!response.ok) throw new Error(String(response.status));
         return response.json();
       })
-      .then((data) => this.show(data.results || [], Boolean(data.more)))
+      .then((data) => this.show(data.results || [], Boolean(data.more), text))
       .catch((error) => {
         if (error.name !== "AbortError") this.message(this.texts.pickerError || "Error", "text-danger");
       });
   };
 
-  Picker.prototype.show = function (results, more) {
+  Picker.prototype.show = function (results, more, text) {
     const taken = new Set(this.chosen().map((option) => option.value));
-    this.options = results.filter((result) => !this.multiple || !taken.has(String(result.id)));
+    const found = results.filter((result) => !this.multiple || !taken.has(String(result.id)));
+    const offerNew = Boolean(this.texts.pickerNew) && !this.multiple && Boolean(text);
+    this.options = found.slice();
     this.list.replaceChildren();
     this.active = -1;
-    if (!this.options.length) {
+    if (!found.length && !offerNew) {
       this.message(this.texts.pickerEmpty || "No match", "text-body-secondary");
       return;
     }
-    this.options.forEach((result, index) => {
-      const item = element("li", "list-group-item list-group-item-action", result.text);
+    const option = (result, index, className) => {
+      const item = element("li", "list-group-item list-group-item-action " + className, result.text);
       item.id = this.id + "-option-" + index;
       item.dataset.index = String(index);
       item.setAttribute("role", "option");
       item.setAttribute("aria-selected", "false");
-      this.list.appendChild(item);
-    });
+      return item;
+    };
+    found.forEach((result, index) => this.list.appendChild(option(result, index, "")));
+    if (!found.length) {
+      this.list.appendChild(element("li", "list-group-item small text-body-secondary", this.texts.pickerEmpty));
+    }
     if (more) this.list.appendChild(element("li", "list-group-item small text-body-secondary", this.texts.pickerMore));
+    if (offerNew) {
+      const added = { id: "", text: this.texts.pickerNew.replace("%(text)s", text), typed: text, isNew: true };
+      this.options.push(added);
+      this.list.appendChild(option(added, this.options.length - 1, "fw-semibold"));
+    }
     this.open();
-    this.status.textContent = String(this.options.length);
+    this.status.textContent = found.length ? String(found.length) : this.texts.pickerEmpty || "";
   };
 
   Picker.prototype.message = function (text, className) {
@@ -222,6 +239,10 @@
   Picker.prototype.pick = function (index) {
     const result = this.options[index];
     if (!result) return;
+    if (result.isNew) {
+      this.pickNew(result.typed);
+      return;
+    }
     const value = String(result.id);
     let option = Array.from(this.select.options).find((o) => o.value === value);
     if (!option) {
@@ -237,7 +258,60 @@
     this.input.value = "";
     this.changed();
     this.status.textContent = result.text;
+    if (this.texts.pickerNew) newFields(this.select, false);
   };
+
+  // "Add … as a new record": no record is picked; the row's new-record fields open with the typed text, and the
+  // first of them still empty (the country, say) takes the focus.
+  Picker.prototype.pickNew = function (text) {
+    this.select.value = "";
+    this.close(false);
+    this.changed();
+    this.status.textContent = text;
+    const fields = newFields(this.select, true);
+    const target = fields && fields.row.querySelector("[data-picker-new-text]");
+    if (target) target.value = text;
+    const next =
+      fields &&
+      Array.from(fields.box.querySelectorAll("input:not([type=hidden]), select, textarea")).find(
+        (control) => control !== target && !control.value && control.offsetParent !== null
+      );
+    (next || target || this.input).focus();
+  };
+
+  // The new-record fields of the row around `select`: shown (open) or emptied and hidden.
+  function newFields(select, open) {
+    const row = select.closest("[data-picker-new-row]");
+    const box = row && row.querySelector("[data-picker-new-fields]");
+    if (!box) return null;
+    if (!open) {
+      box.querySelectorAll("input:not([type=hidden]), select, textarea").forEach((control) => {
+        if (control.tagName === "SELECT") {
+          Array.from(control.options).forEach((option) => (option.selected = false));
+          control.value = "";
+          control.dispatchEvent(new CustomEvent("picker:refresh"));
+        } else {
+          control.value = "";
+        }
+      });
+    }
+    box.hidden = !open;
+    return { row: row, box: box };
+  }
+
+  // On load, a row's new-record fields show only if they hold something (a new officer typed, or their errors).
+  function settleNewRows(root) {
+    root.querySelectorAll("[data-picker-new-row]").forEach((row) => {
+      const box = row.querySelector("[data-picker-new-fields]");
+      const picker = row.querySelector("select[data-picker-new]");
+      if (!box || !picker || row.dataset.pickerNewReady) return;
+      row.dataset.pickerNewReady = "1";
+      const filled = Array.from(box.querySelectorAll("input:not([type=hidden]), select")).some(
+        (control) => control.value !== ""
+      );
+      box.hidden = picker.value !== "" || !(filled || box.querySelector(".is-invalid"));
+    });
+  }
 
   function enhance(root) {
     root.querySelectorAll("select[data-picker-url]").forEach((select) => {
@@ -246,6 +320,7 @@
         new Picker(select);
       }
     });
+    settleNewRows(root);
   }
 
   document.addEventListener("DOMContentLoaded", () => enhance(document));

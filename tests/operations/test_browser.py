@@ -5,8 +5,9 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from operations.models import JointActivity
-from tests.browser.conftest import screenshot
+from operations.models import ActivityOfficer, JointActivity
+from projects.models import Person
+from tests.browser.conftest import pick, screenshot
 from tests.conftest import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -37,18 +38,19 @@ def test_staff_log_a_patrol_a_manager_validates_it_and_the_indicator_goes_up(
     page.select_option("#id_type", "joint_patrol")
     page.fill("#id_title", "Night patrol on the Friendship Bridge")
     page.fill("#id_reference", "JP-BR-7")
-    page.select_option("#id_lead_country", label="Romania")
+    pick(page, "lead_country", "Rom", "Romania")
     page.fill("#id_start_date", (today - timedelta(days=2)).isoformat())
     page.fill("#id_end_date", (today - timedelta(days=1)).isoformat())
     page.select_option("#id_status", "completed")
     page.fill("#id_places-0-city", "Giurgiu")
-    page.select_option("#id_places-0-country", label="Romania")
+    pick(page, "places-0-country", "RO", "Romania")
     page.fill("#id_places-1-city", "Ruse")
-    page.select_option("#id_places-1-country", label="Bulgaria")
-    page.select_option("#id_countries-0-country", label="Romania")
+    pick(page, "places-1-country", "Bulg", "Bulgaria")
+    pick(page, "countries-0-country", "Rom", "Romania")
     page.fill("#id_countries-0-officers_deployed", "6")
-    page.fill("#id_officers-0-name", "RO-FO-0042")
-    page.select_option("#id_officers-0-country", label="Romania")
+    pick(page, "officers-0-person", "RO-FO-0042", "Add “RO-FO-0042” as a new officer")
+    assert page.locator("#id_officers-0-name").input_value() == "RO-FO-0042"
+    pick(page, "officers-0-country", "Rom", "Romania")
     page.select_option("#id_officers-0-role", "field_officer")
     screenshot(page, "operations-log-activity")
     page.click('[data-testid="save-activity"]')
@@ -70,3 +72,68 @@ def test_staff_log_a_patrol_a_manager_validates_it_and_the_indicator_goes_up(
     assert achieved(page, live_server, "joint_patrols") == before + 1
     page.click('[data-testid="project-tabs"] a:has-text("ATHENA 2 numbers")')
     assert page.locator('[data-testid="achieved-joint_patrols"]').inner_text() == str(before + 1)
+
+
+def test_staff_log_an_activity_picking_two_known_officers_and_adding_a_new_one(
+    login,
+    page,
+    live_server,
+    staff,
+    make_activity,  # noqa: F811
+):
+    """Officers already known in the project are picked (shown with their country), not retyped: the activity lists
+    the same two people, and the one new officer becomes one new person."""
+    make_activity(officers=[("Ana Popescu", "RO", "field_officer"), ("Boris Ivanov", "BG", "spoc")])
+    # known only from a sensitive activity, which staff do not see: never offered
+    make_activity(officers=[("Ana Popovici", "RO", "spoc")], is_sensitive=True)
+    known = {p.name: p.pk for p in Person.objects.all()}
+    today = timezone.localdate()
+
+    login("staff", PASSWORD)
+    page.goto(f"{live_server.url}/projects/ATHENA2/activities/new/")
+    page.select_option("#id_type", "joint_operation")
+    page.fill("#id_title", "Operation Three Rivers")
+    pick(page, "lead_country", "Rom", "Romania")
+    page.fill("#id_start_date", (today - timedelta(days=3)).isoformat())
+    page.fill("#id_places-0-city", "Vidin")
+    pick(page, "places-0-country", "BG", "Bulgaria")
+    pick(page, "countries-0-country", "Bulg", "Bulgaria")
+    page.fill("#id_countries-0-officers_deployed", "3")
+
+    # the new officer's fields stay closed until "add new" is chosen
+    assert page.locator("#id_officers-0-name").is_hidden()
+    box = page.locator('select[name="officers-0-person"] + .picker input[role="combobox"]')
+    box.fill("Ana Pop")
+    offered = page.locator('select[name="officers-0-person"] + .picker [role="option"]')
+    offered.last.wait_for()
+    assert offered.all_inner_texts() == ["Ana Popescu (RO)", "Add “Ana Pop” as a new officer"]
+    offered.first.click()
+    page.select_option("#id_officers-0-role", "field_officer")
+    pick(page, "officers-1-person", "Ivanov", "Boris Ivanov (BG)")
+    page.select_option("#id_officers-1-role", "spoc")
+    pick(page, "officers-2-person", "Mirela Dobre", "Add “Mirela Dobre” as a new officer")
+    assert page.locator("#id_officers-2-name").input_value() == "Mirela Dobre"  # not retyped
+    # the focus moved on to the first empty field of the new officer: their country
+    assert page.evaluate("() => document.activeElement.closest('.picker') !== null")
+    pick(page, "officers-2-country", "Rom", "Romania")
+    page.select_option("#id_officers-2-role", "field_officer")
+    screenshot(page, "operations-officers-picked")
+    page.click('[data-testid="save-activity"]')
+    page.wait_for_selector('[data-testid="activity-title"]')
+
+    activity = JointActivity.objects.get(title="Operation Three Rivers")
+    listed = {
+        o.person.name: o.person_id for o in ActivityOfficer.objects.filter(activity=activity).select_related("person")
+    }
+    assert listed["Ana Popescu"] == known["Ana Popescu"] and listed["Boris Ivanov"] == known["Boris Ivanov"]
+    assert set(listed) == {"Ana Popescu", "Boris Ivanov", "Mirela Dobre"}
+    assert Person.objects.count() == len(known) + 1  # one new person, no duplicate of a known one
+
+    # the edit page shows the officers as picked people, and keeps them when saved unchanged
+    page.goto(f"{live_server.url}/projects/ATHENA2/activities/{activity.pk}/edit/")
+    assert page.locator("#id_officers-0-name").is_hidden()
+    page.click('[data-testid="save-activity"]')
+    page.wait_for_selector('[data-testid="activity-title"]')
+    assert set(ActivityOfficer.objects.filter(activity=activity).values_list("person_id", flat=True)) == set(
+        listed.values()
+    )

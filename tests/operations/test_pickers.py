@@ -12,7 +12,7 @@ from conferences.models import Event
 from operations.models import JointActivity
 from projects.models import AuditEvent, Organisation
 from projects.pickers import INVALID_CHOICE, PICK_LIMIT
-from tests.conferences.conftest import make_event
+from tests.conferences.conftest import make_event, register
 from tests.utils import count_queries, get_ok
 
 NEW = reverse("operations:activity-create", kwargs={"code": "ATHENA2"})
@@ -201,3 +201,79 @@ def test_an_activity_saved_with_picked_agencies_and_events_keeps_them(client_for
     assert activity.lead_agency == igpr
     assert set(activity.participating_agencies.all()) == {igpr, other}
     assert list(activity.discussed_at.all()) == [meeting]
+
+
+# --- the officers: picked among the people known in the project, or added as new ----------------------------------
+
+
+def _officer_rows(rows: list[dict]) -> list[dict]:
+    return [{"person": "", "name": "", "country": "", "organisation": "", **row} for row in rows]
+
+
+def test_officers_picked_keep_their_person_and_a_new_one_is_created_once(
+    client_for, staff, ordinary, activity_form_data
+):
+    from projects.models import Person
+
+    known = Person.objects.get(name="Known Officer")
+    country = str(Organisation.objects.get(acronym="IGPR").country_id)
+    officers = _officer_rows(
+        [
+            # picked: what the new-officer fields hold is moot (the picker empties them; a stale value changes nothing)
+            {"person": str(known.pk), "name": "Typo Offcer", "role": "spoc"},
+            {"name": "New  Officer", "country": country, "role": "field_officer"},
+        ]
+    )
+    people = Person.objects.count()
+    response = client_for(staff).post(NEW, activity_form_data(officers=officers))
+    assert response.status_code == 302, response.context["officers"].errors
+    activity = JointActivity.objects.exclude(pk=ordinary.pk).get()
+    assert set(activity.officers.values_list("person__name", "role")) == {
+        ("Known Officer", "spoc"),
+        ("New Officer", "field_officer"),
+    }
+    assert activity.officers.get(role="spoc").person_id == known.pk
+    assert Person.objects.count() == people + 1
+
+
+def test_an_officer_known_only_from_a_sensitive_activity_or_another_project_cannot_be_picked(
+    client_for, staff, secret, imobex, activity_form_data
+):
+    from projects.models import Person
+    from projects.services import person_find_or_create
+
+    elsewhere, _ = person_find_or_create(name="Imobex Expert", country=Person.objects.first().country)
+    register(make_event(imobex, title="IMOBEX lab"), elsewhere)
+    hidden = Person.objects.get(name="Hidden Officer")
+    client = client_for(staff)
+    assert found(client, "officers", "Imobex") == [] and found(client, "officers", "Hidden") == []
+    for person in (hidden, elsewhere):
+        officers = _officer_rows([{"person": str(person.pk), "role": "spoc"}])
+        response = client.post(NEW, activity_form_data(officers=officers))
+        assert response.status_code == 200
+        errors = response.context["officers"].forms[0].errors["person"]
+        assert str(INVALID_CHOICE) in str(errors)
+        assert person.name not in response.content.decode()  # never shown back
+    assert JointActivity.objects.filter(project__code="ATHENA2").count() == 1  # only the sensitive one
+
+
+def test_a_row_without_a_picked_officer_needs_a_name_and_a_country_next_to_the_fields(
+    client_for, staff, activity_form_data
+):
+    officers = _officer_rows([{"role": "spoc", "organisation": str(Organisation.objects.get(acronym="IGPR").pk)}])
+    response = client_for(staff).post(NEW, activity_form_data(officers=officers))
+    assert response.status_code == 200
+    errors = response.context["officers"].forms[0].errors
+    assert "Pick an officer above" in str(errors["name"]) and "country" in str(errors["country"])
+    assert not JointActivity.objects.exists()
+
+
+def test_the_same_picked_officer_twice_is_refused(client_for, staff, ordinary, activity_form_data):
+    from projects.models import Person
+
+    known = str(Person.objects.get(name="Known Officer").pk)
+    officers = _officer_rows([{"person": known, "role": "spoc"}, {"person": known, "role": "field_officer"}])
+    response = client_for(staff).post(NEW, activity_form_data(officers=officers))
+    assert response.status_code == 200
+    assert "already listed" in str(response.context["officers"].forms[1].errors["person"])
+    assert JointActivity.objects.count() == 1

@@ -196,3 +196,12 @@ def test_a_registration_keeps_the_organisation_picked(client_for, staff, athena)
     assert not Registration.objects.exists()
     assert client_for(staff).post(url, data).status_code == 302
     assert Registration.objects.get().person.organisation == igpr
+
+
+def test_the_countries_are_found_from_one_letter_or_by_their_code(client_for, outsider):
+    client = client_for(outsider)
+    url = reverse("projects:pick", kwargs={"key": "countries"})
+    assert "Romania" in texts(client.get(url, {"q": "r"}))
+    assert texts(client.get(url, {"q": "RO"}))[0] in {"Romania", "Croatia"}  # the code, or a name holding "ro"
+    assert "Bulgaria" in texts(client.get(url, {"q": "bg"}))  # by the ISO code alone
+    assert texts(client.get(url, {"q": " "})) == []
