@@ -11,7 +11,6 @@ from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from urllib.parse import urlsplit
 
-import pytest
 from allauth.usersessions.models import UserSession
 from django.test import Client
 from django.urls import Resolver404, resolve, reverse
@@ -19,7 +18,6 @@ from django.urls import Resolver404, resolve, reverse
 from operations.models import JointActivity, ValidationState
 from projects.models import Project
 from tests.conferences.conftest import make_event
-
 from tests.permission_matrix import URLS
 from tests.test_permission_matrix import address
 from tests.test_permission_matrix import world as world  # the matrix's data set (a module-scoped fixture)
@@ -127,22 +125,21 @@ def pages(data) -> list[str]:
     return sorted(set(found))
 
 
-def show_every_destructive_button(data) -> list[str]:
+def show_every_destructive_button(world) -> list[str]:
     """What the matrix's data set lacks to show every button: a validated activity (reopen), an event whose status
     may change, a second session of the admin (end the other sessions). Returns the extra pages to read."""
-    admin = data.users["admin"]
-    JointActivity.objects.filter(pk=data.sensitive_activity).update(validation_state=ValidationState.VALIDATED)
+    admin = world.data.users["admin"]
+    JointActivity.objects.filter(pk=world.data.sensitive_activity).update(validation_state=ValidationState.VALIDATED)
     event = make_event(Project.objects.get(code="ATHENA2"), title="Workshop that may be cancelled")
     elsewhere = Client()
     elsewhere.force_login(admin)
-    for key, browser in ((data.admin_session, "This browser"), (elsewhere.session.session_key, "Another browser")):
-        UserSession.objects.get_or_create(user=admin, session_key=key, defaults={"ip": "10.0.0.2", "user_agent": browser})
+    for key in (world.cookies["admin"], elsewhere.session.session_key):
+        UserSession.objects.get_or_create(user=admin, session_key=key, defaults={"ip": "10.0.0.2", "user_agent": key})
     return [reverse("conferences:event-detail", args=["ATHENA2", event.pk])]
 
 
 def test_every_destructive_button_asks_first(world, db):
-    world.data.admin_session = world.cookies["admin"]
-    extra = show_every_destructive_button(world.data)
+    extra = show_every_destructive_button(world)
     client = world.client("admin")
     seen, unsorted, unasked = set(), set(), []
     for url in pages(world.data) + extra:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from conferences.models import Event
-from tests.conftest import PASSWORD
 from tests.conferences.conftest import make_event
+from tests.conftest import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

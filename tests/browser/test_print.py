@@ -46,9 +46,7 @@ def printed(page) -> dict:
 def test_the_dashboard_the_programme_and_a_report_print_cleanly(page, login, live_server, selec, tmp_path):
     call_command("seed_demo", activities=20, force=True, stdout=StringIO())
     athena = Project.objects.get(code="ATHENA2")
-    event = (
-        Event.objects.filter(project=athena).annotate(n=Count("sessions")).filter(n__gt=0).order_by("-n").first()
-    )
+    event = Event.objects.filter(project=athena).annotate(n=Count("sessions")).filter(n__gt=0).order_by("-n").first()
     period = ReportingPeriod.objects.filter(project=athena).first()
     login("demo-manager", settings.DEMO_PASSWORD)
     base = f"{live_server.url}/projects/ATHENA2"

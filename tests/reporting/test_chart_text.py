@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 
 from reporting.series import burnup_table
-from tests.reporting.test_dashboard import at
 from tests.reporting.conftest import TODAY
+from tests.reporting.test_dashboard import at
 from tests.utils import get_ok
 
 
