@@ -265,7 +265,11 @@ def activity_actions(activity: JointActivity, project: Project) -> list[dict]:
             ActivityStatus.COMPLETED: _("Mark as completed"),
             ActivityStatus.EVALUATED: _("Mark as evaluated"),
         }[target]
-        actions.append({"name": "advance", "label": label, "style": "outline-primary", "comment": False})
+        # a status never moves back: the button asks first (data-confirm)
+        confirm = _("%(label)s? The status cannot be moved back.") % {"label": label}
+        actions.append(
+            {"name": "advance", "label": label, "style": "outline-primary", "comment": False, "confirm": confirm}
+        )
     state = activity.validation_state
     if may_edit and state in (ValidationState.DRAFT, ValidationState.RETURNED):
         actions.append({"name": "submit", "label": _("Submit for validation"), "style": "primary", "comment": False})
@@ -273,5 +277,8 @@ def activity_actions(activity: JointActivity, project: Project) -> list[dict]:
         actions.append({"name": "validate", "label": _("Validate"), "style": "success", "comment": False})
         actions.append({"name": "return", "label": _("Send back"), "style": "outline-danger", "comment": True})
     if may_validate and state == ValidationState.VALIDATED:
-        actions.append({"name": "reopen", "label": _("Reopen"), "style": "outline-warning", "comment": True})
+        confirm = _("Reopen this validated activity? It no longer counts toward the targets until validated again.")
+        actions.append(
+            {"name": "reopen", "label": _("Reopen"), "style": "outline-warning", "comment": True, "confirm": confirm}
+        )
     return actions

@@ -25,7 +25,7 @@ from projects.registry import IncludeSensitive, include_sensitive_for, registry
 
 from . import cache
 from .models import Notification, NotificationPreference, ReportingPeriod
-from .series import burnup_series
+from .series import burnup_series, burnup_table
 from .status import DUE_SOON_DAYS, Status, due_query, overall_progress, project_status
 
 DASHBOARD_ITEMS = 20  # the dashboard's lists show this many items, then "show all" (a paged list)
@@ -255,9 +255,16 @@ def _project_dashboard(project: Project, *, today: date, since, until, country: 
             entry["values"] = [(countries.get(code, code), value) for code, value in entry["values"]]
     periods = list(ReportingPeriod.objects.filter(project=project).order_by("start", "kind"))
     elapsed = project.time_elapsed_percent(today)
+    series = burnup_series(project, indicators, today, include_sensitive=include_sensitive)
     return {
         "rows": rows,
-        "series": burnup_series(project, indicators, today, include_sensitive=include_sensitive),
+        "series": series,
+        # the charts drawn (measured indicators with a series), each with its numbers as a table
+        "charts": [
+            {"key": row.key, "label": row.label, "table": burnup_table(series[row.key])}
+            for row in rows
+            if row.measured and row.key in series
+        ],
         "breakdowns": split,
         "overdue": overdue.items,
         "overdue_count": overdue.total,

@@ -103,3 +103,14 @@ def _increments_by_compute(metric, project_id: int, months: list[date], include_
         value = int(values.get(project_id, 0))
         result[month], previous = value - previous, value
     return result
+
+
+def burnup_table(series: dict) -> list[dict]:
+    """A burn-up chart's numbers as table rows, one per month (the chart's text alternative for screen readers):
+    the month, the cumulative achieved (None after the current month), the straight line, the intermediate target
+    due that month (None if none)."""
+    targets = {point["x"]: point["y"] for point in series["targets"]}
+    return [
+        {"month": month, "achieved": achieved, "line": line, "target": targets.get(month)}
+        for month, achieved, line in zip(series["labels"], series["achieved"], series["target_line"], strict=True)
+    ]

@@ -120,7 +120,14 @@ def report_list(request: HttpRequest, code: str) -> HttpResponse:
     return render(
         request,
         "reporting/report_list.html",
-        {"project": project, "project_tab": "reports", "periods": periods, "jobs": jobs, "today": timezone.localdate()},
+        {
+            "project": project,
+            "project_tab": "reports",
+            "periods": periods,
+            "jobs": jobs,
+            "today": timezone.localdate(),
+            "can_manage": project.allows(Action.MANAGE),
+        },
     )
 
 

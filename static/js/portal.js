@@ -3,6 +3,7 @@
 //   data-confirm="Question?"  on a button or link: asks first, and does nothing unless the user agrees;
 //   data-print                on a button: prints the page;
 //   <meta name="csrf-token">  its content is sent as X-CSRFToken with every htmx request.
+// Before printing, Chart.js charts are drawn again at the printed page's width (static/css/print.css).
 (function () {
   "use strict";
 
@@ -18,6 +19,18 @@
       window.print();
     }
   });
+
+  // The page is laid out again for paper (narrower than the screen): charts drawn for the screen would overflow it
+  // or be cut. Chart.js notices a resize only later, so redraw them now, and once more when back on the screen.
+  function resizeCharts() {
+    if (typeof window.Chart === "undefined") return;
+    Object.values(window.Chart.instances).forEach(function (chart) {
+      chart.resize();
+    });
+  }
+  window.addEventListener("beforeprint", resizeCharts);
+  window.addEventListener("afterprint", resizeCharts);
+  window.matchMedia("print").addEventListener("change", resizeCharts);
 
   document.addEventListener("htmx:configRequest", function (event) {
     const token = document.querySelector('meta[name="csrf-token"]');
