@@ -26,7 +26,9 @@ def test_a_wrong_password_keeps_the_user_out(page, live_server, staff):
     page.fill("input[name=login]", "staff")
     page.fill("input[name=password]", "not-the-password")
     page.click("main button[type=submit]")
-    assert page.get_by_text("The username and/or password you specified are not correct").is_visible()
+    refused = page.get_by_text("The username and/or password you specified are not correct")
+    refused.wait_for()  # the page answering the post, not the one before it
+    assert refused.is_visible() and "/login/" in page.url
 
 
 def test_a_manager_logs_in_with_the_code_of_the_authenticator_app(page, live_server, manager, selec):
