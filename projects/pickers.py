@@ -20,7 +20,7 @@ from functools import reduce
 from operator import or_
 
 from django import forms
-from django.db.models import Q, QuerySet
+from django.db.models import Case, Q, QuerySet, Value, When
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
@@ -84,7 +84,10 @@ def pick_search(picker: Picker, project, text: str, *, exclude: str = "") -> dic
         records = records.filter(reduce(or_, (Q(**{f"{name}__icontains": word}) for name in picker.search)))
     if as_id(exclude) is not None:
         records = records.exclude(pk=as_id(exclude))
-    rows = list(records.order_by(*picker.order)[: PICK_LIMIT + 1])
+    # What starts with the text comes first ("b": Belgium and Bulgaria before Albania), then the picker's order.
+    starts = Q(**{f"{picker.search[0]}__istartswith": words})
+    records = records.annotate(pick_starts=Case(When(starts, then=Value(0)), default=Value(1)))
+    rows = list(records.order_by("pick_starts", *picker.order)[: PICK_LIMIT + 1])
     results = [{"id": row.pk, "text": picker.text(row)} for row in rows[:PICK_LIMIT]]
     return {"results": results, "more": len(rows) > PICK_LIMIT}
 
@@ -130,6 +133,7 @@ class SearchSelect(forms.Select):
                 "data-picker-more": _("More records match: type more to narrow the list."),
                 "data-picker-error": _("The search failed. Try again."),
                 "data-picker-remove": _("Remove"),
+                "data-picker-unpicked": _("“%(text)s” was not chosen: choose one of the suggestions."),
             }
         )
         if new:

@@ -63,8 +63,11 @@
     this.list.setAttribute("role", "listbox");
     this.status = element("div", "visually-hidden");
     this.status.setAttribute("aria-live", "polite");
+    // Said when the box is left with text that was not picked: the text is not what the form sends.
+    this.unpicked = element("div", "form-text text-danger d-none");
+    this.unpicked.id = this.id + "-unpicked";
     if (this.multiple) this.box.appendChild(this.chips);
-    this.box.append(this.input, this.list, this.status);
+    this.box.append(this.input, this.list, this.status, this.unpicked);
     select.classList.add("d-none");
     select.setAttribute("aria-hidden", "true");
     select.tabIndex = -1;
@@ -123,6 +126,7 @@
 
   Picker.prototype.typed = function () {
     const text = this.input.value.trim();
+    this.warn("");
     window.clearTimeout(this.timer);
     if (!this.multiple && text === "" && this.chosen().length) {
       this.select.value = "";
@@ -204,13 +208,34 @@
     this.input.setAttribute("aria-expanded", "false");
     this.input.removeAttribute("aria-activedescendant");
     this.active = -1;
-    if (restore) this.multiple ? (this.input.value = "") : this.showChosen();
+    if (!restore) return;
+    // Text typed but not picked is not what the form sends: say so, rather than drop it without a word.
+    const typed = this.input.value.trim();
+    const chosen = this.chosen();
+    const current = !this.multiple && chosen.length ? chosen[0].textContent : "";
+    if (typed && typed !== current && this.texts.pickerUnpicked) {
+      this.warn(this.texts.pickerUnpicked.replace("%(text)s", typed));
+    }
+    this.multiple ? (this.input.value = "") : this.showChosen();
+  };
+
+  // Shows (or, with "", hides) the line under the box that says typed text was not picked.
+  Picker.prototype.warn = function (text) {
+    this.unpicked.textContent = text;
+    this.unpicked.classList.toggle("d-none", !text);
+    const described = (this.input.getAttribute("aria-describedby") || "").split(" ").filter((id) => id && id !== this.unpicked.id);
+    if (text) described.push(this.unpicked.id);
+    if (described.length) this.input.setAttribute("aria-describedby", described.join(" "));
+    else this.input.removeAttribute("aria-describedby");
+    if (text) this.status.textContent = text;
   };
 
   Picker.prototype.move = function (step) {
     if (!this.options.length) return;
     this.open();
-    this.active = (this.active + step + this.options.length) % this.options.length;
+    // Up from the box goes to the last suggestion ("Add … as new", when offered), down to the first.
+    const count = this.options.length;
+    this.active = this.active < 0 ? (step > 0 ? 0 : count - 1) : (this.active + step + count) % count;
     Array.from(this.list.querySelectorAll("[role=option]")).forEach((item, index) => {
       const on = index === this.active;
       item.classList.toggle("active", on);
@@ -227,9 +252,18 @@
       event.preventDefault();
       this.move(event.key === "ArrowDown" ? 1 : -1);
     } else if (event.key === "Enter") {
-      if (this.list.classList.contains("d-none")) return;
-      event.preventDefault(); // picking, not sending the form
-      if (this.active >= 0) this.pick(this.active);
+      // Enter in a picker never sends the form: it picks the highlighted suggestion, else highlights the first
+      // (a second Enter picks it), or searches at once what was typed.
+      event.preventDefault();
+      const text = this.input.value.trim();
+      if (this.active >= 0 && !this.list.classList.contains("d-none")) {
+        this.pick(this.active);
+      } else if (this.options.length && !this.list.classList.contains("d-none")) {
+        this.move(1);
+      } else if (text.length >= this.min) {
+        window.clearTimeout(this.timer);
+        this.search(text);
+      }
     } else if (event.key === "Escape" && !this.list.classList.contains("d-none")) {
       event.preventDefault();
       this.close(true);
@@ -239,6 +273,7 @@
   Picker.prototype.pick = function (index) {
     const result = this.options[index];
     if (!result) return;
+    this.warn("");
     if (result.isNew) {
       this.pickNew(result.typed);
       return;

@@ -93,7 +93,15 @@ def test_staff_log_an_activity_picking_two_known_officers_and_adding_a_new_one(
     page.goto(f"{live_server.url}/projects/ATHENA2/activities/new/")
     page.select_option("#id_type", "joint_operation")
     page.fill("#id_title", "Operation Three Rivers")
-    pick(page, "lead_country", "Rom", "Romania")
+    # the keyboard alone: Enter never sends the form; it searches at once, highlights the first suggestion, picks it
+    lead = page.locator('select[name="lead_country"] + .picker input[role="combobox"]')
+    lead.fill("Rom")
+    lead.press("Enter")
+    page.locator('select[name="lead_country"] + .picker [role="option"]', has_text="Romania").wait_for()
+    lead.press("Enter")
+    lead.press("Enter")
+    assert page.locator("#id_lead_country").input_value() != "" and lead.input_value() == "Romania"
+    assert page.url.endswith("/activities/new/") and page.get_by_text("Nothing was saved").count() == 0
     page.fill("#id_start_date", (today - timedelta(days=3)).isoformat())
     page.fill("#id_places-0-city", "Vidin")
     pick(page, "places-0-country", "BG", "Bulgaria")
@@ -111,7 +119,19 @@ def test_staff_log_an_activity_picking_two_known_officers_and_adding_a_new_one(
     page.select_option("#id_officers-0-role", "field_officer")
     pick(page, "officers-1-person", "Ivanov", "Boris Ivanov (BG)")
     page.select_option("#id_officers-1-role", "spoc")
-    pick(page, "officers-2-person", "Mirela Dobre", "Add “Mirela Dobre” as a new officer")
+    # text typed and left without picking is not silently dropped: the box says it was not chosen
+    third = page.locator('select[name="officers-2-person"] + .picker input[role="combobox"]')
+    third.fill("Mirela Dobre")
+    page.locator('select[name="officers-2-person"] + .picker [role="option"]', has_text="Add").wait_for()
+    third.press("Tab")
+    unpicked = page.locator(".picker .form-text", has_text="“Mirela Dobre” was not chosen")
+    assert unpicked.is_visible()
+    # up from the box goes to the last suggestion: "Add … as a new officer"
+    third.fill("Mirela Dobre")
+    page.locator('select[name="officers-2-person"] + .picker [role="option"]', has_text="Add").wait_for()
+    assert unpicked.is_hidden()
+    third.press("ArrowUp")
+    third.press("Enter")
     assert page.locator("#id_officers-2-name").input_value() == "Mirela Dobre"  # not retyped
     # the focus moved on to the first empty field of the new officer: their country
     assert page.evaluate("() => document.activeElement.closest('.picker') !== null")

@@ -205,3 +205,6 @@ def test_the_countries_are_found_from_one_letter_or_by_their_code(client_for, ou
     assert texts(client.get(url, {"q": "RO"}))[0] in {"Romania", "Croatia"}  # the code, or a name holding "ro"
     assert "Bulgaria" in texts(client.get(url, {"q": "bg"}))  # by the ISO code alone
     assert texts(client.get(url, {"q": " "})) == []
+    found = texts(client.get(url, {"q": "b"}))  # those starting with the text first, then the others, by name
+    starting = [name for name in found if name.lower().startswith("b")]
+    assert "Albania" in found and found[: len(starting)] == sorted(starting) and len(starting) >= 2
