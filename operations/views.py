@@ -135,6 +135,12 @@ def activity_detail(request: HttpRequest, code: str, pk: int) -> HttpResponse:
     return render(request, "operations/activity_detail.html", context)
 
 
+def _edited(*forms) -> bool:
+    """Whether the posted activity differs from what its edit page showed (a form, or a row of a formset, changed;
+    a row added or removed)."""
+    return any(form.has_changed() for form in forms)
+
+
 def _activity_form(request: HttpRequest, project: Project, activity: JointActivity | None) -> HttpResponse:
     """The create and edit page: the activity, its places, countries and officers, saved together or not at all."""
     data = request.POST if request.method == "POST" else None
@@ -145,7 +151,8 @@ def _activity_form(request: HttpRequest, project: Project, activity: JointActivi
     parent = activity or JointActivity(project=project)
     places = PlaceFormSet(data, instance=parent, prefix="places", choices=choices)
     countries = CountryFormSet(data, instance=parent, prefix="countries", choices=choices)
-    initial, officer_labels = officer_initial(activity) if activity is not None and data is None else (None, None)
+    # the officers as the page showed them (also on a post, which `_edited` compares with them)
+    initial, officer_labels = officer_initial(activity) if activity is not None else (None, None)
     officers = OfficerFormSet(
         data,
         prefix="officers",
@@ -158,6 +165,10 @@ def _activity_form(request: HttpRequest, project: Project, activity: JointActivi
         form_ok = form.is_valid()
         places.activity_type = form.cleaned_data.get("type")
         formsets_ok = all([places.is_valid(), countries.is_valid(), officers.is_valid()])
+        if form_ok and formsets_ok and activity is not None and not _edited(form, places, countries, officers):
+            # saved as shown: no new version, no empty entry in the history
+            messages.info(request, _("Nothing was changed."))
+            return redirect("operations:activity-detail", code=project.code, pk=activity.pk)
         if form_ok and formsets_ok:
             saved = form.save(commit=False)
 

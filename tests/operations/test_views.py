@@ -10,7 +10,7 @@ from django.utils import timezone
 from operations.models import ActivityAttachment, ActivityCountry, ActivityOfficer, JointActivity
 from projects.models import AuditEvent, Person
 from tests.operations.conftest import formset_data
-from tests.utils import count_queries, get_ok
+from tests.utils import count_queries, get_ok, page_form_data
 
 LIST = "/projects/ATHENA2/activities/"
 NEW = "/projects/ATHENA2/activities/new/"
@@ -197,6 +197,23 @@ def test_staff_edit_a_draft_and_the_version_grows(client_for, staff, make_activi
     assert (stored.title, stored.version) == ("New title", 2)
     event = AuditEvent.objects.get(object_id=str(activity.pk), action="change")
     assert "title" in event.details["fields"]
+
+
+def test_an_activity_saved_as_shown_keeps_its_version_and_adds_nothing_to_its_history(client_for, staff, make_activity):
+    activity = make_activity(status="completed", officers=[("Ana Pop", "RO", "spoc")])
+    client = client_for(staff)
+    shown = get_ok(client, detail(activity) + "edit/")
+    data = page_form_data(shown, formsets=("places", "countries", "officers"))
+    response = client.post(detail(activity) + "edit/", data)
+    assert response.status_code == 302 and response["Location"] == detail(activity)
+    assert JointActivity.objects.get(pk=activity.pk).version == activity.version
+    assert not AuditEvent.objects.filter(object_id=str(activity.pk), action="change").exists()
+    assert "Nothing was changed." in get_ok(client, detail(activity)).content.decode()
+    # one officer's role changed: saved, as one change
+    data["officers-0-role"] = "field_officer"
+    assert client.post(detail(activity) + "edit/", data).status_code == 302
+    assert JointActivity.objects.get(pk=activity.pk).version == activity.version + 1
+    assert activity.officers.get().role == "field_officer"
 
 
 def test_two_people_editing_at_once_the_second_save_is_refused(
