@@ -36,4 +36,14 @@
     const token = document.querySelector('meta[name="csrf-token"]');
     if (token) event.detail.headers["X-CSRFToken"] = token.content;
   });
+
+  // A form sent back with errors: the first field in error takes the focus, so that a screen reader reads its
+  // label and its error (linked by aria-describedby) and the keyboard starts where the fix is needed. On "load",
+  // after the pickers (picker.js) have put their boxes in place of their selects.
+  window.addEventListener("load", function () {
+    const invalid = Array.from(document.querySelectorAll('main [aria-invalid="true"]')).find(
+      (field) => field.checkVisibility() && !field.closest('[aria-hidden="true"]')
+    );
+    if (invalid && !document.activeElement.closest("main")) invalid.focus();
+  });
 })();
