@@ -102,12 +102,14 @@ OVERFLOW = """() => {
   return {scrollWidth: document.documentElement.scrollWidth, widest: out.slice(0, 3)};
 }"""
 # A form sent back with errors, for a keyboard and a screen reader: every field in error says so (aria-invalid) and
-# points at its error text (aria-describedby, on the field or its fieldset), and the first of them has the focus.
+# points at its error text (aria-describedby, on the field or its fieldset); the focus is on the form's own error
+# (a wrong password) or else on the first field in error.
 FORM_ERRORS = """() => {
+  const summary = document.querySelector("main form .alert-danger");
   const fields = [...document.querySelectorAll("main input, main select, main textarea")].filter((el) =>
     el.type !== "hidden" && el.checkVisibility() &&
     (el.classList.contains("is-invalid") || el.getAttribute("aria-invalid") === "true"));
-  if (!fields.length) return ["no field is marked in error"];
+  if (!fields.length && !summary) return ["no error is shown"];
   const problems = [];
   for (const el of fields) {
     const name = el.name || el.id;
@@ -119,8 +121,8 @@ FORM_ERRORS = """() => {
       problems.push(`${name} is not described by its error text`);
     }
   }
-  if (document.activeElement !== fields[0]) {
-    problems.push(`the focus is on ${document.activeElement.tagName}, not on the first field in error`);
+  if (document.activeElement !== (summary || fields[0])) {
+    problems.push(`the focus is on ${document.activeElement.tagName}, not on the error`);
   }
   return problems;
 }"""
@@ -249,6 +251,7 @@ def check_logged_out_pages(browser, checker: Checker, base_url: str) -> None:
         with page.expect_navigation():
             page.click("main button[type=submit]")
         checker.check(page, "anonymous", "login, wrong password")
+        check_errors_are_announced(page, checker, "anonymous", "login, wrong password")
         page.fill("input[name=login]", "demo-manager")
         page.fill("input[name=password]", settings.DEMO_PASSWORD)
         with page.expect_navigation():
@@ -259,6 +262,7 @@ def check_logged_out_pages(browser, checker: Checker, base_url: str) -> None:
         with page.expect_navigation():
             page.click("main form button[type=submit]")
         checker.check(page, "anonymous", "second factor, wrong code")
+        check_errors_are_announced(page, checker, "anonymous", "second factor, wrong code")
         # the feedback survey a participant opens from an e-mail, without an account
         registration = Registration.objects.filter(event__status=Event.Status.HELD).first()
         page.context.clear_cookies()
@@ -268,12 +272,16 @@ def check_logged_out_pages(browser, checker: Checker, base_url: str) -> None:
         context.close()
 
 
+def check_errors_are_announced(page, checker: Checker, who: str, label: str) -> None:
+    checker.keyboard_problems += [f"{label} [{who}]: {problem}" for problem in page.evaluate(FORM_ERRORS)]
+
+
 def check_forms_with_errors(page, checker: Checker, who: str, paths: list[str]) -> None:
     for path in paths:
         page.goto(checker.base_url + path)
         _submit_without_browser_checks(page)
         label = f"{path} (sent empty)"
-        checker.keyboard_problems += [f"{label} [{who}]: {problem}" for problem in page.evaluate(FORM_ERRORS)]
+        check_errors_are_announced(page, checker, who, label)
         checker.check(page, who, label)
 
 
