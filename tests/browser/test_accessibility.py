@@ -31,6 +31,7 @@ from django.urls import Resolver404, resolve
 
 from conferences.models import Event, Registration
 from operations.models import JointActivity
+from projects.models import BackgroundJob, Project
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -272,6 +273,27 @@ def check_logged_out_pages(browser, checker: Checker, base_url: str) -> None:
         context.close()
 
 
+PARTICIPANTS = (
+    "name,organisation,organisation type,country,email,gender,role\n"
+    "Ana Popescu,IGPR,,RO,ana@example.org,F,delegate\n"
+    "Luka Horvat,Croatian Border Police,law_enforcement,HR,,,trainee\n"
+    "Maria Pop,IGPR,,XX,,,delegate\n"
+    "Eva Bad,IGPR,,RO,not-an-email,,delegate\n"
+)
+
+
+def check_import_preview(page, checker: Checker, who: str) -> None:
+    """The preview of a list of participants, reached by uploading one: the rows to import and those rejected."""
+    event = Event.objects.filter(project__code="ATHENA2").order_by("-start_date").first()
+    page.goto(f"{checker.base_url}/projects/ATHENA2/events/{event.pk}/registrations/import/")
+    page.set_input_files(
+        "main input[type=file]", {"name": "participants.csv", "mimeType": "text/csv", "buffer": PARTICIPANTS.encode()}
+    )
+    _submit_without_browser_checks(page)
+    assert page.locator('[data-testid="import-rejected"]').count(), "the preview shows no rejected rows"
+    checker.check(page, who, f"/projects/ATHENA2/events/{event.pk}/registrations/import/ (preview)")
+
+
 def check_errors_are_announced(page, checker: Checker, who: str, label: str) -> None:
     checker.keyboard_problems += [f"{label} [{who}]: {problem}" for problem in page.evaluate(FORM_ERRORS)]
 
@@ -394,8 +416,20 @@ def test_every_page_any_role_reaches_is_accessible_and_fits_a_phone(browser, liv
                 )
                 check_picker_by_keyboard(page, checker, username, "/projects/ATHENA2/activities/new/")
                 check_keyboard_start(page, checker, username)
+                check_import_preview(page, checker, username)
             if username == "demo-manager":
                 check_forms_with_errors(page, checker, username, ["/projects/ATHENA2/events/new/"])
+                # a background job's page, reached by starting one (a finished one: a running one polls itself)
+                job = BackgroundJob.objects.create(
+                    kind="report",
+                    title="Progress report",
+                    project=Project.objects.get(code="ATHENA2"),
+                    status=BackgroundJob.Status.FAILED,
+                    progress=60,
+                    message="The report could not be made.",
+                )
+                page.goto(base_url + job.get_absolute_url())
+                checker.check(page, username)
         finally:
             context.close()
     elapsed = time.perf_counter() - started
