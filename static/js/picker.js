@@ -50,6 +50,7 @@
     this.input.setAttribute("aria-expanded", "false");
     this.input.setAttribute("aria-controls", this.id + "-list");
     if (select.classList.contains("is-invalid")) this.input.classList.add("is-invalid");
+    if (select.getAttribute("aria-invalid")) this.input.setAttribute("aria-invalid", select.getAttribute("aria-invalid"));
     // The browser cannot point at a hidden control: the box one types in is the one it asks to fill.
     if (select.required && !this.multiple) {
       this.input.required = true;
@@ -87,7 +88,7 @@
     // A click on a result must not blur the box before it is picked.
     this.list.addEventListener("mousedown", (event) => event.preventDefault());
     this.list.addEventListener("click", (event) => {
-      const item = event.target.closest("[role=option]");
+      const item = event.target.closest("[data-index]");
       if (item) this.pick(parseInt(item.dataset.index, 10));
     });
   };
@@ -177,9 +178,9 @@
     };
     found.forEach((result, index) => this.list.appendChild(option(result, index, "")));
     if (!found.length) {
-      this.list.appendChild(element("li", "list-group-item small text-body-secondary", this.texts.pickerEmpty));
+      this.list.appendChild(this.note(this.texts.pickerEmpty, "small text-body-secondary"));
     }
-    if (more) this.list.appendChild(element("li", "list-group-item small text-body-secondary", this.texts.pickerMore));
+    if (more) this.list.appendChild(this.note(this.texts.pickerMore, "small text-body-secondary"));
     if (offerNew) {
       const added = { id: "", text: this.texts.pickerNew.replace("%(text)s", text), typed: text, isNew: true };
       this.options.push(added);
@@ -192,9 +193,17 @@
   Picker.prototype.message = function (text, className) {
     this.options = [];
     this.active = -1;
-    this.list.replaceChildren(element("li", "list-group-item " + className, text));
+    this.list.replaceChildren(this.note(text, className));
     this.status.textContent = text;
     this.open();
+  };
+
+  // A line of the list that is not a choice ("no match", "type more letters"): a listbox holds only options.
+  Picker.prototype.note = function (text, className) {
+    const item = element("li", "list-group-item " + className, text);
+    item.setAttribute("role", "option");
+    item.setAttribute("aria-disabled", "true");
+    return item;
   };
 
   Picker.prototype.open = function () {
@@ -236,7 +245,7 @@
     // Up from the box goes to the last suggestion ("Add … as new", when offered), down to the first.
     const count = this.options.length;
     this.active = this.active < 0 ? (step > 0 ? 0 : count - 1) : (this.active + step + count) % count;
-    Array.from(this.list.querySelectorAll("[role=option]")).forEach((item, index) => {
+    Array.from(this.list.querySelectorAll("[data-index]")).forEach((item, index) => {
       const on = index === this.active;
       item.classList.toggle("active", on);
       item.setAttribute("aria-selected", on ? "true" : "false");

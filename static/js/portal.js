@@ -36,4 +36,16 @@
     const token = document.querySelector('meta[name="csrf-token"]');
     if (token) event.detail.headers["X-CSRFToken"] = token.content;
   });
+
+  // A form sent back with errors takes the focus where a screen reader reads them and the keyboard starts the fix:
+  // the form's own error (a wrong password), or else the first field in error (its label, then its error, linked
+  // by aria-describedby). On "load", after the pickers (picker.js) have put their boxes in place of their selects.
+  window.addEventListener("load", function () {
+    const summary = document.querySelector("main form .alert-danger");
+    const invalid = Array.from(document.querySelectorAll('main [aria-invalid="true"]')).find(
+      (field) => field.checkVisibility() && !field.closest('[aria-hidden="true"]')
+    );
+    if (summary) summary.tabIndex = -1;
+    if (summary || invalid) (summary || invalid).focus();
+  });
 })();
