@@ -74,6 +74,19 @@ def test_staff_log_a_patrol_a_manager_validates_it_and_the_indicator_goes_up(
     assert page.locator('[data-testid="achieved-joint_patrols"]').inner_text() == str(before + 1)
 
 
+# Whether no box that clips (overflow other than visible) around the element cuts it off.
+UNCLIPPED = """(selector) => {
+  const shown = document.querySelector(selector).getBoundingClientRect();
+  for (let box = document.querySelector(selector).parentElement; box && box !== document.body; box = box.parentElement) {
+    const style = getComputedStyle(box);
+    if (style.overflowX === "visible" && style.overflowY === "visible") continue;
+    const clip = box.getBoundingClientRect();
+    if (clip.bottom < shown.bottom - 1 || clip.right < shown.right - 1) return false;
+  }
+  return true;
+}"""
+
+
 def test_staff_log_an_activity_picking_two_known_officers_and_adding_a_new_one(
     login,
     page,
@@ -107,6 +120,16 @@ def test_staff_log_an_activity_picking_two_known_officers_and_adding_a_new_one(
     pick(page, "places-0-country", "BG", "Bulgaria")
     pick(page, "countries-0-country", "Bulg", "Bulgaria")
     page.fill("#id_countries-0-officers_deployed", "3")
+
+    # on a phone, the suggestions of a picker in a formset row show whole, over what follows (not cut by the row)
+    page.set_viewport_size({"width": 390, "height": 844})
+    second = page.locator('select[name="places-1-country"] + .picker input[role="combobox"]')
+    second.fill("b")
+    page.locator('select[name="places-1-country"] + .picker [data-index="3"]').wait_for()
+    whole = page.evaluate(UNCLIPPED, 'select[name="places-1-country"] + .picker .picker-results')
+    assert whole and page.evaluate("() => document.documentElement.scrollWidth") <= 390
+    second.press("Escape")
+    page.set_viewport_size({"width": 1280, "height": 900})
 
     # the new officer's fields stay closed until "add new" is chosen
     assert page.locator("#id_officers-0-name").is_hidden()
