@@ -48,6 +48,12 @@ def test_the_spoc_xlsx_reads_back(client_for, viewer, spocs):
 def test_the_directory_page_has_export_buttons(client_for, viewer, spocs):
     page = client_for(viewer).get("/projects/ATHENA2/activities/spocs/").content.decode()
     assert URL.format(fmt="csv") in page and URL.format(fmt="xlsx") in page
+    assert 'data-testid="jump-add-spoc"' not in page  # a viewer adds no SPOC
+
+
+def test_staff_jump_from_the_top_of_the_directory_to_its_form(client_for, staff, spocs):
+    page = client_for(staff).get("/projects/ATHENA2/activities/spocs/").content.decode()
+    assert 'href="#add-spoc" data-testid="jump-add-spoc"' in page and 'id="add-spoc"' in page
 
 
 def test_spoc_export_outsider_other_project_and_unknown_format_are_404(client_for, outsider, viewer, spocs):
