@@ -76,8 +76,9 @@ def test_staff_log_a_patrol_a_manager_validates_it_and_the_indicator_goes_up(
 
 # Whether no box that clips (overflow other than visible) around the element cuts it off.
 UNCLIPPED = """(selector) => {
-  const shown = document.querySelector(selector).getBoundingClientRect();
-  for (let box = document.querySelector(selector).parentElement; box && box !== document.body; box = box.parentElement) {
+  const list = document.querySelector(selector);
+  const shown = list.getBoundingClientRect();
+  for (let box = list.parentElement; box && box !== document.body; box = box.parentElement) {
     const style = getComputedStyle(box);
     if (style.overflowX === "visible" && style.overflowY === "visible") continue;
     const clip = box.getBoundingClientRect();
