@@ -10,7 +10,9 @@ from datetime import date
 
 from django.contrib.postgres.aggregates import StringAgg
 from django.core.exceptions import FieldDoesNotExist
+from django.db import connections
 from django.db.models import (
+    Aggregate,
     BigIntegerField,
     CharField,
     Count,
@@ -75,6 +77,21 @@ def activity_list(project: Project) -> QuerySet[JointActivity]:
     )
 
 
+class _GroupConcat(Aggregate):
+    """SQLite's GROUP_CONCAT (the embedded database of `make run`, whose version may not take an ORDER BY inside an
+    aggregate): the texts of a group joined by the delimiter, in the order SQLite reads the rows."""
+
+    function = "GROUP_CONCAT"
+    output_field = CharField()
+
+
+def _joined(expression, delimiter: str, database: str):
+    """The texts of a group joined by `delimiter`, by primary key on PostgreSQL (STRING_AGG ... ORDER BY)."""
+    if connections[database].vendor == "postgresql":
+        return StringAgg(expression, delimiter, order_by="pk")
+    return _GroupConcat(expression, Value(delimiter))
+
+
 def activity_export(project: Project, activities: QuerySet[JointActivity]) -> QuerySet[JointActivity]:
     """The list's activities for its export: the places as one text column (a subquery, not a prefetch), so the
     export is one query however many rows it streams (a prefetch would run once per chunk of rows)."""
@@ -83,10 +100,10 @@ def activity_export(project: Project, activities: QuerySet[JointActivity]) -> Qu
         .order_by()
         .values("activity")
         .annotate(
-            label=StringAgg(
+            label=_joined(
                 Concat("city", Value(" ("), "country__code", Value(")"), output_field=CharField()),
                 "; ",
-                order_by="pk",
+                activities.db,
             )
         )
         .values("label")

@@ -184,7 +184,7 @@
     if (offerNew) {
       const added = { id: "", text: this.texts.pickerNew.replace("%(text)s", text), typed: text, isNew: true };
       this.options.push(added);
-      this.list.appendChild(option(added, this.options.length - 1, "fw-semibold"));
+      this.list.appendChild(option(added, this.options.length - 1, "fw-semibold picker-new"));
     }
     this.open();
     this.status.textContent = found.length ? String(found.length) : this.texts.pickerEmpty || "";

@@ -41,3 +41,13 @@ def test_the_table_of_a_chart_gives_each_month_its_numbers():
         {"month": "2024-02", "achieved": 2, "line": 6.67, "target": 5},
         {"month": "2024-03", "achieved": None, "line": 10, "target": None},
     ]
+
+
+def test_a_reader_who_does_not_see_sensitive_records_is_told_the_charts_leave_them_out(
+    client_for, viewer, manager, known
+):
+    with at(TODAY):
+        page = get_ok(client_for(viewer), "/projects/REP/dashboard/").content.decode()
+        managers = get_ok(client_for(manager), "/projects/REP/dashboard/").content.decode()
+    assert 'data-testid="sensitive-left-out"' in page and "a chart may end below its total" in page
+    assert 'data-testid="sensitive-left-out"' not in managers  # their charts count what their totals count
