@@ -171,6 +171,7 @@ CONTRIBUTIONS = Contributions(
             projects=PROJECTS,
             consulted=Person._meta.label,
             new=_("Add “%(text)s” as a new officer"),
+            new_same=_("Add another “%(text)s” (not the one above) as a new officer"),
         ),
     ],
 )

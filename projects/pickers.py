@@ -116,7 +116,14 @@ class SearchSelect(forms.Select):
     """
 
     def __init__(
-        self, attrs=None, *, url: str = "", labels: dict | None = None, min_chars: int = MIN_CHARS, new: str = ""
+        self,
+        attrs=None,
+        *,
+        url: str = "",
+        labels: dict | None = None,
+        min_chars: int = MIN_CHARS,
+        new: str = "",
+        new_same: str = "",
     ):
         super().__init__(attrs)
         placeholder = (
@@ -138,6 +145,8 @@ class SearchSelect(forms.Select):
         )
         if new:
             self.attrs["data-picker-new"] = new
+        if new_same:
+            self.attrs["data-picker-new-same"] = new_same
         self.labels = dict(labels or {})
 
     def __deepcopy__(self, memo):
@@ -188,7 +197,9 @@ def use_picker(field: forms.ModelChoiceField, key: str, project=None, *, exclude
         url += f"?exclude={exclude}"
     multiple = isinstance(field, forms.ModelMultipleChoiceField)
     widget_class = SearchSelectMultiple if multiple else SearchSelect
-    field.widget = widget_class(url=url, labels=labels, min_chars=picker.min_chars, new=str(picker.new))
+    field.widget = widget_class(
+        url=url, labels=labels, min_chars=picker.min_chars, new=str(picker.new), new_same=str(picker.new_same)
+    )
     field.widget.is_required = field.required
     records = picker_records(picker, project)
     field.queryset = records.exclude(pk=exclude) if exclude is not None else records  # also the widget's choices

@@ -164,7 +164,8 @@ class Picker:
     consultation, like the pages that list people (`viewkit.audit_consultation`). `min_chars`: the letters a search
     needs (one for a short fixed list such as the countries, found by their code; two by default). `new`: the text of
     the picker's last suggestion, which offers to add the typed text as a new record ("Add “%(text)s” as a new
-    officer"): the form then takes the new record's details in fields of its own (see `static/js/picker.js`).
+    officer"): the form then takes the new record's details in fields of its own (see `static/js/picker.js`);
+    `new_same` replaces it when a suggestion has exactly the typed name ("Add another “%(text)s” ...").
     """
 
     key: str
@@ -178,4 +179,5 @@ class Picker:
     consulted: str = ""
     min_chars: int = 2
     new: str = ""
+    new_same: str = ""
     app_label: str = ""

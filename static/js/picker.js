@@ -182,7 +182,10 @@
     }
     if (more) this.list.appendChild(this.note(this.texts.pickerMore, "small text-body-secondary"));
     if (offerNew) {
-      const added = { id: "", text: this.texts.pickerNew.replace("%(text)s", text), typed: text, isNew: true };
+      // A known record of exactly this name is suggested above: "add" says it would be another one.
+      const same = found.some((result) => result.text.toLowerCase().startsWith(text.toLowerCase() + " ("));
+      const label = (same && this.texts.pickerNewSame) || this.texts.pickerNew;
+      const added = { id: "", text: label.replace("%(text)s", text), typed: text, isNew: true };
       this.options.push(added);
       this.list.appendChild(option(added, this.options.length - 1, "fw-semibold picker-new"));
     }

@@ -173,6 +173,17 @@ def test_staff_log_an_activity_picking_two_known_officers_and_adding_a_new_one(
     assert set(listed) == {"Ana Popescu", "Boris Ivanov", "Mirela Dobre"}
     assert Person.objects.count() == len(known) + 1  # one new person, no duplicate of a known one
 
+    # typing the exact name of a known officer, "add" says it would be another person
+    page.goto(f"{live_server.url}/projects/ATHENA2/activities/new/")
+    box = page.locator('select[name="officers-0-person"] + .picker input[role="combobox"]')
+    box.fill("Mirela Dobre")
+    offered = page.locator('select[name="officers-0-person"] + .picker [role="option"]')
+    offered.last.wait_for()
+    assert offered.all_inner_texts() == [
+        "Mirela Dobre (RO)",
+        "Add another “Mirela Dobre” (not the one above) as a new officer",
+    ]
+
     # the edit page shows the officers as picked people, and keeps them when saved unchanged
     page.goto(f"{live_server.url}/projects/ATHENA2/activities/{activity.pk}/edit/")
     assert page.locator("#id_officers-0-name").is_hidden()
