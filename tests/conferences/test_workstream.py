@@ -50,8 +50,16 @@ def test_a_new_event_falls_in_the_workstream_of_its_kind_and_the_form_offers_the
 
 
 def test_the_service_refuses_another_projects_workstream(staff, athena, imobex):
-    event = Event(project=athena, workstream=ws(imobex, 2), **{k: v for k, v in _data(kind="workshop").items()})
-    event.online = True
+    start = TODAY + timedelta(days=40)
+    event = Event(
+        project=athena,
+        workstream=ws(imobex, 2),
+        kind="workshop",
+        title="W",
+        start_date=start,
+        end_date=start,
+        online=True,
+    )
     with pytest.raises(ValidationError) as refused:
         services.event_save(user=staff, event=event)
     assert refused.value.message_dict["workstream"] == ["Choose a workstream of this project."]
@@ -81,9 +89,7 @@ def test_the_admin_saves_the_workstream(client_for, admin_user, athena, imobex):
     event = make_event(athena, title="Thematic workshop")
     url = reverse("admin:conferences_event_change", args=[event.pk])
     client = client_for(admin_user)
-    assert set(client.get(url).context["adminform"].form.fields["workstream"].queryset) == set(
-        athena.workstreams.all()
-    )
+    assert set(client.get(url).context["adminform"].form.fields["workstream"].queryset) == set(athena.workstreams.all())
     data = {
         "project": str(athena.pk),
         "kind": "workshop",
