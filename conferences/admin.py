@@ -4,7 +4,7 @@ from django.db.models import Count, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
-from projects.admin_base import ServiceAdmin, TabularInline, adopt, choices_filter, ratings
+from projects.admin_base import ServiceAdmin, TabularInline, adopt, choices_filter, ratings, workstream_choices
 
 from . import services
 from .models import Attendance, BestPractice, Event, FeedbackResponse, Registration, Session
@@ -33,7 +33,7 @@ class EventAdmin(ServiceAdmin):
 
     transition_fields = ("status",)
     list_display = ["title", "project", "kind", "edition", "start_date", "end_date", "city", "status", "registered"]
-    list_filter = ["project", "kind", "status", "country"]
+    list_filter = ["project", "workstream", "kind", "status", "country"]
     search_fields = ["title", "theme", "city", "project__code"]
     list_select_related = ["project", "country"]
     autocomplete_fields = ["project", "country", "training_provider"]
@@ -49,6 +49,9 @@ class EventAdmin(ServiceAdmin):
             .get_queryset(request)
             .annotate(_registered=Coalesce(Subquery(registered.annotate(n=Count("pk")).values("n")), 0))
         )
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        return workstream_choices(super().get_form(request, obj, change=change, **kwargs), obj)
 
     @admin.display(description=_("registered"), ordering="_registered")
     def registered(self, obj):

@@ -14,9 +14,10 @@ from datetime import date, time, timedelta
 
 from django.db.models.functions import Lower
 
-from projects.models import Country, Organisation, Person, PersonContact, Project
+from projects.models import Country, Organisation, Person, PersonContact, Project, Workstream
 
 from .models import Attendance, BestPractice, Event, FeedbackResponse, Registration, Session
+from .workstreams import workstreams_fill
 
 DEMO_EMAIL_DOMAIN = "participants.demo.selec.example"
 
@@ -208,6 +209,7 @@ def seed(*, activities: int, rng: random.Random, today: date) -> dict[str, int]:
             )
         )
     Event.objects.bulk_create(events)
+    workstreams_fill(Event, Workstream)  # each event in its workstream of the plan, as `event_save` would
     sizes = {spec[2]: spec[10] for spec in EVENTS}
 
     sessions, registrations = [], []

@@ -7,7 +7,7 @@ from crispy_forms.layout import Submit
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from projects.forms import VersionedFormMixin
+from projects.forms import VersionedFormMixin, project_workstream_field
 from projects.models import Country, Organisation, Person
 from projects.pickers import use_country_picker, use_picker
 from projects.validators import validate_file_content
@@ -51,6 +51,7 @@ class EventForm(VersionedFormMixin, forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         use_picker(self.fields["training_provider"], "organisations")
+        project_workstream_field(self.fields["workstream"], self.instance)
         self.helper = _helper(_("Save"))
 
 

@@ -39,7 +39,7 @@ def events_of_project(project: Project) -> QuerySet[Event]:
     of_event = Registration.objects.filter(event=OuterRef("pk"))
     return (
         Event.objects.filter(project=project)
-        .select_related("project", "country", "training_provider")
+        .select_related("project", "country", "training_provider", "workstream")
         .annotate(
             registered=counted(of_event),
             places_taken=counted(of_event.filter(role__in=Registration.PARTICIPANT_ROLES)),

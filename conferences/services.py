@@ -30,6 +30,7 @@ from projects.services import audit_log, person_contacts_update, person_find_or_
 
 from .imports import check_rows
 from .models import Attendance, BestPractice, Event, FeedbackResponse, Registration, Session
+from .workstreams import default_workstream
 
 logger = logging.getLogger(__name__)
 
@@ -49,6 +50,8 @@ def event_save(*, user, event: Event, expected_version: int | None = None) -> Ev
         stored = lock_current(event, expected_version)
         event.status = stored.status
         before = audit_snapshot(stored)
+    elif event.workstream_id is None and event.project_id:
+        event.workstream = default_workstream(event.project, event.kind, event.start_date)
     event.full_clean()
     event.save()
     changes = audit_changes(before, audit_snapshot(event))

@@ -8,7 +8,15 @@ from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from projects.admin_base import ServiceAdmin, StackedInline, TabularInline, adopt, choices_filter, ratings
+from projects.admin_base import (
+    ServiceAdmin,
+    StackedInline,
+    TabularInline,
+    adopt,
+    choices_filter,
+    ratings,
+    workstream_choices,
+)
 
 from . import services
 from .forms import PlaceFormSetBase
@@ -80,6 +88,7 @@ class JointActivityAdminForm(forms.ModelForm):
         fields = [
             "project",
             "type",
+            "workstream",
             "title",
             "reference",
             "lead_country",
@@ -119,7 +128,7 @@ class JointActivityAdmin(ServiceAdmin):
     consultation_logged = True  # it shows people: opening it is recorded
     form = JointActivityAdminForm
     list_display = ["title", "reference", "type", "project", "lead_country", "start_date", "status", "validation_state"]
-    list_filter = ["project", "type", "status", "validation_state", "lead_country", "is_sensitive"]
+    list_filter = ["project", "workstream", "type", "status", "validation_state", "lead_country", "is_sensitive"]
     search_fields = ["title", "reference", "summary"]
     list_select_related = ["project", "lead_country"]
     autocomplete_fields = ["project", "lead_country", "lead_agency", "participating_agencies", "related_activity"]
@@ -129,7 +138,7 @@ class JointActivityAdmin(ServiceAdmin):
     actions = ["advance", "submit", "validate"]
 
     def get_form(self, request, obj=None, change=False, **kwargs):
-        form = super().get_form(request, obj, change=change, **kwargs)
+        form = workstream_choices(super().get_form(request, obj, change=change, **kwargs), obj)
         form.user = request.user
         return form
 

@@ -15,7 +15,7 @@ from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from projects.demo import bulk_load, insert_rows
-from projects.models import AuditEvent, Country, Organisation, Person, Project
+from projects.models import AuditEvent, Country, Organisation, Person, Project, Workstream
 
 from .models import (
     ActivityAttachment,
@@ -31,6 +31,7 @@ from .models import (
     Spoc,
     ValidationState,
 )
+from .workstreams import workstreams_fill
 
 REFERENCE_PREFIX = "DEMO-"
 OFFICER_PREFIX = "OFC-"
@@ -283,6 +284,7 @@ def seed(*, activities: int, rng: random.Random, today: date) -> dict[str, int]:
                 "author_id": staff.pk if staff else None,
             },
         )
+    workstreams_fill(JointActivity, Workstream)  # each activity in its workstream of the plan, as `activity_save` would
     # The bulk load bypasses the signals that keep `has_evaluation` in step: one UPDATE sets it.
     JointActivity._base_manager.filter(project=project).update(
         has_evaluation=Exists(Evaluation.objects.filter(activity=OuterRef("pk")))

@@ -10,6 +10,7 @@ from django.forms import BaseFormSet, BaseInlineFormSet, formset_factory, inline
 from django.utils.translation import gettext_lazy as _
 
 from conferences.models import Event
+from projects.forms import project_workstream_field
 from projects.models import Country, Organisation, Person
 from projects.pickers import country_choices, person_label, picker_labels, use_country_picker, use_picker
 
@@ -95,6 +96,7 @@ class ActivityForm(forms.ModelForm):
         model = JointActivity
         fields = [
             "type",
+            "workstream",
             "title",
             "reference",
             "lead_country",
@@ -120,6 +122,7 @@ class ActivityForm(forms.ModelForm):
         use_country_picker(self.fields["lead_country"], (choices or shared_choices())["country"])
         use_picker(self.fields["lead_agency"], "organisations")
         use_picker(self.fields["participating_agencies"], "organisations")
+        project_workstream_field(self.fields["workstream"], self.instance)
         related = None
         if self.instance.pk:
             del self.fields["status"]
@@ -152,6 +155,7 @@ class ActivityForm(forms.ModelForm):
         self.helper.disable_csrf = True
         self.helper.layout = Layout(
             Row(Column("type", css_class="col-md-4"), Column("title", css_class="col-md-5"), Column("reference")),
+            Row(Column("workstream", css_class="col-md-6")),
             Row(Column("lead_country"), Column("lead_agency"), Column("participating_agencies")),
             Row(Column("start_date"), Column("end_date"), *([Column("status")] if "status" in self.fields else [])),
             "summary",

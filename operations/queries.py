@@ -117,7 +117,7 @@ def activity_detail(project: Project, pk: int) -> JointActivity:
     """One activity with everything its page shows (raises DoesNotExist if not in the project or not visible)."""
     activity = (
         JointActivity.objects.in_project(project)
-        .select_related("lead_country", "lead_agency", "related_activity", "created_by", "validated_by")
+        .select_related("workstream", "lead_country", "lead_agency", "related_activity", "created_by", "validated_by")
         .prefetch_related(
             Prefetch("places", queryset=ActivityPlace.objects.select_related("country")),
             Prefetch("countries", queryset=ActivityCountry.objects.select_related("country")),

@@ -33,6 +33,7 @@ from .models import (
     Spoc,
     ValidationState,
 )
+from .workstreams import default_workstream
 
 
 class StaleActivityError(StaleRecordError):
@@ -144,6 +145,8 @@ def activity_save(
         activity.validation_state = ValidationState.DRAFT
         activity.version = 1
         activity.created_by = user if user.is_authenticated else None
+        if activity.workstream_id is None and activity.project_id:
+            activity.workstream = default_workstream(activity.project, activity.type, activity.start_date)
     else:
         current = _lock(activity, expected_version)
         activity_check_editable(activity=current, user=user)

@@ -42,7 +42,7 @@ from django.urls import NoReverseMatch, reverse
 
 from .admin_dates import BoundedDatesChangeList
 from .concurrency import lock_current
-from .models import AuditEvent, Versioned
+from .models import AuditEvent, Versioned, Workstream
 from .services import audit_log, project_of, record_delete, record_save
 from .viewkit import audit_consultation
 
@@ -177,6 +177,23 @@ class ServiceAdminMixin:
             if obj is not None:
                 audit_consultation(request, project=project_of(obj), page="admin record", obj=obj)
         return response
+
+
+def workstream_choices(form: type[forms.ModelForm], obj) -> type[forms.ModelForm]:
+    """The `workstream` select of an activity's or event's admin form: the workstreams of the record's project once
+    it has one (every project's, labelled with its code, when adding: `clean` refuses another project's). One
+    query, with their projects."""
+    field = form.base_fields.get("workstream")
+    if field is not None:
+        workstreams = Workstream.objects.select_related("project").order_by("project__code", "number")
+        if obj is not None and obj.project_id:
+            workstreams = workstreams.filter(project_id=obj.project_id)
+        field.queryset = workstreams
+        field.label_from_instance = lambda ws: f"{ws.project.code} {ws}"
+        inner = getattr(field.widget, "widget", None)  # the admin wraps the select (its add and change links)
+        if inner is not None:
+            inner.choices = field.choices
+    return form
 
 
 class ServiceAdmin(ServiceAdminMixin, admin.ModelAdmin):

@@ -3,7 +3,7 @@ from crispy_forms.layout import Submit
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from .models import Deliverable, Milestone, Profile, Task
+from .models import Deliverable, Milestone, Profile, Task, Workstream
 from .pickers import use_picker
 from .validators import validate_document
 
@@ -29,6 +29,14 @@ class VersionedFormMixin(forms.Form):
         data = super().clean()
         self.expected_version = data.pop("version", None)
         return data
+
+
+def project_workstream_field(field: forms.ModelChoiceField, instance) -> None:
+    """The workstream select of an activity's or event's form: the workstreams of its own project (a few: a plain
+    select, read in one query). Left empty on a new record, the plan's workstream for its kind is taken."""
+    field.queryset = Workstream.objects.filter(project_id=instance.project_id).order_by("number")
+    if instance.pk is None:
+        field.help_text = _("Leave empty for the workstream the project's plan gives this kind, if there is one.")
 
 
 class ProfileForm(forms.ModelForm):

@@ -19,6 +19,7 @@ from projects.models import (
     Project,
     ProjectScopedQuerySet,
     Versioned,
+    Workstream,
 )
 
 # Bounds a person can make sense of (the database would accept up to 2^63 - 1 on some backends).
@@ -87,6 +88,17 @@ class Event(Versioned):
 
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="events", verbose_name=_("project"))
     kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices)
+    # PROTECT: a workstream that holds events is not deleted by mistake (its report section would lose them);
+    # deleting the whole project still deletes both.
+    workstream = models.ForeignKey(
+        Workstream,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="events",
+        verbose_name=_("workstream"),
+        help_text=_("The work package of the project's plan the event belongs to."),
+    )
     title = models.CharField(_("title"), max_length=200)
     edition = models.PositiveSmallIntegerField(
         _("edition"),
@@ -135,6 +147,7 @@ class Event(Versioned):
     # What the audit trail keeps of a change, old and new (the status moves through `event_transition`).
     audit_fields = (
         "kind",
+        "workstream",
         "title",
         "edition",
         "theme",
@@ -189,6 +202,8 @@ class Event(Versioned):
             errors["training_provider"] = _("Only a training course has a training provider.")
         if self.edition and self.kind != self.Kind.CONFERENCE:
             errors["edition"] = _("Only conferences of a series have an edition.")
+        if self.workstream_id and self.project_id and self.workstream.project_id != self.project_id:
+            errors["workstream"] = _("Choose a workstream of this project.")
         if errors:
             raise ValidationError(errors)
 

@@ -16,4 +16,6 @@ def project_and_event(request, code: str, pk: int, action: Action = Action.VIEW,
     project = project_for_user(request.user, code, action)
     if counts:
         return project, queries.event_for_page(project, pk)
-    return project, get_object_or_404(Event.objects.filter(project=project).select_related("project", "country"), pk=pk)
+    return project, get_object_or_404(
+        Event.objects.filter(project=project).select_related("project", "country", "workstream"), pk=pk
+    )

@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from projects.access import Action, role_allows
-from projects.models import Country, Organisation, Project, ProjectScopedQuerySet, Versioned
+from projects.models import Country, Organisation, Project, ProjectScopedQuerySet, Versioned, Workstream
 
 from ..choices import (
     DONE_STATUSES,
@@ -76,6 +76,17 @@ class JointActivity(Versioned):
         Project, on_delete=models.CASCADE, related_name="joint_activities", verbose_name=_("project")
     )
     type = models.CharField(_("type"), max_length=30, choices=ActivityType.choices)
+    # PROTECT: a workstream that holds activities is not deleted by mistake (its report section would lose them);
+    # deleting the whole project still deletes both.
+    workstream = models.ForeignKey(
+        Workstream,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="activities",
+        verbose_name=_("workstream"),
+        help_text=_("The work package of the project's plan the activity belongs to."),
+    )
     title = models.CharField(_("title"), max_length=200)
     reference = models.CharField(
         _("reference"), max_length=40, blank=True, help_text=_("The activity's reference, unique in the project.")
@@ -169,6 +180,7 @@ class JointActivity(Versioned):
     # places, countries) in the activity's own entry (see `projects.audit.audit_snapshot`).
     audit_fields = (
         "type",
+        "workstream",
         "title",
         "reference",
         "lead_country",
@@ -277,6 +289,8 @@ class JointActivity(Versioned):
                     errors["related_activity"] = _("Choose an activity of the same project.")
                 elif related.type == ActivityType.BILATERAL_MEETING:
                     errors["related_activity"] = _("Choose a joint activity, not another meeting.")
+        if self.workstream_id and self.project_id and self.workstream.project_id != self.project_id:
+            errors["workstream"] = _("Choose a workstream of this project.")
         if self.reference and self.project_id:
             clash = JointActivity.objects.filter(project_id=self.project_id, reference__iexact=self.reference)
             if clash.exclude(pk=self.pk).exists():

@@ -29,6 +29,18 @@ def test_the_seeder_is_deterministic_and_can_run_again(selec):
     assert first == again
     assert _snapshot() == snapshot
     assert Event.objects.count() == 15
+    # each event in its workstream of the plan: a conference a year in DTP-TOC, the kick-off meeting in none
+    placed = set(Event.objects.values_list("project__code", "kind", "workstream__number"))
+    assert placed == {
+        ("DTP-TOC", "conference", 1),
+        ("DTP-TOC", "conference", 2),
+        ("DTP-TOC", "conference", 3),
+        ("ATHENA2", "meeting", None),
+        ("ATHENA2", "workshop", 2),
+        ("ATHENA2", "training", 3),
+        ("IMOBEX", "workshop", 2),
+        ("IMOBEX", "field_lab", 3),
+    }
 
 
 def test_the_seeded_events_count_toward_the_indicators(selec):

@@ -31,6 +31,14 @@ def test_seed_demo_creates_activities_of_every_type_and_state_and_is_repeatable(
     assert {row[2] for row in first} == {"planned", "ongoing", "completed", "evaluated"}
     assert {row[3] for row in first} == {"draft", "submitted", "validated", "returned"}
     assert Evaluation.objects.exists() and ActivityOfficer.objects.exists()
+    # each activity in its workstream of ATHENA 2's plan: joint activities in WS1, bilateral meetings in WS2
+    assert {(t, n) for t, n in JointActivity.objects.values_list("type", "workstream__number")} == {
+        ("cross_border_observation", 1),
+        ("joint_operation", 1),
+        ("joint_investigation", 1),
+        ("joint_patrol", 1),
+        ("bilateral_meeting", 2),
+    }
     people = Person.objects.count()
     for activity in JointActivity.objects.all():
         activity.full_clean()  # every demo record obeys the rules

@@ -160,8 +160,8 @@ def test_the_activity_pages_queries_do_not_grow_with_the_events(client_for, mana
     activity.discussed_at.add(*more)
     assert count_queries(lambda: get_ok(client, detail(activity))) == small_detail == 14
     # 12 in test_reporting_integration, whose activity is a meeting (one more query: its related activity's reference);
-    # the last query records the consultation (the form shows the officers)
-    assert count_queries(lambda: get_ok(client, detail(activity) + "edit/")) == small_edit == 11
+    # one reads the project's workstreams (the select); the last records the consultation (the form shows officers)
+    assert count_queries(lambda: get_ok(client, detail(activity) + "edit/")) == small_edit == 12
 
 
 def test_the_kinds_an_activity_is_discussed_at_are_defined_once_on_the_event(athena):

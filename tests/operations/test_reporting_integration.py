@@ -331,8 +331,8 @@ def _dashboard_queries(project) -> int:
 
 # List: 7 and detail: 14 (see test_views). Edit: session, user, project, activity, countries (shared choices), the
 # formsets' places and countries, officers, the related activity's reference, the chosen workshops and meetings
-# (one query), the lead agency's label (the pickers hold only the chosen records), ...: 11.
-@pytest.mark.parametrize(("page", "expected"), [("list", 7), ("detail", 14), ("edit", 11), ("dashboard", None)])
+# (one query), the lead agency's label (the pickers hold only the chosen records), the project's workstreams, ...: 12.
+@pytest.mark.parametrize(("page", "expected"), [("list", 7), ("detail", 14), ("edit", 12), ("dashboard", None)])
 def test_page_queries_are_pinned_and_constant_when_the_data_grow_tenfold(
     client_for, manager, make_activity, operations_people_only, athena, page, expected
 ):
