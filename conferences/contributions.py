@@ -5,9 +5,20 @@ participants import and certificates jobs, and its demo data."""
 from django.db.models import Exists, OuterRef
 from django.utils.translation import gettext_lazy as _
 
+from projects.held import date_span, held_summary
 from projects.models import Organisation, Person
 from projects.pickers import person_label
-from projects.registry import Breakdown, Contributions, JobHandler, Metric, PeopleSource, Picker, Section, Seeder
+from projects.registry import (
+    Breakdown,
+    Contributions,
+    JobHandler,
+    Metric,
+    PeopleSource,
+    Picker,
+    Section,
+    Seeder,
+    WorkstreamSummary,
+)
 
 from . import demo, jobs, reminders, timeline
 from .models import Event, Registration
@@ -49,6 +60,31 @@ def _reached(key: str, label, records, counts: str, *breakdowns: Breakdown) -> M
         breakdowns=breakdowns,
         depends=ATTENDED,
         offered=True,
+    )
+
+
+def _events_in_period(project, since, until, *, count_sensitive: bool, name_sensitive: bool) -> dict:
+    """The progress report's lines of the events held that ended in the period, by workstream (events are never
+    sensitive)."""
+
+    def line(event: Event) -> str:
+        where = (event.city, event.country.name if event.country_id else "")
+        place = str(_("online")) if event.online else ", ".join(p for p in where if p)
+        return " · ".join(
+            p
+            for p in (date_span(event.start_date, event.end_date), str(event.get_kind_display()), event.title, place)
+            if p
+        )
+
+    return held_summary(
+        Event.objects.held().filter(project=project, end_date__range=(since, until)),
+        type_field="kind",
+        type_labels=dict(Event.Kind.choices),
+        country_field="country",
+        count_sensitive=count_sensitive,
+        name_sensitive=name_sensitive,
+        related=("country",),
+        line=line,
     )
 
 
@@ -97,6 +133,7 @@ CONTRIBUTIONS = Contributions(
     timeline=timeline.SOURCES,
     reminder_kinds=reminders.KINDS,
     sections=[Section("events", _("Events"), "conferences:event-list", order=30)],
+    workstream_summaries=[WorkstreamSummary("events", _("Events held"), _events_in_period, order=50)],
     jobs=[
         JobHandler(jobs.PARTICIPANTS_IMPORT, jobs.run_participants_import, personal_params=("rows",)),
         JobHandler(jobs.CERTIFICATES, jobs.run_certificates),

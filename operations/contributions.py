@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from conferences.models import Event
 from projects.access import Action
+from projects.held import date_span, held_summary
 from projects.models import Person
 from projects.pickers import person_label
 from projects.registry import (
@@ -19,6 +20,7 @@ from projects.registry import (
     ReportSection,
     Section,
     Seeder,
+    WorkstreamSummary,
 )
 
 from . import demo, reminders, timeline
@@ -70,6 +72,32 @@ def _activities_in_period(project, since, until, *, include_sensitive: bool) -> 
     )
     rows = [[label, activities.get(value, 0), officers.get(value, 0)] for value, label in ActivityType.choices]
     return {"columns": [_("Type"), _("Activities that count"), _("Officers in them")], "rows": rows}
+
+
+def _activities_held(project, since, until, *, count_sensitive: bool, name_sensitive: bool) -> dict:
+    """The progress report's lines of the joint activities that count and ended in the period, by workstream."""
+    if project.code not in OPERATIONS_PROJECTS:
+        return {}
+    return held_summary(
+        JointActivity.objects.filter(project=project, end_date__range=(since, until)).counted(),
+        type_field="type",
+        type_labels=dict(ActivityType.choices),
+        country_field="lead_country",
+        sensitive="is_sensitive",
+        count_sensitive=count_sensitive,
+        name_sensitive=name_sensitive,
+        related=("lead_country",),
+        line=lambda a: " · ".join(
+            part
+            for part in (
+                date_span(a.start_date, a.end_date),
+                str(a.get_type_display()),
+                f"{a.reference} {a.title}".strip(),
+                str(_("led by %(country)s") % {"country": a.lead_country.name}) if a.lead_country_id else "",
+            )
+            if part
+        ),
+    )
 
 
 def _discussed_activities(project, event) -> dict | None:
@@ -148,6 +176,7 @@ CONTRIBUTIONS = Contributions(
     report_sections=[
         ReportSection("joint-activities", _("Joint activities in the period"), table=_activities_in_period)
     ],
+    workstream_summaries=[WorkstreamSummary("joint-activities", _("Joint activities held"), _activities_held)],
     detail_panels=[
         DetailPanel(
             "discussed-activities",

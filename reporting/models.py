@@ -85,7 +85,9 @@ class ProgressReport(Versioned):
     period = models.OneToOneField(
         ReportingPeriod, on_delete=models.CASCADE, related_name="report", verbose_name=_("reporting period")
     )
-    narrative = models.TextField(_("narrative"), blank=True)
+    narrative = models.TextField(
+        _("highlights"), blank=True, help_text=_("What a reader should know first: the results, the changes.")
+    )
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
     updated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, verbose_name=_("updated by")
@@ -100,6 +102,82 @@ class ProgressReport(Versioned):
 
     def __str__(self) -> str:
         return str(self.period)
+
+
+class WorkstreamNarrative(models.Model):
+    """What the managers write about one workstream in a period's report."""
+
+    report = models.ForeignKey(
+        ProgressReport, on_delete=models.CASCADE, related_name="workstream_narratives", verbose_name=_("report")
+    )
+    workstream = models.ForeignKey(
+        "projects.Workstream", on_delete=models.CASCADE, related_name="+", verbose_name=_("workstream")
+    )
+    text = models.TextField(_("narrative"), blank=True)
+
+    project_path = "report__period__project"
+    objects = ProjectScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["workstream__number"]
+        verbose_name = _("workstream narrative")
+        verbose_name_plural = _("workstream narratives")
+        constraints = [models.UniqueConstraint(fields=["report", "workstream"], name="workstream_narrative_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.report} · {self.workstream}"
+
+
+class DeviationNote(models.Model):
+    """The managers' explanation of a deviation the report found (an indicator behind, something overdue), and the
+    corrective measure; `key` names the deviation ("indicator:joint_operations", "milestone:12")."""
+
+    report = models.ForeignKey(
+        ProgressReport, on_delete=models.CASCADE, related_name="deviation_notes", verbose_name=_("report")
+    )
+    key = models.CharField(_("deviation"), max_length=100)
+    explanation = models.TextField(_("explanation"), blank=True)
+    measure = models.TextField(_("corrective measure"), blank=True)
+
+    project_path = "report__period__project"
+    objects = ProjectScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["key"]
+        verbose_name = _("deviation note")
+        verbose_name_plural = _("deviation notes")
+        constraints = [models.UniqueConstraint(fields=["report", "key"], name="deviation_note_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.report} · {self.key}"
+
+
+class ReportSnapshot(models.Model):
+    """A submitted version of a period's report, frozen: the content of both audiences as it was on the day it was
+    submitted (`reporting.content`), so the files rendered from it keep those numbers whatever changes later."""
+
+    period = models.ForeignKey(
+        ReportingPeriod, on_delete=models.CASCADE, related_name="snapshots", verbose_name=_("reporting period")
+    )
+    number = models.PositiveSmallIntegerField(_("version"))
+    submitted_on = models.DateField(_("submitted on"))
+    content = models.JSONField(_("content"), default=dict, editable=False)
+    created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, verbose_name=_("submitted by")
+    )
+
+    project_path = "period__project"
+    objects = ProjectScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["period", "-number"]
+        verbose_name = _("submitted report version")
+        verbose_name_plural = _("submitted report versions")
+        constraints = [models.UniqueConstraint(fields=["period", "number"], name="report_snapshot_unique")]
+
+    def __str__(self) -> str:
+        return _("%(period)s, version %(number)s") % {"period": self.period, "number": self.number}
 
 
 class NotificationPreference(models.Model):

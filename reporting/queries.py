@@ -213,20 +213,12 @@ def project_dashboard(
     )
 
 
-def _project_dashboard(project: Project, *, today: date, since, until, country: str, include_sensitive: bool) -> dict:
-    indicators = list(Indicator.objects.filter(project=project).order_by("order", "key"))
-    rows = indicator_rows(indicators, since=since, until=until, country=country, include_sensitive=include_sensitive)
-    progress = [IndicatorProgress(i, row.cumulative) for i, row in zip(indicators, rows, strict=True)]
-    overall = overall_progress(progress)
-    window = {
-        "today": today,
-        "since": since,
-        "until": until,
-        "limit": DASHBOARD_ITEMS,
-        "include_sensitive": include_sensitive,
-    }
-    overdue = registry.timeline.page([project.pk], due_query("overdue", **window))
-    upcoming = registry.timeline.page([project.pk], due_query("upcoming", **window))
+def breakdowns(
+    project: Project, indicators: Sequence[Indicator], until: date | None, *, include_sensitive, countries=None
+) -> list[dict]:
+    """The indicators' breakdowns (by country, by type...) at `until`: [{"metric", "metric_label", "dimension", "label",
+    "values": [(name, value)] largest first}]: one query for those the rollups keep, one per other breakdown, one for
+    the countries' names (unless `countries`, {code: name}, is given)."""
     split = []
     metric_labels = {i.metric: str(i.label) for i in indicators}
     bound = registry.breakdowns_for({i.metric for i in indicators})
@@ -249,10 +241,30 @@ def _project_dashboard(project: Project, *, today: date, since, until, country: 
                 "values": sorted(data.items(), key=lambda kv: (-kv[1], kv[0])),
             }
         )
-    countries = dict(Country.objects.values_list("code", "name"))
+    if countries is None:
+        countries = dict(Country.objects.values_list("code", "name"))
     for entry in split:
         if entry["dimension"] == "country":
             entry["values"] = [(countries.get(code, code), value) for code, value in entry["values"]]
+    return split
+
+
+def _project_dashboard(project: Project, *, today: date, since, until, country: str, include_sensitive: bool) -> dict:
+    indicators = list(Indicator.objects.filter(project=project).order_by("order", "key"))
+    rows = indicator_rows(indicators, since=since, until=until, country=country, include_sensitive=include_sensitive)
+    progress = [IndicatorProgress(i, row.cumulative) for i, row in zip(indicators, rows, strict=True)]
+    overall = overall_progress(progress)
+    window = {
+        "today": today,
+        "since": since,
+        "until": until,
+        "limit": DASHBOARD_ITEMS,
+        "include_sensitive": include_sensitive,
+    }
+    overdue = registry.timeline.page([project.pk], due_query("overdue", **window))
+    upcoming = registry.timeline.page([project.pk], due_query("upcoming", **window))
+    countries = dict(Country.objects.values_list("code", "name"))
+    split = breakdowns(project, indicators, until, include_sensitive=include_sensitive, countries=countries)
     periods = list(ReportingPeriod.objects.filter(project=project).order_by("start", "kind"))
     elapsed = project.time_elapsed_percent(today)
     series = burnup_series(project, indicators, today, include_sensitive=include_sensitive)

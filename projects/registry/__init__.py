@@ -11,6 +11,7 @@ Each app declares everything it adds to the portal in ONE module, `<app>/contrib
         jobs=[JobHandler(...)],              # background work with progress
         seeders=[Seeder(...)],               # demo data
         portfolio_panels=[...], report_sections=[...], detail_panels=[...],
+        workstream_summaries=[...],          # a progress report's lines per workstream (records held in a period)
         pickers=[Picker(...)],               # search-as-you-type choices of records (projects.pickers)
     )
 
@@ -39,6 +40,7 @@ from .kinds import (
     ReportSection,
     Section,
     Seeder,
+    WorkstreamSummary,
 )
 from .metrics import BoundBreakdown, Breakdown, IncludeSensitive, Metric, include_sensitive_for
 from .people import PeopleMetric, PeopleSource
@@ -49,6 +51,7 @@ __all__ = [
     "PeopleMetric", "Picker", "include_sensitive_for",
     "PeopleSource", "PortfolioPanel", "Registry", "Reminder", "ReminderKind", "ReportSection", "Section", "Seeder",
     "TimelineItem", "TimelineList", "TimelinePage", "TimelineQuery", "TimelineRow", "TimelineSource", "registry",
+    "WorkstreamSummary",
 ]  # fmt: skip
 
 
@@ -67,6 +70,7 @@ class Contributions:
     report_sections: Sequence[ReportSection] = ()
     detail_panels: Sequence[DetailPanel] = ()
     pickers: Sequence[Picker] = ()
+    workstream_summaries: Sequence[WorkstreamSummary] = ()
 
     def items(self, app_label: str) -> Iterator[tuple[str, object]]:
         """(kind, item) for every contribution, each stamped with the app that contributes it."""
@@ -194,6 +198,9 @@ class Registry:
 
     def report_sections(self) -> list[ReportSection]:
         return sorted(self._items["report_sections"].values(), key=lambda s: (s.order, s.key))
+
+    def workstream_summaries(self) -> list[WorkstreamSummary]:
+        return sorted(self._items["workstream_summaries"].values(), key=lambda s: (s.order, s.key))
 
     def detail_panels(self, model_label: str) -> list[DetailPanel]:
         panels = [p for p in self._items["detail_panels"].values() if p.model == model_label]

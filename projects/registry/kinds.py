@@ -134,6 +134,24 @@ class ReportSection:
 
 
 @dataclass(frozen=True)
+class WorkstreamSummary:
+    """What a progress report says, workstream by workstream, about an app's records held in a period (joint
+    activities, events): `summary(project, since, until, *, count_sensitive, name_sensitive) -> {workstream id or
+    None (not assigned): {"total": n, "by_type": [[label, n]], "by_country": [[country name, n]], "lines": [str],
+    "withheld": n}}` (an empty dict: nothing held), in a fixed number of queries.
+
+    `count_sensitive`: sensitive records count in the numbers; `name_sensitive`: they get a line of their own (only
+    for a report to the managers). A record that counts but may not be named adds to `withheld` instead of `lines`.
+    """
+
+    key: str
+    title: str
+    summary: Callable[..., dict]
+    order: int = 100
+    app_label: str = ""
+
+
+@dataclass(frozen=True)
 class DetailPanel:
     """A block an app adds to another app's detail page without that app importing it.
 

@@ -45,6 +45,7 @@ class TimelineItem:
     status: str = ""  # a human label of the item's state
     url: str = ""
     last_day: date | None = None  # the day after which an open item is overdue (its date when None)
+    pk: int | None = None  # the record's primary key (set by the timeline from the row)
 
     def overdue_on(self, today: date) -> bool:
         return not self.done and (self.last_day or self.date) < today
@@ -223,7 +224,7 @@ class TimelineSource:
 
     def to_item(self, row: Mapping[str, Any]) -> TimelineItem:
         last = row["tl_last"]
-        return self.item(
+        item = self.item(
             TimelineRow(
                 pk=row["tl_pk"],
                 project_id=row["tl_project"],
@@ -238,6 +239,7 @@ class TimelineSource:
                 c=row["tl_c"] or "",
             )
         )
+        return item if item.pk is not None else replace(item, pk=row["tl_pk"])
 
 
 def _as_date(value) -> date:

@@ -1,0 +1,357 @@
+"""The content of a progress report: what every format (PDF, DOCX, XLSX, CSV) and the preview show, as plain
+JSON-ready data (dates as ISO strings), so that a submitted version is stored as it is (`ReportSnapshot.content`)
+and rendered again, unchanged, years later.
+
+The numbers are the dashboard's (`queries.indicator_rows`, `queries.breakdowns`, `series.burnup_series`, the
+overdue list of `status.due_query`) for the same period and date, read for the report's audience:
+
+- **managers**: sensitive records count in every number and are named in the lists;
+- **funder** (the default of a submitted version): the same numbers, but no sensitive record is named, dated or
+  placed: it only adds to a count ("2 further activities are not listed"), never to a list;
+- a reader of the page (`reader_content`): what the reader's role sees, as on the dashboard.
+
+The shape, section by section (the order of the report):
+
+    {"schema": 1, "audience": "managers" | "funder" | "reader", "audience_label",
+     "cover": {"project": {"code", "name", "funding"}, "title", "kind", "kind_label", "since", "until", "due",
+               "as_of", "version": 0 (a draft) or n (submitted version n), "version_label", "submitted_on"},
+     "summary": {"status", "status_label", "status_rule", "elapsed", "progress", "overdue",
+                 "key_figures": [{"key", "label", "unit", "in_period", "cumulative", "target", "percent"}],
+                 "highlights"},
+     "indicators": [{"key", "label", "unit", "target", "measured", "at_start", "in_period", "cumulative",
+                     "percent", "series": {"labels", "achieved", "target_line"} | None,
+                     "by_country": [[country, n], ...]}],
+     "workstreams": [{"id", "number", "title", "label", "narrative",
+                      "milestones": [{"title", "due", "status", "status_label", "done_on", "late"}],
+                      "deliverables": [{... the same, "evidence": file name or ""}],
+                      "held": [{"key", "title", "total", "by_type", "by_country", "lines", "withheld"}]}],
+     "deviations": [{"key", "kind", "kind_label", "title", "due", "detail", "explanation", "measure"}],
+     "next_period": {"since", "until", "items": [{"kind", "kind_label", "title", "date", "status"}]},
+     "annexes": [{"key", "title", "columns", "rows"}]}
+
+`generated` ({"by", "at"}) is added when a file is rendered, not stored.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date, timedelta
+
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from projects.models import Deliverable, Indicator, Milestone, Project, Workstream
+from projects.registry import registry
+from projects.services import add_months
+
+from .models import DeviationNote, ProgressReport, ReportingPeriod, WorkstreamNarrative
+from .queries import breakdowns, indicator_rows
+from .series import burnup_series
+from .status import AT_RISK_GAP, LATE_GAP, Status, due_query, overall_progress, project_status
+
+SCHEMA = 1
+MANAGERS, FUNDER, READER = "managers", "funder", "reader"
+AUDIENCES = {
+    MANAGERS: gettext_lazy("The project's managers (names sensitive activities)"),
+    FUNDER: gettext_lazy("The funder (sensitive activities as counts only)"),
+}
+# Overdue items of these kinds are the project's own housekeeping, not a deviation a funder reads about.
+NOT_DEVIATIONS = ("task", "registration_deadline", "activity_start")
+NOT_ASSIGNED = None  # the workstream key of records held without one
+
+
+def status_rule() -> str:
+    return _(
+        "On track: progress (the mean share of the targets reached) is within %(at_risk)s points of the time "
+        "elapsed and nothing is overdue. At risk: behind by more than %(at_risk)s points, or something is "
+        "overdue. Late: behind by more than %(late)s points, or the project ended short of its targets."
+    ) % {"at_risk": AT_RISK_GAP, "late": LATE_GAP}
+
+
+def period_content(period: ReportingPeriod, *, audience: str, as_of: date | None = None) -> dict:
+    """The report of a reporting period for an audience (MANAGERS or FUNDER), with the texts the managers wrote."""
+    if audience not in AUDIENCES:
+        raise ValueError(f"unknown audience {audience!r}")
+    return _content(period, audience=audience, sensitive=(True, audience == MANAGERS), as_of=as_of)
+
+
+def reader_content(period: ReportingPeriod, project: Project) -> dict:
+    """The report as the reader whose role `project` carries sees it (the report's page): sensitive records count
+    and show only for a reader who sees them, as on the dashboard."""
+    sees = project.sees_sensitive
+    return _content(period, audience=READER, sensitive=(sees, sees), as_of=None)
+
+
+def _content(period: ReportingPeriod, *, audience: str, sensitive: tuple[bool, bool], as_of: date | None) -> dict:
+    count_sensitive, name_sensitive = sensitive
+    project = period.project
+    as_of = min(as_of or timezone.localdate(), period.end)
+    since, until = period.start, period.end
+    report = ProgressReport.objects.filter(period=period).first()
+
+    indicators = list(Indicator.objects.filter(project=project).order_by("order", "key"))
+    rows = indicator_rows(indicators, since=since, until=until, include_sensitive=count_sensitive)
+    series = burnup_series(project, indicators, as_of, include_sensitive=count_sensitive)
+    split = {
+        entry["metric"]: entry["values"]
+        for entry in breakdowns(project, indicators, until, include_sensitive=count_sensitive)
+        if entry["dimension"] == "country"
+    }
+    metric_of = {i.key: i.metric for i in indicators}
+    indicator_list = [
+        {
+            **row.as_dict(),
+            "measured": row.measured,
+            "series": _series(series.get(row.key)) if row.measured else None,
+            "by_country": [list(pair) for pair in split.get(metric_of[row.key], [])],
+        }
+        for row in rows
+    ]
+
+    window = {"today": as_of, "since": since, "until": until}
+    overdue_count = registry.timeline.page(
+        [project.pk], due_query("overdue", include_sensitive=count_sensitive, limit=0, **window)
+    ).total
+    overdue = registry.timeline.page([project.pk], due_query("overdue", include_sensitive=name_sensitive, **window))
+    elapsed = project.time_elapsed_percent(as_of)
+    progress = overall_progress([_Progress(row) for row in rows])
+    status = project_status(
+        elapsed=elapsed,
+        progress=progress,
+        overdue=overdue_count,
+        ended=as_of > project.end_date,
+        closed=project.status == Project.Status.CLOSED,
+    )
+    notes = {note.key: note for note in DeviationNote.objects.filter(report=report)} if report else {}
+
+    return {
+        "schema": SCHEMA,
+        "audience": audience,
+        "audience_label": str(AUDIENCES.get(audience, _("Your view of the report"))),
+        "cover": {
+            "project": {"code": project.code, "name": project.name, "funding": project.funding_programme},
+            "title": str(period),
+            "kind": period.kind,
+            "kind_label": period.get_kind_display(),
+            "since": since.isoformat(),
+            "until": until.isoformat(),
+            "due": period.due_date.isoformat(),
+            "as_of": as_of.isoformat(),
+            "version": 0,
+            "version_label": _("Draft"),
+            "submitted_on": None,
+        },
+        "summary": {
+            "status": status.value,
+            "status_label": str(status.label),
+            "status_rule": status_rule(),
+            "elapsed": elapsed,
+            "progress": progress,
+            "overdue": overdue_count,
+            "key_figures": [
+                {k: row[k] for k in ("key", "label", "unit", "in_period", "cumulative", "target", "percent")}
+                for row in indicator_list
+                if row["measured"]
+            ],
+            "highlights": report.narrative if report else "",
+        },
+        "indicators": indicator_list,
+        "workstreams": _workstreams(project, report, since, until, as_of, sensitive),
+        "deviations": _deviations(indicator_list, overdue.items, elapsed, notes),
+        "next_period": _next_period(period, name_sensitive, as_of),
+        "annexes": _annexes(project, since, until, as_of, name_sensitive),
+    }
+
+
+class _Progress:
+    """An indicator row as `overall_progress` reads it."""
+
+    def __init__(self, row):
+        self.measured, self.percent = row.measured and row.cumulative is not None, row.percent or 0
+
+
+def _series(data: dict | None) -> dict | None:
+    if not data:
+        return None
+    return {"labels": data["labels"], "achieved": data["achieved"], "target_line": data["target_line"]}
+
+
+def _late(due: date, done_on: date | None, as_of: date) -> bool:
+    return done_on > due if done_on else due < as_of
+
+
+def _workstreams(project, report, since: date, until: date, as_of: date, sensitive: tuple[bool, bool]) -> list[dict]:
+    """Each workstream with its milestones and deliverables due (or done) in the period, what was held in it, and its
+    narrative; records held without a workstream come last, under "Not assigned to a workstream"."""
+    in_period = Q(due_date__range=(since, until))
+    milestones, deliverables = defaultdict(list), defaultdict(list)
+    for m in Milestone.objects.filter(in_period | Q(reached_on__range=(since, until)), workstream__project=project):
+        milestones[m.workstream_id].append(
+            {
+                "title": m.title,
+                "due": m.due_date.isoformat(),
+                "status": m.status,
+                "status_label": m.get_status_display(),
+                "done_on": m.reached_on.isoformat() if m.reached_on else None,
+                "late": _late(m.due_date, m.reached_on, as_of),
+            }
+        )
+    for d in Deliverable.objects.filter(in_period | Q(delivered_on__range=(since, until)), workstream__project=project):
+        deliverables[d.workstream_id].append(
+            {
+                "title": d.title,
+                "due": d.due_date.isoformat(),
+                "status": d.status,
+                "status_label": d.get_status_display(),
+                "done_on": d.delivered_on.isoformat() if d.delivered_on else None,
+                "late": not d.is_done and d.due_date < as_of or bool(d.delivered_on and d.delivered_on > d.due_date),
+                "evidence": d.evidence.name.rsplit("/", 1)[-1] if d.evidence else "",
+            }
+        )
+    narratives = (
+        dict(WorkstreamNarrative.objects.filter(report=report).values_list("workstream_id", "text")) if report else {}
+    )
+    count_sensitive, name_sensitive = sensitive
+    held: dict[int | None, list[dict]] = defaultdict(list)
+    for contribution in registry.workstream_summaries():
+        summary = contribution.summary(
+            project, since, until, count_sensitive=count_sensitive, name_sensitive=name_sensitive
+        )
+        for workstream_id, entry in summary.items():
+            held[workstream_id].append({"key": contribution.key, "title": str(contribution.title), **entry})
+    result = [
+        {
+            "id": ws.pk,
+            "number": ws.number,
+            "title": ws.title,
+            "label": str(ws),
+            "narrative": narratives.get(ws.pk, ""),
+            "milestones": milestones.get(ws.pk, []),
+            "deliverables": deliverables.get(ws.pk, []),
+            "held": held.get(ws.pk, []),
+        }
+        for ws in Workstream.objects.filter(project=project).order_by("number")
+    ]
+    if held.get(NOT_ASSIGNED):
+        result.append(
+            {
+                "id": None,
+                "number": None,
+                "title": _("Not assigned to a workstream"),
+                "label": _("Not assigned to a workstream"),
+                "narrative": "",
+                "milestones": [],
+                "deliverables": [],
+                "held": held[NOT_ASSIGNED],
+            }
+        )
+    return result
+
+
+def _deviations(indicators: list[dict], overdue, elapsed: int, notes: dict) -> list[dict]:
+    """The deviations found: indicators behind the time-elapsed line by more than the status rule's margin, then
+    what is overdue (the dashboard's overdue list of the period, the project's housekeeping aside)."""
+    found = []
+    for row in indicators:
+        if not row["measured"] or row["cumulative"] is None or not row["target"]:
+            continue
+        reached = min(row["percent"] or 0, 100)
+        if elapsed - reached > AT_RISK_GAP:
+            found.append(
+                {
+                    "key": f"indicator:{row['key']}",
+                    "kind": "indicator",
+                    "kind_label": _("Indicator behind"),
+                    "title": row["label"],
+                    "due": None,
+                    "detail": _("%(reached)s%% of the target reached with %(elapsed)s%% of the time elapsed")
+                    % {"reached": reached, "elapsed": elapsed},
+                }
+            )
+    for item in overdue:
+        if item.kind in NOT_DEVIATIONS:
+            continue
+        found.append(
+            {
+                "key": f"{item.kind}:{item.pk}",
+                "kind": item.kind,
+                "kind_label": str(item.kind_label),
+                "title": item.title,
+                "due": item.date.isoformat(),
+                "detail": _("Overdue since %(date)s") % {"date": (item.last_day or item.date).isoformat()},
+            }
+        )
+    for deviation in found:
+        note = notes.get(deviation["key"])
+        deviation["explanation"] = note.explanation if note else ""
+        deviation["measure"] = note.measure if note else ""
+    return found
+
+
+def next_period_dates(period: ReportingPeriod) -> tuple[date, date]:
+    """The period after this one: the project's next reporting period, else the next six months (to the end)."""
+    following = (
+        ReportingPeriod.objects.filter(project=period.project, start__gt=period.end).order_by("start", "kind").first()
+    )
+    if following:
+        return following.start, following.end
+    start = period.end + timedelta(days=1)
+    return start, max(start, min(add_months(start, 6) - timedelta(days=1), period.project.end_date))
+
+
+def _next_period(period: ReportingPeriod, name_sensitive: bool, as_of: date) -> dict:
+    since, until = next_period_dates(period)
+    items = registry.timeline.items(
+        [period.project_id], since=since, until=until, open_only=False, today=as_of, include_sensitive=name_sensitive
+    )
+    return {
+        "since": since.isoformat(),
+        "until": until.isoformat(),
+        "items": [_item(item) for item in items if item.kind != "task"],  # tasks: the team's own housekeeping
+    }
+
+
+def _item(item) -> dict:
+    return {
+        "kind": item.kind,
+        "kind_label": str(item.kind_label),
+        "title": item.title,
+        "date": item.date.isoformat(),
+        "status": str(item.status),
+    }
+
+
+def _annexes(project, since: date, until: date, as_of: date, name_sensitive: bool) -> list[dict]:
+    """The full lists: every dated item of the period grouped by kind (in date order), then the apps' tables."""
+    items = registry.timeline.items(
+        [project.pk], since=since, until=until, open_only=False, today=as_of, include_sensitive=name_sensitive
+    )
+    by_kind: dict[str, list] = defaultdict(list)
+    labels = {}
+    for item in items:
+        by_kind[item.kind].append(item)
+        labels[item.kind] = str(item.kind_label)
+    annexes = [
+        {
+            "key": f"items-{kind}",
+            "title": labels[kind],
+            "columns": [_("Date"), _("Title"), _("Status")],
+            "rows": [[item.date.isoformat(), item.title, str(item.status)] for item in group],
+        }
+        for kind, group in sorted(by_kind.items(), key=lambda kv: labels[kv[0]])
+    ]
+    for section in registry.report_sections():
+        table = section.table(project, since, until, include_sensitive=name_sensitive)
+        if table is not None:
+            annexes.append({"key": section.key, "title": str(section.title), **table})
+    return annexes
+
+
+def deviation_keys(content: dict) -> list[str]:
+    return [deviation["key"] for deviation in content["deviations"]]
+
+
+def status_of(content: dict) -> Status:
+    return Status(content["summary"]["status"])

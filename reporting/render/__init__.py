@@ -1,0 +1,80 @@
+"""The renderers of a progress report: one module per format, each turning the report's content
+(`reporting.content`, plain data) into bytes, with the same sections in the same order:
+
+    cover, summary, indicators (with a burn-up chart each), per workstream, deviations, next period, annexes.
+
+`charts.py` draws the burn-up charts for every format that embeds an image (SVG in the PDF, PNG in the DOCX); the
+XLSX draws native charts from its own cells. What the formats share (the sections' titles, dates as text, the
+columns of the indicator table) is here, so that no format words a thing differently.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+
+
+def section_titles() -> dict[str, str]:
+    """The report's sections, in their order, with their titles (the table of contents)."""
+    return {
+        "summary": _("Summary"),
+        "indicators": _("Indicators"),
+        "workstreams": _("Progress by workstream"),
+        "deviations": _("Deviations and corrective measures"),
+        "next_period": _("Next period"),
+        "annexes": _("Annexes"),
+    }
+
+
+def day(value: str | date | None) -> str:
+    """An ISO date (as the content stores it) as the report writes it: "3 Mar 2025"; "" for None."""
+    if not value:
+        return ""
+    if isinstance(value, str):
+        value = date.fromisoformat(value[:10])
+    return date_format(value, "j M Y")
+
+
+def span(since: str, until: str) -> str:
+    return f"{day(since)} – {day(until)}"
+
+
+def indicator_columns() -> list[str]:
+    return [_("Indicator"), _("Unit"), _("At start"), _("In period"), _("Cumulative"), _("Target"), _("Percent")]
+
+
+def indicator_cells(row: dict) -> list:
+    return [row["label"], row["unit"], row["at_start"], row["in_period"], row["cumulative"], row["target"],
+            row["percent"]]  # fmt: skip
+
+
+def cover_lines(content: dict) -> list[tuple[str, str]]:
+    """The cover's facts as (label, value), in order: every format prints these."""
+    cover = content["cover"]
+    generated = content.get("generated") or {}
+    lines = [
+        (_("Project"), f"{cover['project']['name']} ({cover['project']['code']})"),
+        (_("Funding programme"), cover["project"]["funding"]),
+        (_("Period"), span(cover["since"], cover["until"])),
+        (_("Report"), f"{cover['kind_label']} · {cover['title']}"),
+        (_("Version"), cover["version_label"]),
+        (_("Audience"), content["audience_label"]),
+        (_("Figures as of"), day(cover["as_of"])),
+    ]
+    if generated:
+        lines.append((_("Generated"), _("by %(by)s on %(at)s") % {"by": generated["by"], "at": generated["at"]}))
+    return lines
+
+
+def late_label(entry: dict) -> str:
+    """ "late" or "" for a milestone or deliverable of a workstream."""
+    return _("late") if entry.get("late") else ""
+
+
+def withheld_line(count: int) -> str:
+    """What a report to the funder says instead of naming sensitive records."""
+    if not count:
+        return ""
+    return _("%(count)s further sensitive activities are counted above but not listed.") % {"count": count}
