@@ -59,14 +59,17 @@ class JobResult:
     data: dict = field(default_factory=dict)
 
 
-def job_start(*, user, project: Project, kind: str, title: str, params: dict | None = None) -> BackgroundJob:
+def job_start(
+    *, user, project: Project, kind: str, title: str, params: dict | None = None, audience: str | None = None
+) -> BackgroundJob:
     """Queue a background job; its Celery task is sent once the surrounding transaction commits. A job started by
     one who sees the project's sensitive records (a manager, an admin) is for the managers only: its file may name
-    them."""
+    them. `audience=MANAGERS` narrows any job to the managers (it never widens one)."""
     if registry.job_handler(kind) is None:
         raise ValueError(f"no job handler registered for {kind!r}")
     sees_sensitive = Project.objects.seeing_sensitive(user).filter(pk=project.pk).exists()
-    audience = BackgroundJob.Audience.MANAGERS if sees_sensitive else BackgroundJob.Audience.EVERYONE
+    managers_only = sees_sensitive or audience == BackgroundJob.Audience.MANAGERS
+    audience = BackgroundJob.Audience.MANAGERS if managers_only else BackgroundJob.Audience.EVERYONE
     job = BackgroundJob.objects.create(
         kind=kind, title=title, project=project, user=user, params=params or {}, audience=audience
     )

@@ -4,7 +4,17 @@ from django.utils.translation import gettext_lazy as _
 from projects.admin_base import ServiceAdmin, StackedInline, choices_filter
 from projects.registry import registry
 
-from .models import Notification, NotificationPreference, ProgressReport, ReminderDelivery, ReportingPeriod
+from . import services
+from .models import (
+    DeviationNote,
+    Notification,
+    NotificationPreference,
+    ProgressReport,
+    ReminderDelivery,
+    ReportingPeriod,
+    ReportSnapshot,
+    WorkstreamNarrative,
+)
 
 # The kinds of reminder the apps register, not a DISTINCT over every reminder sent.
 REMINDER_KINDS = choices_filter("kind", _("kind"), lambda: [(k.key, k.label) for k in registry.reminder_kinds()])
@@ -17,14 +27,74 @@ class ProgressReportInline(StackedInline):
     readonly_fields = ["updated_by", "updated_at"]
 
 
+class ReportSnapshotInline(admin.TabularInline):
+    """The submitted versions, frozen: listed, never edited here."""
+
+    model = ReportSnapshot
+    extra = 0
+    fields = ["number", "submitted_on", "created_by", "created_at"]
+    readonly_fields = fields
+    can_delete = False
+    show_change_link = True
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(ReportingPeriod)
 class ReportingPeriodAdmin(ServiceAdmin):
     list_display = ["__str__", "project", "kind", "start", "end", "due_date", "submitted_on"]
     list_filter = ["project", "kind"]
     search_fields = ["title", "project__code"]
     date_hierarchy = "due_date"
-    inlines = [ProgressReportInline]
+    inlines = [ProgressReportInline, ReportSnapshotInline]
     list_select_related = ["project"]
+    transition_fields = ("submitted_on",)
+
+    def transition(self, request, obj, submitted_on=None) -> None:
+        """A submission date freezes a new version of the report, as the report's page does; clearing it only clears
+        the date (the frozen versions stay)."""
+        if submitted_on is not None:
+            services.report_submit(user=request.user, period=obj, on=submitted_on)
+        else:
+            services.period_unsubmit(user=request.user, period=obj)
+
+
+@admin.register(WorkstreamNarrative)
+class WorkstreamNarrativeAdmin(ServiceAdmin):
+    list_display = ["report", "workstream"]
+    list_filter = ["report__period__project"]
+    list_select_related = ["report__period__project", "workstream"]
+    raw_id_fields = ["report", "workstream"]
+
+
+@admin.register(DeviationNote)
+class DeviationNoteAdmin(ServiceAdmin):
+    list_display = ["report", "key"]
+    list_filter = ["report__period__project"]
+    search_fields = ["key", "explanation", "measure"]
+    list_select_related = ["report__period__project"]
+    raw_id_fields = ["report"]
+
+
+@admin.register(ReportSnapshot)
+class ReportSnapshotAdmin(ServiceAdmin):
+    """A submitted version is frozen: it is what was sent to the funder, so the admin shows it and nothing more."""
+
+    list_display = ["period", "number", "submitted_on", "created_by", "created_at"]
+    list_filter = ["period__project"]
+    list_select_related = ["period__project", "created_by"]
+    readonly_fields = ["period", "number", "submitted_on", "created_by", "created_at"]
+    exclude = ["content"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(ReminderDelivery)

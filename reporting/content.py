@@ -26,7 +26,8 @@ The shape, section by section (the order of the report):
                       "deliverables": [{... the same, "evidence": file name or ""}],
                       "held": [{"key", "title", "total", "by_type", "by_country", "lines", "withheld"}]}],
      "deviations": [{"key", "kind", "kind_label", "title", "due", "detail", "explanation", "measure"}],
-     "next_period": {"since", "until", "items": [{"kind", "kind_label", "title", "date", "status"}]},
+     "next_period": {"since", "until", "items": [{"kind", "kind_label", "title", "date", "status"}] weightiest
+                     kinds first (milestones, deliverables, reports, events, activities), each by date},
      "annexes": [{"key", "title", "columns", "rows"}]}
 
 `generated` ({"by", "at"}) is added when a file is rendered, not stored.
@@ -34,9 +35,11 @@ The shape, section by section (the order of the report):
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from datetime import date, timedelta
 
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -59,6 +62,8 @@ AUDIENCES = {
 }
 # Overdue items of these kinds are the project's own housekeeping, not a deviation a funder reads about.
 NOT_DEVIATIONS = ("task", "registration_deadline", "activity_start")
+# What the next period plans, the weightiest first (the summary shows the first few): an activity once, by its start.
+NEXT_KINDS = ("milestone", "deliverable", "report", "event", "activity_start", "activity_evaluation")
 NOT_ASSIGNED = None  # the workstream key of records held without one
 
 
@@ -77,11 +82,10 @@ def period_content(period: ReportingPeriod, *, audience: str, as_of: date | None
     return _content(period, audience=audience, sensitive=(True, audience == MANAGERS), as_of=as_of)
 
 
-def reader_content(period: ReportingPeriod, project: Project) -> dict:
-    """The report as the reader whose role `project` carries sees it (the report's page): sensitive records count
-    and show only for a reader who sees them, as on the dashboard."""
-    sees = project.sees_sensitive
-    return _content(period, audience=READER, sensitive=(sees, sees), as_of=None)
+def reader_content(period: ReportingPeriod, *, sees_sensitive: bool) -> dict:
+    """The report as a reader sees it (the report's page: `project.sees_sensitive`): sensitive records count and
+    show only for a reader who sees them, as on the dashboard."""
+    return _content(period, audience=READER, sensitive=(sees_sensitive, sees_sensitive), as_of=None)
 
 
 def _content(period: ReportingPeriod, *, audience: str, sensitive: tuple[bool, bool], as_of: date | None) -> dict:
@@ -89,7 +93,7 @@ def _content(period: ReportingPeriod, *, audience: str, sensitive: tuple[bool, b
     project = period.project
     as_of = min(as_of or timezone.localdate(), period.end)
     since, until = period.start, period.end
-    report = ProgressReport.objects.filter(period=period).first()
+    report = ProgressReport.objects.filter(period=period).first() if period.pk else None  # a month: no texts
 
     indicators = list(Indicator.objects.filter(project=project).order_by("order", "key"))
     rows = indicator_rows(indicators, since=since, until=until, include_sensitive=count_sensitive)
@@ -126,43 +130,51 @@ def _content(period: ReportingPeriod, *, audience: str, sensitive: tuple[bool, b
     )
     notes = {note.key: note for note in DeviationNote.objects.filter(report=report)} if report else {}
 
-    return {
-        "schema": SCHEMA,
-        "audience": audience,
-        "audience_label": str(AUDIENCES.get(audience, _("Your view of the report"))),
-        "cover": {
-            "project": {"code": project.code, "name": project.name, "funding": project.funding_programme},
-            "title": str(period),
-            "kind": period.kind,
-            "kind_label": period.get_kind_display(),
-            "since": since.isoformat(),
-            "until": until.isoformat(),
-            "due": period.due_date.isoformat(),
-            "as_of": as_of.isoformat(),
-            "version": 0,
-            "version_label": _("Draft"),
-            "submitted_on": None,
-        },
-        "summary": {
-            "status": status.value,
-            "status_label": str(status.label),
-            "status_rule": status_rule(),
-            "elapsed": elapsed,
-            "progress": progress,
-            "overdue": overdue_count,
-            "key_figures": [
-                {k: row[k] for k in ("key", "label", "unit", "in_period", "cumulative", "target", "percent")}
-                for row in indicator_list
-                if row["measured"]
-            ],
-            "highlights": report.narrative if report else "",
-        },
-        "indicators": indicator_list,
-        "workstreams": _workstreams(project, report, since, until, as_of, sensitive),
-        "deviations": _deviations(indicator_list, overdue.items, elapsed, notes),
-        "next_period": _next_period(period, name_sensitive, as_of),
-        "annexes": _annexes(project, since, until, as_of, name_sensitive),
-    }
+    return _plain(
+        {
+            "schema": SCHEMA,
+            "audience": audience,
+            "audience_label": str(AUDIENCES.get(audience, _("Your view of the report"))),
+            "cover": {
+                "project": {"code": project.code, "name": project.name, "funding": project.funding_programme},
+                "title": str(period),
+                "kind": period.kind,
+                "kind_label": period.get_kind_display(),
+                "since": since.isoformat(),
+                "until": until.isoformat(),
+                "due": period.due_date.isoformat(),
+                "as_of": as_of.isoformat(),
+                "version": 0,
+                "version_label": _("Draft"),
+                "submitted_on": None,
+            },
+            "summary": {
+                "status": status.value,
+                "status_label": str(status.label),
+                "status_rule": status_rule(),
+                "elapsed": elapsed,
+                "progress": progress,
+                "overdue": overdue_count,
+                "key_figures": [
+                    {k: row[k] for k in ("key", "label", "unit", "in_period", "cumulative", "target", "percent")}
+                    for row in indicator_list
+                    if row["measured"]
+                ],
+                "highlights": report.narrative if report else "",
+            },
+            "indicators": indicator_list,
+            "workstreams": _workstreams(project, report, since, until, as_of, sensitive),
+            "deviations": _deviations(indicator_list, overdue.items, elapsed, notes),
+            "next_period": _next_period(period, name_sensitive, as_of),
+            "annexes": _annexes(project, since, until, as_of, name_sensitive),
+        }
+    )
+
+
+def _plain(data: dict) -> dict:
+    """The content exactly as a submitted version stores it (JSON: lists, not tuples; text, not lazy labels), so a
+    report rendered now and one rendered from its snapshot are built from equal data."""
+    return json.loads(json.dumps(data, cls=DjangoJSONEncoder))
 
 
 class _Progress:
@@ -306,11 +318,10 @@ def _next_period(period: ReportingPeriod, name_sensitive: bool, as_of: date) -> 
     items = registry.timeline.items(
         [period.project_id], since=since, until=until, open_only=False, today=as_of, include_sensitive=name_sensitive
     )
-    return {
-        "since": since.isoformat(),
-        "until": until.isoformat(),
-        "items": [_item(item) for item in items if item.kind != "task"],  # tasks: the team's own housekeeping
-    }
+    planned = sorted(
+        (item for item in items if item.kind in NEXT_KINDS), key=lambda item: (NEXT_KINDS.index(item.kind), item.date)
+    )
+    return {"since": since.isoformat(), "until": until.isoformat(), "items": [_item(item) for item in planned]}
 
 
 def _item(item) -> dict:
@@ -355,3 +366,23 @@ def deviation_keys(content: dict) -> list[str]:
 
 def status_of(content: dict) -> Status:
     return Status(content["summary"]["status"])
+
+
+def differences(before: dict, after: dict) -> list[dict]:
+    """What changed between two contents of the same report (a submitted version and today's figures): the status,
+    each indicator's numbers, the deviations found; [{"what", "before", "after"}], empty when nothing changed."""
+    found = []
+
+    def compare(what: str, old, new) -> None:
+        if old != new:
+            found.append({"what": what, "before": old, "after": new})
+
+    compare(_("Status"), before["summary"]["status_label"], after["summary"]["status_label"])
+    compare(_("Overall progress (%)"), before["summary"]["progress"], after["summary"]["progress"])
+    old_rows = {row["key"]: row for row in before["indicators"]}
+    for row in after["indicators"]:
+        old = old_rows.get(row["key"], {})
+        for field, label in (("in_period", _("in period")), ("cumulative", _("cumulative")), ("target", _("target"))):
+            compare(f"{row['label']}: {label}", old.get(field), row[field])
+    compare(_("Deviations found"), len(before["deviations"]), len(after["deviations"]))
+    return found

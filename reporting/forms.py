@@ -7,12 +7,15 @@ from crispy_forms.layout import Submit
 from django import forms
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from projects.forms import VersionedFormMixin
 from projects.models import Country
 
+from .content import AUDIENCES, FUNDER, MANAGERS
 from .models import ProgressReport
+from .services import REPORT_FORMATS
 
 
 class DateInput(forms.DateInput):
@@ -66,17 +69,93 @@ class DashboardFilterForm(forms.Form):
         }
 
 
-class NarrativeForm(VersionedFormMixin, forms.ModelForm):
-    class Meta:
-        model = ProgressReport
-        fields = ["narrative"]
-        widgets = {"narrative": forms.Textarea(attrs={"rows": 10})}
-        help_texts = {"narrative": _("What was done in the period, what changed, what comes next.")}
+TEXT_LIMIT = 20_000  # characters of one text: pages of prose, not a database's worth
 
-    def __init__(self, *args, **kwargs):
+
+class ReportTextsForm(VersionedFormMixin, forms.Form):
+    """What the managers write for a period's report, on one page: the highlights, a narrative per workstream, an
+    explanation and a corrective measure per deviation the report found (its content's, as it is now)."""
+
+    highlights = forms.CharField(
+        label=_("Highlights of the period"),
+        required=False,
+        max_length=TEXT_LIMIT,
+        widget=forms.Textarea(attrs={"rows": 5}),
+        help_text=_("What a reader should know first: results, changes, what went well or not."),
+    )
+
+    def __init__(self, *args, content: dict, report: ProgressReport | None, **kwargs):
+        super().__init__(*args, record=report, **kwargs)
+        self.fields["highlights"].initial = content["summary"]["highlights"]
+        self.workstream_fields, self.deviation_fields = [], []
+        for ws in content["workstreams"]:
+            if ws["id"] is None:
+                continue
+            name = f"workstream_{ws['id']}"
+            self.fields[name] = forms.CharField(
+                label=ws["label"],
+                required=False,
+                max_length=TEXT_LIMIT,
+                initial=ws["narrative"],
+                widget=forms.Textarea(attrs={"rows": 3}),
+            )
+            self.workstream_fields.append((ws["id"], name))
+        for index, deviation in enumerate(content["deviations"]):
+            names = (f"deviation_{index}_explanation", f"deviation_{index}_measure")
+            self.fields[names[0]] = forms.CharField(
+                label=_("Why: %(title)s") % {"title": deviation["title"]},
+                required=False,
+                max_length=TEXT_LIMIT,
+                initial=deviation["explanation"],
+                widget=forms.Textarea(attrs={"rows": 2}),
+                help_text=f"{deviation['kind_label']} · {deviation['detail']}",
+            )
+            self.fields[names[1]] = forms.CharField(
+                label=_("Corrective measure"),
+                required=False,
+                max_length=TEXT_LIMIT,
+                initial=deviation["measure"],
+                widget=forms.Textarea(attrs={"rows": 2}),
+            )
+            self.deviation_fields.append((deviation["key"], *names))
+
+    def texts(self) -> dict:
+        """The service's arguments from the cleaned data."""
+        data = self.cleaned_data
+        return {
+            "highlights": data["highlights"],
+            "workstreams": {ws_id: data[name] for ws_id, name in self.workstream_fields},
+            "deviations": {key: (data[why], data[measure]) for key, why, measure in self.deviation_fields},
+        }
+
+
+class GenerateForm(forms.Form):
+    """Which files of a period's report to make: formats, audience, the current figures or a submitted version."""
+
+    formats = forms.MultipleChoiceField(
+        label=_("Formats"),
+        choices=[(fmt, fmt.upper()) for fmt in REPORT_FORMATS],
+        widget=forms.CheckboxSelectMultiple,
+        initial=list(REPORT_FORMATS),
+        error_messages={"required": _("Choose at least one format.")},
+    )
+    audience = forms.ChoiceField(label=_("For"), choices=list(AUDIENCES.items()), widget=forms.RadioSelect)
+    version = forms.TypedChoiceField(label=_("Figures"), coerce=int, empty_value=None, required=False)
+
+    def __init__(self, *args, versions: list[int], **kwargs):
         super().__init__(*args, **kwargs)
-        self.helper = FormHelper()
-        self.helper.add_input(Submit("save", _("Save the narrative")))
+        self.fields["version"].choices = [("", _("Current figures (a draft)"))] + [
+            (number, _("Submitted version %(number)s (frozen)") % {"number": number}) for number in versions
+        ]
+        # a submitted report goes to the funder: its frozen version, counts only, is what one regenerates
+        self.fields["version"].initial = versions[0] if versions else ""
+        self.fields["audience"].initial = FUNDER if versions else MANAGERS
+
+
+class SubmitForm(forms.Form):
+    on = forms.DateField(
+        label=_("Submitted to the funder on"), widget=DateInput(), validators=DATE_BOUNDS, initial=timezone.localdate
+    )
 
 
 class PreferencesForm(forms.Form):

@@ -1,152 +1,72 @@
-"""Progress reports rendered as PDF (WeasyPrint), XLSX (openpyxl, write-only) and CSV, and the job that does it.
+"""The progress report job: the content of a period's report (`content.py`), from the current records or a
+submitted version's frozen copy, rendered in one format (`render/`) for one audience.
 
-The data come from `queries.report_data` (plain dicts); each renderer returns bytes. The background job handler
-`progress_report_job` is registered in `ReportingConfig.ready()` under `services.REPORT_JOB`.
+The handler `progress_report_job` is registered in `contributions.py` under `services.REPORT_JOB`; the monthly
+e-mail to managers renders a calendar month the same way (`monthly_report_pdf`).
 """
 
 from __future__ import annotations
 
-import csv
-import io
-import tempfile
-import zoneinfo
 from datetime import date, timedelta
 
-from django.conf import settings
-from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from projects.exports import export_cell
 from projects.jobs import JobError, JobResult
 from projects.models import Project
 
-from .models import ProgressReport, ReportingPeriod
-from .queries import report_data
+from . import content
+from .models import ReportingPeriod, ReportSnapshot
+from .render import RENDERERS, render, zone
 from .series import month_end
 
 
-def _headers() -> list[str]:
-    return [_("Indicator"), _("Unit"), _("At start"), _("In period"), _("Cumulative"), _("Target"), _("Percent")]
+def report_content(period: ReportingPeriod, *, audience: str, version: int | None = None) -> dict:
+    """The content a report file shows: the frozen content of submitted `version`, or the current one."""
+    if version is None:
+        return content.period_content(period, audience=audience)
+    snapshot = ReportSnapshot.objects.filter(period=period, number=version).first()
+    if snapshot is None:
+        raise JobError(_("This submitted version no longer exists."))
+    return snapshot.content[audience]
 
 
-def _indicator_cells(row: dict) -> list:
-    return [
-        row["label"],
-        row["unit"],
-        row["at_start"],
-        row["in_period"],
-        row["cumulative"],
-        row["target"],
-        row["percent"],
-    ]
-
-
-def render_pdf(data: dict, *, time_zone: str | None = None) -> bytes:
-    """The PDF; its times ("Generated on ...") in `time_zone`, the reader's (a job runs outside any request)."""
-    from weasyprint import HTML
-
-    zone = _zone(time_zone)
-    with timezone.override(zone):
-        html = render_to_string("reporting/report_pdf.html", {"data": data, "generated": timezone.now()})
-    return HTML(string=html).write_pdf()
-
-
-def _zone(name: str | None) -> zoneinfo.ZoneInfo:
-    try:
-        return zoneinfo.ZoneInfo(name or settings.PORTAL_DEFAULT_USER_TIME_ZONE)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        return zoneinfo.ZoneInfo(settings.PORTAL_DEFAULT_USER_TIME_ZONE)
-
-
-def render_xlsx(data: dict) -> bytes:
-    from openpyxl import Workbook
-
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(_("Indicators"))
-    sheet.append([_("Project"), data["project"]["code"], data["project"]["name"]])
-    sheet.append([_("Period"), data["since"], data["until"]])
-    sheet.append([])
-    sheet.append(_headers())
-    for row in data["indicators"]:
-        sheet.append([export_cell(value) for value in _indicator_cells(row)])
-    items = workbook.create_sheet(_("Items of the period"))
-    items.append([_("Kind"), _("Title"), _("Date"), _("Status")])
-    for item in data["items"]:
-        items.append([export_cell(item["kind"]), export_cell(item["title"]), item["date"], export_cell(item["status"])])
-    for section in data["sections"]:
-        sheet = workbook.create_sheet(section["title"][:31])  # Excel's limit on a sheet's name
-        sheet.append([export_cell(column) for column in section["columns"]])
-        for row in section["rows"]:
-            sheet.append([export_cell(value) for value in row])
-    narrative = workbook.create_sheet(_("Narrative"))
-    for paragraph in (data["narrative"] or "").splitlines() or [""]:
-        narrative.append([export_cell(paragraph)])
-    with tempfile.TemporaryFile(suffix=".xlsx") as handle:
-        workbook.save(handle)
-        handle.seek(0)
-        return handle.read()
-
-
-def render_csv(data: dict) -> bytes:
-    """One table: the indicators, the items of the period, then each contributed section (a `section` column tells
-    them apart)."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow([_("Section"), *_headers()])
-    for row in data["indicators"]:
-        writer.writerow(["indicator", *[export_cell(v) for v in _indicator_cells(row)]])
-    for item in data["items"]:
-        writer.writerow(
-            [
-                "item",
-                export_cell(item["title"]),
-                export_cell(item["kind"]),
-                item["date"].isoformat(),
-                "",
-                "",
-                "",
-                export_cell(item["status"]),
-            ]
-        )
-    for section in data["sections"]:  # each contributed table: its title row, then its rows
-        writer.writerow([section["key"], *[export_cell(column) for column in section["columns"]]])
-        for row in section["rows"]:
-            writer.writerow([section["key"], *[export_cell(value) for value in row]])
-    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
-
-
-RENDERERS = {"pdf": render_pdf, "xlsx": render_xlsx, "csv": render_csv}
-
-
-def period_report_data(period: ReportingPeriod, *, include_sensitive: bool = False) -> dict:
-    """A period's report for a reader who sees sensitive records or not (a job: its audience)."""
-    report = ProgressReport.objects.filter(period=period).first()
-    return report_data(
-        period.project,
-        since=period.start,
-        until=period.end,
-        title=str(period),
-        narrative=report.narrative if report else "",
-        include_sensitive=include_sensitive,
-    )
+def generated_by(user, time_zone: str | None) -> dict:
+    """The cover's "generated by ... on ...", the time in the reader's zone (a job runs outside any request)."""
+    with timezone.override(zone(time_zone)):
+        at = date_format(timezone.localtime(), "j M Y H:i")
+    name = (user.get_full_name() or user.get_username()) if user else _("the SELEC portal")
+    return {"by": name, "at": at}
 
 
 def progress_report_job(job, progress) -> JobResult:
-    """Background job: render a reporting period's progress report in the format asked for; it names sensitive
-    records only when it is for the managers (`BackgroundJob.sees_sensitive`)."""
-    fmt = job.params.get("format")
+    """Background job: render a reporting period's progress report in the format and for the audience asked for."""
+    fmt, audience = job.params.get("format"), job.params.get("audience", content.MANAGERS)
     if fmt not in RENDERERS:
         raise JobError(_("Unknown report format."))
+    if audience not in content.AUDIENCES:
+        raise JobError(_("Unknown audience."))
+    if audience == content.MANAGERS and not job.sees_sensitive:
+        raise JobError(_("Only the project's managers may have the managers' report."))
     period = ReportingPeriod.objects.filter(project=job.project, pk=job.params.get("period_id")).first()
     if period is None:
         raise JobError(_("This reporting period no longer exists."))
     progress(10, _("Computing the indicators"))
-    data = period_report_data(period, include_sensitive=job.sees_sensitive)
-    progress(60, _("Writing the %(format)s file") % {"format": fmt.upper()})
-    content = render_pdf(data, time_zone=job.params.get("time_zone")) if fmt == "pdf" else RENDERERS[fmt](data)
-    filename = f"progress-report-{period.project.code}-{period.start:%Y%m%d}-{period.end:%Y%m%d}.{fmt}"
-    return JobResult(filename=filename, content=content, data={"period_id": period.pk, "format": fmt})
+    data = report_content(period, audience=audience, version=job.params.get("version"))
+    data["generated"] = generated_by(job.user, job.params.get("time_zone"))
+    progress(50, _("Writing the %(format)s file") % {"format": fmt.upper()})
+    body = render(data, fmt)
+    version = job.params.get("version")
+    suffix = f"-v{version}" if version else ""
+    filename = (
+        f"progress-report-{period.project.code}-{period.start:%Y%m%d}-{period.end:%Y%m%d}-{audience}{suffix}.{fmt}"
+    )
+    return JobResult(
+        filename=filename,
+        content=body,
+        data={"period_id": period.pk, "format": fmt, "audience": audience, "version": version},
+    )
 
 
 def monthly_report_pdf(
@@ -155,14 +75,16 @@ def monthly_report_pdf(
     """The PDF progress report of one calendar month (the monthly e-mail to managers), times in `time_zone`; with
     sensitive records only for a recipient who sees them."""
     until = month_end(month)
-    data = report_data(
-        project,
-        since=month,
-        until=until,
-        title=_("Monthly report %(month)s") % {"month": month.strftime("%B %Y")},
-        include_sensitive=include_sensitive,
+    month_period = ReportingPeriod(
+        project=project,
+        title=_("Monthly report %(month)s") % {"month": date_format(month, "F Y")},
+        start=month,
+        end=until,
+        due_date=until,
     )
-    return f"progress-{project.code}-{month:%Y-%m}.pdf", render_pdf(data, time_zone=time_zone)
+    data = content.reader_content(month_period, sees_sensitive=include_sensitive)
+    data["generated"] = generated_by(None, time_zone)
+    return f"progress-{project.code}-{month:%Y-%m}.pdf", render(data, "pdf")
 
 
 def previous_month(today: date) -> date:

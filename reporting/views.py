@@ -1,8 +1,9 @@
 """Pages of the reporting app: the project dashboard, reporting periods and their reports, notifications.
 
 Access (see docs/DEVELOPING.md): every member of a project (Action.VIEW) sees its dashboard, its reporting periods
-and downloads its generated reports: the overview page already shows them the same numbers. Writing a
-narrative and generating a report need Action.MANAGE.
+and each period's report as their role sees it. Writing the report's texts, previewing it for an audience,
+generating its files (for the managers to download: `BackgroundJob.Audience.MANAGERS`) and submitting it need
+Action.MANAGE.
 """
 
 from __future__ import annotations
@@ -10,22 +11,26 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from projects.access import Action
 from projects.exports import Column
+from projects.jobs import JobError
 from projects.models import BackgroundJob
-from projects.queries import project_for_user
+from projects.queries import project_for_user, user_time_zone
 from projects.registry import registry
 from projects.viewkit import add_service_errors, export_list
 
-from . import queries, services
-from .forms import DashboardFilterForm, NarrativeForm, PreferencesForm
-from .models import ProgressReport, ReportingPeriod
+from . import content, queries, services
+from .forms import DashboardFilterForm, GenerateForm, PreferencesForm, ReportTextsForm, SubmitForm
+from .models import ProgressReport, ReportingPeriod, ReportSnapshot
+from .render.pdf import html_context
+from .reports import generated_by, report_content
 
 
 def dashboard(request: HttpRequest, code: str) -> HttpResponse:
@@ -131,60 +136,142 @@ def report_list(request: HttpRequest, code: str) -> HttpResponse:
     )
 
 
+def _period(request: HttpRequest, code: str, pk: int, action: Action):
+    project = project_for_user(request.user, code, action)
+    return project, get_object_or_404(ReportingPeriod.objects.filter(project=project), pk=pk)
+
+
 def report_detail(request: HttpRequest, code: str, pk: int) -> HttpResponse:
-    project = project_for_user(request.user, code, Action.VIEW)
-    period = get_object_or_404(ReportingPeriod.objects.filter(project=project), pk=pk)
-    report = ProgressReport.objects.filter(period=period).first() or ProgressReport(period=period)
+    """A period's report: every member reads it as their role sees it (the body of the report, live); the managers
+    also write its texts here (one form, saved at once), generate its files, submit it and compare a submitted
+    version with the figures of today."""
+    project, period = _period(request, code, pk, Action.VIEW)
     can_manage = project.allows(Action.MANAGE)
-    form = NarrativeForm(request.POST or None, instance=report) if can_manage else None
-    if request.method == "POST":
-        if not can_manage:
-            project_for_user(request.user, code, Action.MANAGE)  # 403
-        if form.is_valid():
+    live = content.reader_content(period, sees_sensitive=project.sees_sensitive)
+    context = {"project": project, "project_tab": "reports", "period": period, "can_manage": can_manage}
+    if can_manage:
+        report = ProgressReport.objects.filter(period=period).first()
+        form = ReportTextsForm(request.POST or None, content=live, report=report)
+        if request.method == "POST" and form.is_valid():
             try:
-                services.report_narrative_save(
-                    user=request.user,
-                    period=period,
-                    narrative=form.cleaned_data["narrative"],
-                    expected_version=form.expected_version,
+                services.report_texts_save(
+                    user=request.user, period=period, expected_version=form.expected_version, **form.texts()
                 )
             except ValidationError as exc:
                 add_service_errors(form, exc)
             else:
-                messages.success(request, _("The narrative was saved."))
+                messages.success(request, _("The report's texts were saved."))
                 return redirect(period.get_absolute_url())
-    data = queries.report_data(
-        project, since=period.start, until=period.end, title=str(period), narrative=report.narrative
+        context.update(_manager_context(project, period, form))
+    elif request.method == "POST":
+        project_for_user(request.user, code, Action.MANAGE)  # 403
+    context["body"] = html_context(live)
+    return render(request, "reporting/report_detail.html", context)
+
+
+def _manager_context(project, period: ReportingPeriod, form) -> dict:
+    snapshots = list(ReportSnapshot.objects.filter(period=period).select_related("created_by").defer("content"))
+    latest = ReportSnapshot.objects.filter(period=period).order_by("-number").first()
+    differences = (
+        content.differences(latest.content[content.FUNDER], content.period_content(period, audience=content.FUNDER))
+        if latest
+        else []
     )
     jobs = list(
         BackgroundJob.objects.of_project_for(project)
         .filter(kind=services.REPORT_JOB, params__period_id=period.pk)
-        .select_related("user")[:20]
+        .select_related("user", "project")[:20]
     )
+    return {
+        "form": form,
+        "generate_form": GenerateForm(versions=[s.number for s in snapshots]),
+        "submit_form": SubmitForm(),
+        "snapshots": snapshots,
+        "latest": latest,
+        "differences": differences,
+        "jobs": jobs,
+        "audiences": list(content.AUDIENCES.items()),
+    }
+
+
+def report_preview(request: HttpRequest, code: str, pk: int) -> HttpResponse:
+    """The report as a file for an audience will show it (`?audience=`, `&version=` a submitted one): the managers'
+    check before they generate; the same HTML as the PDF."""
+    project, period = _period(request, code, pk, Action.MANAGE)
+    audience = request.GET.get("audience", content.MANAGERS)
+    if audience not in content.AUDIENCES:
+        audience = content.MANAGERS
+    try:
+        version = int(request.GET["version"]) if request.GET.get("version") else None
+    except ValueError:
+        version = None
+    try:
+        data = report_content(period, audience=audience, version=version)
+    except JobError:
+        raise Http404(_("No such version of this report.")) from None
+    data["generated"] = generated_by(request.user, user_time_zone(request.user))
     return render(
         request,
-        "reporting/report_detail.html",
+        "reporting/report_preview.html",
         {
             "project": project,
             "project_tab": "reports",
             "period": period,
-            "data": data,
-            "form": form,
-            "jobs": jobs,
-            "can_manage": can_manage,
-            "formats": services.REPORT_FORMATS,
+            "audience": audience,
+            "version": version,
+            "audiences": list(content.AUDIENCES.items()),
+            "body": html_context(data),
         },
     )
 
 
 @require_POST
-def report_generate(request: HttpRequest, code: str, pk: int, fmt: str) -> HttpResponse:
-    project = project_for_user(request.user, code, Action.MANAGE)
-    period = get_object_or_404(ReportingPeriod.objects.filter(project=project), pk=pk)
-    if fmt not in services.REPORT_FORMATS:
+def report_generate(request: HttpRequest, code: str, pk: int) -> HttpResponse:
+    """Queue one file per format chosen; the page lists them with their progress."""
+    project, period = _period(request, code, pk, Action.MANAGE)
+    versions = list(ReportSnapshot.objects.filter(period=period).values_list("number", flat=True))
+    form = GenerateForm(request.POST, versions=versions)
+    if not form.is_valid():
+        for error in form.errors.values():
+            messages.error(request, " ".join(error))
         return redirect(period.get_absolute_url())
-    job = services.report_generate(user=request.user, period=period, fmt=fmt)
-    return redirect(job.get_absolute_url())
+    data = form.cleaned_data
+    for fmt in data["formats"]:
+        services.report_generate(
+            user=request.user, period=period, fmt=fmt, audience=data["audience"], version=data["version"]
+        )
+    messages.success(
+        request,
+        ngettext(
+            "The report is being generated: %(count)d file.",
+            "The report is being generated: %(count)d files.",
+            len(data["formats"]),
+        )
+        % {"count": len(data["formats"])},
+    )
+    return redirect(f"{period.get_absolute_url()}#generated-files")
+
+
+@require_POST
+def report_submit(request: HttpRequest, code: str, pk: int) -> HttpResponse:
+    """Record the submission to the funder and freeze the report's figures as a new submitted version."""
+    project, period = _period(request, code, pk, Action.MANAGE)
+    form = SubmitForm(request.POST)
+    if form.is_valid():
+        try:
+            snapshot = services.report_submit(user=request.user, period=period, on=form.cleaned_data["on"])
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(
+                request,
+                _("Submitted version %(number)s was frozen: its files keep today's figures.")
+                % {"number": snapshot.number},
+            )
+            return redirect(period.get_absolute_url())
+    for errors in form.errors.values():
+        messages.error(request, " ".join(errors))
+    return redirect(period.get_absolute_url())
 
 
 def notification_list(request: HttpRequest) -> HttpResponse:

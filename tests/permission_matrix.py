@@ -368,7 +368,11 @@ URLS: dict[str, Row | list[Row]] = {
     "reporting:dashboard-export": Row(at(ATHENA, fmt=lambda: "csv"), get=member(200), post=member(200)),
     "reporting:report-list": Row(at(ATHENA), get=member(200), post=member(200)),
     "reporting:report-detail": Row(at(ATHENA, pk="period"), get=member(200), post=validator(200)),
-    "reporting:report-generate": Row(at(ATHENA, pk="period", fmt=lambda: "pdf"), get=NONE_405, post=validator(302)),
+    # the report as a file for an audience shows it (a funder's counts sensitive activities): managers only
+    "reporting:report-preview": Row(at(ATHENA, pk="period"), get=validator(200), post=validator(200)),
+    # an empty POST chooses no format / no date: told on the report's page
+    "reporting:report-generate": Row(at(ATHENA, pk="period"), get=NONE_405, post=validator(302)),
+    "reporting:report-submit": Row(at(ATHENA, pk="period"), get=NONE_405, post=validator(302)),
 }
 
 # Patterns deliberately left out of the matrix, with the reason. Static and media files are not in the URLconf
@@ -411,6 +415,10 @@ ADMIN_SUPERUSER_ANSWERS: dict[str, tuple[int | str, int | str]] = {  # name: (GE
     # Reminder deliveries are a record of what was sent: read-only too (the data set has none to open).
     "admin:reporting_reminderdelivery_add": (403, 403),
     "admin:reporting_reminderdelivery_change": (302, 403),
+    # A submitted version of a report is frozen: shown, never added, changed or deleted.
+    "admin:reporting_reportsnapshot_add": (403, 403),
+    "admin:reporting_reportsnapshot_change": (200, 403),
+    "admin:reporting_reportsnapshot_delete": (403, 403),
 }
 
 

@@ -33,6 +33,7 @@ DESTRUCTIVE = {
     "operations:activity-transition:advance": "moves an activity's status forward, never back",
     "operations:activity-transition:reopen": "takes a validated activity out of the counts",
     "usersessions_list": "ends the user's other sessions",
+    "reporting:report-submit": "freezes the report as sent to the funder (a correction is a new version)",
 }
 # Harmless, or undone as easily as done.
 SAFE = {

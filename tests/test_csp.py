@@ -29,12 +29,11 @@ from projects.templatetags.bars import bar_width
 from selec_portal.views import CSP_REPORT_MAX_BYTES
 
 ROOT = Path(settings.BASE_DIR)
-# Rendered by WeasyPrint into PDF files (reporting/reports.py, conferences/pdf.py), never served as a page: their
+# Rendered by WeasyPrint into PDF files (conferences/pdf.py), never served as a page: their
 # <style> blocks and bar widths cannot reach a browser.
 PDF_ONLY_TEMPLATES = {
     "conferences/templates/conferences/pdf/badges.html",
     "conferences/templates/conferences/pdf/certificates.html",
-    "reporting/templates/reporting/report_pdf.html",
 }
 
 TAG = re.compile(r"<([a-zA-Z][a-zA-Z0-9-]*)((?:[^<>\"']|\"[^\"]*\"|'[^']*')*)>", re.S)

@@ -103,10 +103,13 @@ def test_with_redis_stopped_a_report_request_commits_and_its_work_is_sent_and_do
     # The page works and the write commits (this test runs outside a wrapping transaction: the commit is real).
     client = client_for(manager)
     started = time.monotonic()
-    response = client.post(reverse("reporting:report-generate", args=[athena.code, period.pk, "csv"]))
+    response = client.post(
+        reverse("reporting:report-generate", args=[athena.code, period.pk]),
+        {"formats": ["csv"], "audience": "managers"},
+    )
     request_seconds = time.monotonic() - started
     job = BackgroundJob.objects.get(kind="progress_report", params__period_id=period.pk)
-    assert response.status_code == 302 and response.url == job.get_absolute_url()
+    assert response.status_code == 302 and response.url == f"{period.get_absolute_url()}#generated-files"
     assert request_seconds < 3, f"the request waited {request_seconds:.1f}s for the dead broker"
     page = client.get(job.get_absolute_url())
     assert page.status_code == 200 and "Outage report" in page.content.decode()

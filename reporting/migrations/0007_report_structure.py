@@ -7,66 +7,115 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('projects', '0024_outbox_drain_schedule'),
-        ('reporting', '0006_reminder_sweep_schedule'),
+        ("projects", "0024_outbox_drain_schedule"),
+        ("reporting", "0006_reminder_sweep_schedule"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='progressreport',
-            name='narrative',
-            field=models.TextField(blank=True, help_text='What a reader should know first: the results, the changes.', verbose_name='highlights'),
+            model_name="progressreport",
+            name="narrative",
+            field=models.TextField(
+                blank=True,
+                help_text="What a reader should know first: the results, the changes.",
+                verbose_name="highlights",
+            ),
         ),
         migrations.CreateModel(
-            name='DeviationNote',
+            name="DeviationNote",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('key', models.CharField(max_length=100, verbose_name='deviation')),
-                ('explanation', models.TextField(blank=True, verbose_name='explanation')),
-                ('measure', models.TextField(blank=True, verbose_name='corrective measure')),
-                ('report', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='deviation_notes', to='reporting.progressreport', verbose_name='report')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("key", models.CharField(max_length=100, verbose_name="deviation")),
+                ("explanation", models.TextField(blank=True, verbose_name="explanation")),
+                ("measure", models.TextField(blank=True, verbose_name="corrective measure")),
+                (
+                    "report",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="deviation_notes",
+                        to="reporting.progressreport",
+                        verbose_name="report",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'deviation note',
-                'verbose_name_plural': 'deviation notes',
-                'ordering': ['key'],
-                'constraints': [models.UniqueConstraint(fields=('report', 'key'), name='deviation_note_unique')],
+                "verbose_name": "deviation note",
+                "verbose_name_plural": "deviation notes",
+                "ordering": ["key"],
+                "constraints": [models.UniqueConstraint(fields=("report", "key"), name="deviation_note_unique")],
             },
         ),
         migrations.CreateModel(
-            name='ReportSnapshot',
+            name="ReportSnapshot",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('number', models.PositiveSmallIntegerField(verbose_name='version')),
-                ('submitted_on', models.DateField(verbose_name='submitted on')),
-                ('content', models.JSONField(default=dict, editable=False, verbose_name='content')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, editable=False, verbose_name='created')),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, to=settings.AUTH_USER_MODEL, verbose_name='submitted by')),
-                ('period', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='snapshots', to='reporting.reportingperiod', verbose_name='reporting period')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("number", models.PositiveSmallIntegerField(verbose_name="version")),
+                ("submitted_on", models.DateField(verbose_name="submitted on")),
+                ("content", models.JSONField(default=dict, editable=False, verbose_name="content")),
+                (
+                    "created_at",
+                    models.DateTimeField(default=django.utils.timezone.now, editable=False, verbose_name="created"),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="submitted by",
+                    ),
+                ),
+                (
+                    "period",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="snapshots",
+                        to="reporting.reportingperiod",
+                        verbose_name="reporting period",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'submitted report version',
-                'verbose_name_plural': 'submitted report versions',
-                'ordering': ['period', '-number'],
-                'constraints': [models.UniqueConstraint(fields=('period', 'number'), name='report_snapshot_unique')],
+                "verbose_name": "submitted report version",
+                "verbose_name_plural": "submitted report versions",
+                "ordering": ["period", "-number"],
+                "constraints": [models.UniqueConstraint(fields=("period", "number"), name="report_snapshot_unique")],
             },
         ),
         migrations.CreateModel(
-            name='WorkstreamNarrative',
+            name="WorkstreamNarrative",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('text', models.TextField(blank=True, verbose_name='narrative')),
-                ('report', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='workstream_narratives', to='reporting.progressreport', verbose_name='report')),
-                ('workstream', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='projects.workstream', verbose_name='workstream')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("text", models.TextField(blank=True, verbose_name="narrative")),
+                (
+                    "report",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="workstream_narratives",
+                        to="reporting.progressreport",
+                        verbose_name="report",
+                    ),
+                ),
+                (
+                    "workstream",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="projects.workstream",
+                        verbose_name="workstream",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'workstream narrative',
-                'verbose_name_plural': 'workstream narratives',
-                'ordering': ['workstream__number'],
-                'constraints': [models.UniqueConstraint(fields=('report', 'workstream'), name='workstream_narrative_unique')],
+                "verbose_name": "workstream narrative",
+                "verbose_name_plural": "workstream narratives",
+                "ordering": ["workstream__number"],
+                "constraints": [
+                    models.UniqueConstraint(fields=("report", "workstream"), name="workstream_narrative_unique")
+                ],
             },
         ),
     ]

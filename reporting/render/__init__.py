@@ -10,10 +10,30 @@ columns of the indicator table) is here, so that no format words a thing differe
 
 from __future__ import annotations
 
+import importlib
+import zoneinfo
 from datetime import date
 
+from django.conf import settings
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+
+# format -> the module of this package that renders it (each has `render_<format>(content) -> bytes`)
+RENDERERS = {"pdf": "pdf", "docx": "docx", "xlsx": "xlsx", "csv": "csvfile"}
+
+
+def render(content: dict, fmt: str) -> bytes:
+    """The report in one format (its module imported on first use: the charts' library is big)."""
+    module = importlib.import_module(f"{__name__}.{RENDERERS[fmt]}")
+    return getattr(module, f"render_{fmt}")(content)
+
+
+def zone(name: str | None) -> zoneinfo.ZoneInfo:
+    """A reader's time zone by name; the portal's default when the name is unknown."""
+    try:
+        return zoneinfo.ZoneInfo(name or settings.PORTAL_DEFAULT_USER_TIME_ZONE)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return zoneinfo.ZoneInfo(settings.PORTAL_DEFAULT_USER_TIME_ZONE)
 
 
 def section_titles() -> dict[str, str]:

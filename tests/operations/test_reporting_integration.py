@@ -400,12 +400,20 @@ def test_officers_involved_counts_each_person_once_across_activities_and_events(
 # --- the progress report's section ----------------------------------------------------------------------------------
 
 
+def _period(project, since: date, until: date):
+    from reporting.models import ReportingPeriod
+
+    return ReportingPeriod.objects.create(project=project, start=since, end=until, due_date=until)
+
+
 def test_the_report_has_a_table_of_the_joint_activities_that_counted_in_the_period(athena, imobex, known):
-    from reporting.queries import report_data
+    from reporting.content import reader_content
+
+    period = _period(athena, date(2025, 1, 1), date(2025, 6, 30))
 
     def table(include_sensitive: bool) -> dict:
-        data = report_data(athena, since=date(2025, 1, 1), until=date(2025, 6, 30), include_sensitive=include_sensitive)
-        [section] = [s for s in data["sections"] if s["key"] == "joint-activities"]
+        data = reader_content(period, sees_sensitive=include_sensitive)
+        [section] = [s for s in data["annexes"] if s["key"] == "joint-activities"]
         return {str(row[0]): row[1:] for row in section["rows"]}
 
     # For a manager: patrols a1 and a2 (officers O1, O2, O3), the sensitive operation a3 (O4); the July meeting is
@@ -418,5 +426,5 @@ def test_the_report_has_a_table_of_the_joint_activities_that_counted_in_the_peri
     assert (
         count_queries(lambda: section.table(athena, date(2025, 1, 1), date(2025, 6, 30), include_sensitive=True)) == 2
     )
-    imobex_data = report_data(imobex, since=date(2021, 4, 1), until=date(2021, 9, 30))
-    assert [s["key"] for s in imobex_data["sections"]] == []
+    imobex_data = reader_content(_period(imobex, date(2021, 4, 1), date(2021, 9, 30)), sees_sensitive=True)
+    assert [s["key"] for s in imobex_data["annexes"] if not s["key"].startswith("items-")] == []

@@ -241,7 +241,7 @@ def _narrative_case(selec, colleague) -> Case:
         reporting_services.report_narrative_save(user=user, period=period, narrative="Colleague's narrative")
 
     url = reverse("reporting:report-detail", kwargs={"code": "ATHENA2", "pk": period.pk})
-    return Case(url, report, meanwhile, {"narrative": "Editor's narrative"}, lambda r: r.narrative.startswith("Coll"))
+    return Case(url, report, meanwhile, {"highlights": "Editor's narrative"}, lambda r: r.narrative.startswith("Coll"))
 
 
 CASES = {

@@ -1,4 +1,3 @@
-import csv
 import io
 import time
 from datetime import UTC, date, datetime
@@ -10,10 +9,11 @@ from openpyxl import load_workbook
 from pypdf import PdfReader
 
 from projects.models import BackgroundJob, Profile
-from reporting import reports, services
+from reporting import content, reports, services
 from reporting.models import ReportingPeriod
+from reporting.render import render
 from reporting.services import report_narrative_save
-from tests.utils import get_ok
+from tests.utils import get_ok, page_form_data
 
 NOW = datetime(2026, 11, 28, 11, 41, tzinfo=UTC)  # 13:41 in Bucharest (EET, UTC+2)
 
@@ -25,8 +25,8 @@ def period(known, manager):
     return period
 
 
-def test_the_report_data_of_a_period(period):
-    data = reports.period_report_data(period)
+def test_the_report_content_of_a_period(period):
+    data = content.period_content(period, audience=content.MANAGERS)
     rows = {row["key"]: row for row in data["indicators"]}
     assert {
         k: (r["at_start"], r["in_period"], r["cumulative"], r["target"], r["percent"]) for k, r in rows.items()
@@ -34,35 +34,17 @@ def test_the_report_data_of_a_period(period):
         "deliverables": (0, 2, 2, 6, 33),
         "milestones": (0, 1, 1, 2, 50),
     }
-    assert [item["title"] for item in data["items"]] == ["D1 Baseline study", "D2 Training plan", "M1 Kick-off done"]
-    assert data["narrative"].startswith("Two deliverables")
+    [workstream] = data["workstreams"]
+    assert [d["title"] for d in workstream["deliverables"]] == ["D1 Baseline study", "D2 Training plan"]
+    assert [m["title"] for m in workstream["milestones"]] == ["M1 Kick-off done"]
+    [annex] = [a for a in data["annexes"] if a["key"] == "items-deliverable"]
+    assert [row[1] for row in annex["rows"]] == ["D1 Baseline study", "D2 Training plan"]
+    assert data["summary"]["highlights"].startswith("Two deliverables")
+    assert data["cover"]["version_label"] == "Draft" and data["cover"]["as_of"] == "2024-06-30"
 
 
-def test_the_xlsx_report_opens_with_its_numbers(period):
-    workbook = load_workbook(io.BytesIO(reports.render_xlsx(reports.period_report_data(period))))
-    assert workbook.sheetnames == ["Indicators", "Items of the period", "Narrative"]
-    rows = list(workbook["Indicators"].iter_rows(values_only=True))
-    assert rows[3] == ("Indicator", "Unit", "At start", "In period", "Cumulative", "Target", "Percent")
-    assert rows[4] == ("Deliverables handed over", None, 0, 2, 2, 6, 33)
-    assert workbook["Narrative"]["A1"].value == "Two deliverables and the kick-off."
-
-
-def test_the_csv_report_parses(period):
-    content = reports.render_csv(reports.period_report_data(period)).decode("utf-8-sig")
-    rows = list(csv.reader(io.StringIO(content)))
-    assert rows[0][:2] == ["Section", "Indicator"]
-    assert rows[1] == ["indicator", "Deliverables handed over", "", "0", "2", "2", "6", "33"]
-    assert [row[1] for row in rows if row[0] == "item"] == ["D1 Baseline study", "D2 Training plan", "M1 Kick-off done"]
-
-
-def test_a_cell_that_looks_like_a_formula_is_neutralised(period):
-    period.project.indicators.filter(key="milestones").update(label="=HYPERLINK(1)")
-    content = reports.render_csv(reports.period_report_data(period)).decode("utf-8-sig")
-    assert "'=HYPERLINK(1)" in content
-
-
-def test_the_pdf_report_has_the_indicators_and_the_narrative(period):
-    pdf = reports.render_pdf(reports.period_report_data(period))
+def test_the_pdf_report_has_the_indicators_and_the_highlights(period):
+    pdf = render(content.period_content(period, audience=content.MANAGERS), "pdf")
     text = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
     assert "Deliverables handed over" in text and "Milestones reached" in text
     assert "Reporting test project" in text and "On course." in text
@@ -74,8 +56,10 @@ def _pdf_text(content: bytes) -> str:
 
 def test_the_pdf_report_says_when_it_was_generated_in_the_readers_time_zone(known):
     period = known.reporting_periods.get()
+    data = content.period_content(period, audience=content.FUNDER)
     with mock.patch("django.utils.timezone.now", return_value=NOW):
-        text = _pdf_text(reports.render_pdf(reports.period_report_data(period), time_zone="Europe/Bucharest"))
+        data["generated"] = reports.generated_by(None, "Europe/Bucharest")
+    text = _pdf_text(render(data, "pdf"))
     assert "28 Nov 2026 13:41" in text and "11:41" not in text
 
 
@@ -100,50 +84,70 @@ def _wait_until_finished(job, seconds=60):
     raise AssertionError(f"job still {job.status}")
 
 
-@pytest.mark.parametrize("fmt", ["pdf", "xlsx", "csv"])
+@pytest.mark.parametrize("fmt", ["pdf", "docx", "xlsx", "csv"])
 def test_a_manager_generates_a_report_in_a_real_worker_that_managers_download_and_viewers_never_see(
     celery_worker_running, client_for, manager, viewer, period, fmt
 ):
     client = client_for(manager)
-    response = client.post(reverse("reporting:report-generate", args=["REP", period.pk, fmt]))
+    response = client.post(
+        reverse("reporting:report-generate", args=["REP", period.pk]), {"formats": [fmt], "audience": "funder"}
+    )
     job = BackgroundJob.objects.get(kind="progress_report", params__period_id=period.pk, params__format=fmt)
-    assert response.status_code == 302 and response.url == job.get_absolute_url()
+    assert response.status_code == 302 and response.url == f"{period.get_absolute_url()}#generated-files"
     _wait_until_finished(job)
     assert job.status == BackgroundJob.Status.SUCCEEDED, job.message
-    assert job.result.name.endswith(f"progress-report-REP-20240301-20240630.{fmt}")
+    assert job.result.name.endswith(f"progress-report-REP-20240301-20240630-funder.{fmt}")
 
-    # A manager's file may name sensitive activities: a viewer neither sees it listed nor downloads it (issue 10).
+    # Every report file is for the managers (a funder's counts sensitive activities in its period's numbers): a
+    # viewer neither sees it listed nor downloads it (issue 10).
     download = reverse("projects:job-download", args=["REP", job.pk])
     viewing = client_for(viewer)
     page = get_ok(viewing, reverse("reporting:report-detail", args=["REP", period.pk])).content.decode()
-    assert download not in page and "Generate PDF" not in page
+    assert download not in page and "Generate the files" not in page
     assert download not in get_ok(viewing, reverse("reporting:report-list", args=["REP"])).content.decode()
     assert viewing.get(download).status_code == 404
 
     client = client_for(manager)  # the one test client, logged in again
     page = get_ok(client, reverse("reporting:report-detail", args=["REP", period.pk])).content.decode()
     assert download in page
-    content = b"".join(client.get(download).streaming_content)
+    body = b"".join(client.get(download).streaming_content)
     if fmt == "pdf":
-        assert "Deliverables handed over" in PdfReader(io.BytesIO(content)).pages[0].extract_text()
+        assert "Deliverables handed over" in _pdf_text(body)
+    elif fmt == "docx":
+        assert "Deliverables handed over" in "\n".join(p.text for p in _docx_paragraphs(body))
     elif fmt == "xlsx":
-        assert load_workbook(io.BytesIO(content))["Indicators"]["A5"].value == "Deliverables handed over"
+        cells = [c for row in load_workbook(io.BytesIO(body))["Indicators"].iter_rows(values_only=True) for c in row]
+        assert "Deliverables handed over" in cells
     else:
-        assert "Deliverables handed over" in content.decode("utf-8-sig")
+        assert "Deliverables handed over" in body.decode("utf-8-sig")
     assert download in get_ok(client, reverse("reporting:report-list", args=["REP"])).content.decode()
 
 
-def test_only_managers_generate_reports_and_write_the_narrative(client_for, staff, period):
+def _docx_paragraphs(body: bytes):
+    from docx import Document
+
+    document = Document(io.BytesIO(body))
+    yield from document.paragraphs
+    for table in document.tables:
+        for row in table.rows:
+            yield from (p for cell in row.cells for p in cell.paragraphs)
+
+
+def test_only_managers_generate_reports_and_write_the_texts(client_for, staff, period):
     client = client_for(staff)
-    assert client.post(reverse("reporting:report-generate", args=["REP", period.pk, "pdf"])).status_code == 403
+    generate = reverse("reporting:report-generate", args=["REP", period.pk])
+    assert client.post(generate, {"formats": ["pdf"], "audience": "funder"}).status_code == 403
     url = reverse("reporting:report-detail", args=["REP", period.pk])
-    assert client.post(url, {"narrative": "Mine now"}).status_code == 403
+    assert client.post(url, {"highlights": "Mine now"}).status_code == 403
+    assert client.get(reverse("reporting:report-preview", args=["REP", period.pk])).status_code == 403
     assert not BackgroundJob.objects.filter(kind="progress_report").exists()
+    assert period.report.narrative.startswith("Two deliverables")
 
 
-def test_a_manager_saves_the_narrative(client_for, manager, period):
+def test_a_manager_saves_the_highlights(client_for, manager, period):
     url = reverse("reporting:report-detail", args=["REP", period.pk])
-    response = client_for(manager).post(url, {"narrative": "Revised text."}, follow=True)
+    form = page_form_data(get_ok(client_for(manager), url))
+    response = client_for(manager).post(url, {**form, "highlights": "Revised text."}, follow=True)
     assert "Revised text." in response.content.decode()
     period.report.refresh_from_db()
     assert period.report.narrative == "Revised text." and period.report.updated_by == manager

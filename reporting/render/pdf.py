@@ -1,0 +1,52 @@
+"""The progress report as PDF (WeasyPrint): the HTML of `reporting/report/document.html`, styled by
+`reporting/report.css`, the burn-up charts as SVG images. The preview page shows the same body (`html_context`)."""
+
+from __future__ import annotations
+
+import base64
+
+from django.contrib.staticfiles import finders
+from django.template.loader import render_to_string
+
+from . import charts, cover_lines, indicator_columns, section_titles
+
+GLANCE = 5  # the summary lists this many deviations and next steps; the sections hold them all
+STYLESHEET = "reporting/report.css"
+
+
+def html_context(content: dict) -> dict:
+    """What the report's HTML shows, from its content: the charts drawn (as data: URIs, which the Content Security
+    Policy of the preview allows), the summary's short lists, the shared labels."""
+    drawn = []
+    for row in content["indicators"]:
+        svg = charts.burnup_svg(row) if row.get("series") else ""
+        if svg:
+            uri = "data:image/svg+xml;base64," + base64.b64encode(svg.encode("utf-8")).decode("ascii")
+            drawn.append(
+                {
+                    "key": row["key"],
+                    "label": row["label"],
+                    "unit": row["unit"],
+                    "uri": uri,
+                    "by_country": row["by_country"],
+                }
+            )
+    deviations, upcoming = content["deviations"], content["next_period"]["items"]
+    return {
+        "content": content,
+        "titles": section_titles(),
+        "cover_lines": cover_lines(content),
+        "indicator_columns": indicator_columns(),
+        "charts": drawn,
+        "glance_deviations": deviations[:GLANCE],
+        "more_deviations": max(len(deviations) - GLANCE, 0),
+        "glance_next": upcoming[:GLANCE],
+        "more_next": max(len(upcoming) - GLANCE, 0),
+    }
+
+
+def render_pdf(content: dict) -> bytes:
+    from weasyprint import CSS, HTML
+
+    html = render_to_string("reporting/report/document.html", html_context(content))
+    return HTML(string=html).write_pdf(stylesheets=[CSS(filename=finders.find(STYLESHEET))])
