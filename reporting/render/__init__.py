@@ -11,6 +11,7 @@ columns of the indicator table) is here, so that no format words a thing differe
 from __future__ import annotations
 
 import importlib
+import re
 import zoneinfo
 from datetime import date
 
@@ -34,6 +35,9 @@ def zone(name: str | None) -> zoneinfo.ZoneInfo:
         return zoneinfo.ZoneInfo(name or settings.PORTAL_DEFAULT_USER_TIME_ZONE)
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):
         return zoneinfo.ZoneInfo(settings.PORTAL_DEFAULT_USER_TIME_ZONE)
+
+
+ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 def section_titles() -> dict[str, str]:
@@ -98,3 +102,85 @@ def withheld_line(count: int) -> str:
     if not count:
         return ""
     return _("%(count)s further sensitive activities are counted above but not listed.") % {"count": count}
+
+
+# The other tables of the report, worded once for every format (columns, then one row's cells as text).
+
+
+def key_figure_columns() -> list[str]:
+    return [_("Indicator"), _("In period"), _("Cumulative"), _("Target"), _("Percent")]
+
+
+def key_figure_cells(row: dict) -> list:
+    return [row["label"], row["in_period"], row["cumulative"], row["target"], row["percent"]]
+
+
+def milestone_columns() -> list[str]:
+    return [_("Milestone"), _("Due"), _("Status"), _("Done on"), _("Late")]
+
+
+def milestone_cells(entry: dict) -> list:
+    return [entry["title"], day(entry["due"]), entry["status_label"], day(entry["done_on"]), late_label(entry)]
+
+
+def deliverable_columns() -> list[str]:
+    return [_("Deliverable"), _("Due"), _("Status"), _("Done on"), _("Late"), _("Evidence")]
+
+
+def deliverable_cells(entry: dict) -> list:
+    return [*milestone_cells(entry), entry.get("evidence") or ""]
+
+
+def deviation_columns() -> list[str]:
+    return [_("Kind"), _("Title"), _("Due"), _("Detail"), _("Explanation"), _("Corrective measure")]
+
+
+def deviation_cells(entry: dict) -> list:
+    return [entry["kind_label"], entry["title"], day(entry["due"]), entry["detail"], entry["explanation"],
+            entry["measure"]]  # fmt: skip
+
+
+def next_period_columns() -> list[str]:
+    return [_("Date"), _("Kind"), _("Title"), _("Status")]
+
+
+def next_period_cells(item: dict) -> list:
+    return [day(item["date"]), item["kind_label"], item["title"], item["status"]]
+
+
+def no_deviations_line() -> str:
+    return _("Nothing was overdue at the end of the period: there is no deviation to explain.")
+
+
+def figures_line(summary: dict) -> str:
+    """The summary's numbers in one sentence: time elapsed, progress, overdue items."""
+    return _(
+        "Time elapsed: %(elapsed)s %%. Progress towards the targets: %(progress)s %%. Overdue items: %(overdue)s."
+    ) % {
+        "elapsed": summary["elapsed"],
+        "progress": summary["progress"],
+        "overdue": summary["overdue"],
+    }
+
+
+def text(value) -> str:
+    """A table cell as text: "" for None, an ISO date (as the content stores dates in annexes) as `day` writes it."""
+    if value is None:
+        return ""
+    if isinstance(value, str) and ISO_DATE.fullmatch(value):
+        return day(value)
+    return str(value)
+
+
+def counts_line(label: str, pairs: list) -> str:
+    """ "By country: Austria 3 · Moldova 3" for a list of (name, count); "" when empty."""
+    if not pairs:
+        return ""
+    return f"{label}: " + " · ".join(f"{name} {count}" for name, count in pairs)
+
+
+def held_counts(held: dict) -> list[str]:
+    """The counts of a workstream's records held in the period, as lines: total, by type, by country."""
+    lines = [_("%(title)s: %(total)s") % {"title": held["title"], "total": held["total"]}]
+    lines += [counts_line(_("By type"), held["by_type"]), counts_line(_("By country"), held["by_country"])]
+    return [line for line in lines if line]
