@@ -78,3 +78,48 @@ def withheld_line(count: int) -> str:
     if not count:
         return ""
     return _("%(count)s further sensitive activities are counted above but not listed.") % {"count": count}
+
+
+def summary_lines(content: dict) -> list[tuple[str, object]]:
+    """The summary's facts as (label, value), numbers left as numbers for the formats that keep them."""
+    summary = content["summary"]
+    return [
+        (_("Status"), summary["status_label"]),
+        (_("Status rule"), summary["status_rule"]),
+        (_("Time elapsed (%)"), summary["elapsed"]),
+        (_("Progress (%)"), summary["progress"]),
+        (_("Overdue items"), summary["overdue"]),
+    ]
+
+
+def key_figure_cells(row: dict) -> list:
+    return [row["label"], row["unit"], row["in_period"], row["cumulative"], row["target"], row["percent"]]
+
+
+def milestone_cells(entry: dict) -> list:
+    """A milestone's (or the first cells of a deliverable's) row, dates as the content stores them (ISO)."""
+    return [entry["title"], entry["due"], entry["status_label"], entry["done_on"], late_label(entry)]
+
+
+def deviation_cells(deviation: dict) -> list:
+    return [deviation["kind_label"], deviation["title"], deviation["due"], deviation["detail"],
+            deviation["explanation"], deviation["measure"]]  # fmt: skip
+
+
+def next_period_cells(item: dict) -> list:
+    return [item["date"], item["kind_label"], item["title"], item["status"]]
+
+
+def table_columns() -> dict[str, list[str]]:
+    """The column titles of the report's other tables (the indicator table's are `indicator_columns`); each table's
+    cells are in this order."""
+    return {
+        "key_figures": [_("Indicator"), _("Unit"), _("In period"), _("Cumulative"), _("Target"), _("Percent")],
+        "series": [_("Month"), _("Achieved"), _("Target line")],
+        "by_country": [_("Country"), _("Count")],
+        "milestones": [_("Milestone"), _("Due"), _("Status"), _("Done on"), _("Late")],
+        "deliverables": [_("Deliverable"), _("Due"), _("Status"), _("Done on"), _("Late"), _("Evidence")],
+        "by_type": [_("Type"), _("Count")],
+        "deviations": [_("Kind"), _("Title"), _("Due"), _("Detail"), _("Explanation"), _("Corrective measure")],
+        "next_period": [_("Date"), _("Kind"), _("Title"), _("Status")],
+    }
