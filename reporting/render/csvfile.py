@@ -14,19 +14,7 @@ import io
 from django.utils.translation import gettext as _
 
 from projects.exports import csv_cell
-
-from . import (
-    cover_lines,
-    deviation_cells,
-    indicator_cells,
-    indicator_columns,
-    key_figure_cells,
-    milestone_cells,
-    next_period_cells,
-    summary_lines,
-    table_columns,
-    withheld_line,
-)
+from reporting import render as shared
 
 VALUES = 8  # value columns after `section` and `group`: the widest section's (deviations, indicators, annexes)
 COLUMNS = "columns"  # the section of the rows that name the values of the next section
@@ -62,16 +50,16 @@ class _Table:
 
 def _report(table: _Table, content: dict) -> None:
     """The whole report, in its order."""
-    columns = table_columns()
+    columns = shared.table_columns()
     fact = [_("Label"), _("Value")]
-    for line in cover_lines(content):
+    for line in shared.cover_lines(content):
         table.add("cover", "", fact, list(line))
-    for line in [*summary_lines(content), (_("Highlights"), content["summary"]["highlights"])]:
+    for line in [*shared.summary_lines(content), (_("Highlights"), content["summary"]["highlights"])]:
         table.add("summary", "", fact, list(line))
     for row in content["summary"]["key_figures"]:
-        table.add("key_figure", row["key"], columns["key_figures"], key_figure_cells(row))
+        table.add("key_figure", row["key"], columns["key_figures"], shared.key_figure_cells(row))
     for row in content["indicators"]:
-        table.add("indicator", row["key"], indicator_columns(), indicator_cells(row))
+        table.add("indicator", row["key"], shared.indicator_columns(), shared.indicator_cells(row))
     for row in content["indicators"]:
         if row["measured"] and row["series"]:
             series = row["series"]
@@ -83,9 +71,9 @@ def _report(table: _Table, content: dict) -> None:
     for workstream in content["workstreams"]:
         _workstream(table, workstream, columns)
     for deviation in content["deviations"]:
-        table.add("deviation", "", columns["deviations"], deviation_cells(deviation))
+        table.add("deviation", "", columns["deviations"], shared.deviation_cells(deviation))
     for item in content["next_period"]["items"]:
-        table.add("next", "", columns["next_period"], next_period_cells(item))
+        table.add("next", "", columns["next_period"], shared.next_period_cells(item))
     for annex in content["annexes"]:
         for row in annex["rows"]:
             table.add(f"annex:{annex['key']}", annex["title"], annex["columns"], row)
@@ -95,9 +83,9 @@ def _workstream(table: _Table, workstream: dict, columns: dict[str, list[str]]) 
     """A workstream (its label the group): milestones, deliverables, what was held in it, its narrative."""
     group = workstream["label"]
     for entry in workstream["milestones"]:
-        table.add("milestone", group, columns["milestones"], milestone_cells(entry))
+        table.add("milestone", group, columns["milestones"], shared.milestone_cells(entry))
     for entry in workstream["deliverables"]:
-        table.add("deliverable", group, columns["deliverables"], [*milestone_cells(entry), entry["evidence"]])
+        table.add("deliverable", group, columns["deliverables"], [*shared.milestone_cells(entry), entry["evidence"]])
     held = _("Held")
     for entry in workstream["held"]:
         title = entry["title"]
@@ -109,7 +97,7 @@ def _workstream(table: _Table, workstream: dict, columns: dict[str, list[str]]) 
         for line in entry["lines"]:
             table.add("held_line", group, [held, _("Line")], [title, line])
         if entry["withheld"]:
-            values = [title, entry["withheld"], withheld_line(entry["withheld"])]
+            values = [title, entry["withheld"], shared.withheld_line(entry["withheld"])]
             table.add("withheld", group, [held, _("Count"), _("Note")], values)
     if workstream["narrative"]:
         table.add("narrative", group, [_("Text")], [workstream["narrative"]])
