@@ -104,27 +104,64 @@ def withheld_line(count: int) -> str:
     return _("%(count)s further sensitive activities are counted above but not listed.") % {"count": count}
 
 
-# The other tables of the report, worded once for every format (columns, then one row's cells as text).
-
-
-def key_figure_columns() -> list[str]:
-    return [_("Indicator"), _("In period"), _("Cumulative"), _("Target"), _("Percent")]
+def summary_lines(content: dict) -> list[tuple[str, object]]:
+    """The summary's facts as (label, value), numbers left as numbers for the formats that keep them."""
+    summary = content["summary"]
+    return [
+        (_("Status"), summary["status_label"]),
+        (_("Status rule"), summary["status_rule"]),
+        (_("Time elapsed (%)"), summary["elapsed"]),
+        (_("Progress (%)"), summary["progress"]),
+        (_("Overdue items"), summary["overdue"]),
+    ]
 
 
 def key_figure_cells(row: dict) -> list:
-    return [row["label"], row["in_period"], row["cumulative"], row["target"], row["percent"]]
-
-
-def milestone_columns() -> list[str]:
-    return [_("Milestone"), _("Due"), _("Status"), _("Done on"), _("Late")]
+    return [row["label"], row["unit"], row["in_period"], row["cumulative"], row["target"], row["percent"]]
 
 
 def milestone_cells(entry: dict) -> list:
-    return [entry["title"], day(entry["due"]), entry["status_label"], day(entry["done_on"]), late_label(entry)]
+    """A milestone's (or the first cells of a deliverable's) row, dates as the content stores them (ISO)."""
+    return [entry["title"], entry["due"], entry["status_label"], entry["done_on"], late_label(entry)]
+
+
+def deviation_cells(deviation: dict) -> list:
+    return [deviation["kind_label"], deviation["title"], deviation["due"], deviation["detail"],
+            deviation["explanation"], deviation["measure"]]  # fmt: skip
+
+
+def next_period_cells(item: dict) -> list:
+    return [item["date"], item["kind_label"], item["title"], item["status"]]
+
+
+def table_columns() -> dict[str, list[str]]:
+    """The column titles of the report's other tables (the indicator table's are `indicator_columns`); each table's
+    cells are in this order."""
+    return {
+        "key_figures": [_("Indicator"), _("Unit"), _("In period"), _("Cumulative"), _("Target"), _("Percent")],
+        "series": [_("Month"), _("Achieved"), _("Target line")],
+        "by_country": [_("Country"), _("Count")],
+        "milestones": [_("Milestone"), _("Due"), _("Status"), _("Done on"), _("Late")],
+        "deliverables": [_("Deliverable"), _("Due"), _("Status"), _("Done on"), _("Late"), _("Evidence")],
+        "by_type": [_("Type"), _("Count")],
+        "deviations": [_("Kind"), _("Title"), _("Due"), _("Detail"), _("Explanation"), _("Corrective measure")],
+        "next_period": [_("Date"), _("Kind"), _("Title"), _("Status")],
+    }
+
+
+# The tables' columns by name, for the formats that take them one table at a time.
+
+
+def key_figure_columns() -> list[str]:
+    return table_columns()["key_figures"]
+
+
+def milestone_columns() -> list[str]:
+    return table_columns()["milestones"]
 
 
 def deliverable_columns() -> list[str]:
-    return [_("Deliverable"), _("Due"), _("Status"), _("Done on"), _("Late"), _("Evidence")]
+    return table_columns()["deliverables"]
 
 
 def deliverable_cells(entry: dict) -> list:
@@ -132,20 +169,11 @@ def deliverable_cells(entry: dict) -> list:
 
 
 def deviation_columns() -> list[str]:
-    return [_("Kind"), _("Title"), _("Due"), _("Detail"), _("Explanation"), _("Corrective measure")]
-
-
-def deviation_cells(entry: dict) -> list:
-    return [entry["kind_label"], entry["title"], day(entry["due"]), entry["detail"], entry["explanation"],
-            entry["measure"]]  # fmt: skip
+    return table_columns()["deviations"]
 
 
 def next_period_columns() -> list[str]:
-    return [_("Date"), _("Kind"), _("Title"), _("Status")]
-
-
-def next_period_cells(item: dict) -> list:
-    return [day(item["date"]), item["kind_label"], item["title"], item["status"]]
+    return table_columns()["next_period"]
 
 
 def no_deviations_line() -> str:
