@@ -550,7 +550,8 @@ def build_data_set(django_user_model, activities: int = 10) -> Data:
     )
     version.document.save("road-map.pdf", _file("road-map.pdf"))
     data.version = version.pk
-    data.period = ReportingPeriod.objects.filter(project=athena).order_by("pk").first().pk
+    # a period not submitted yet (a submitted one, frozen, cannot be deleted: tests/reporting/test_report_content.py)
+    data.period = ReportingPeriod.objects.filter(project=athena, snapshots__isnull=True).order_by("pk").first().pk
     assert Country.objects.filter(code="RO").exists()
     OutboxMessage.objects.create(task="projects.tasks.audit_seal")  # a task the broker has not taken yet
     data.admin_objects, data.admin_missing = _admin_kwargs()

@@ -307,3 +307,13 @@ def test_deliverables_due_in_the_period_are_listed_under_their_workstream_late_o
     assert listed["late"] is True
     assert f"deliverable:{deliverable.pk}" in content.deviation_keys(report)
     assert ReportSnapshot.objects.filter(period__project__code="ATHENA2").exists()
+
+
+def test_the_admin_cannot_delete_a_submitted_version_nor_the_period_it_froze(demo):
+    snapshot = ReportSnapshot.objects.select_related("period").first()
+    client = _client(get_user_model().objects.get(username="demo-admin"))
+    period_delete = reverse("admin:reporting_reportingperiod_delete", args=[snapshot.period_id])
+    snapshot_delete = reverse("admin:reporting_reportsnapshot_delete", args=[snapshot.pk])
+    assert client.post(period_delete, {"post": "yes"}).status_code == 403
+    assert client.post(snapshot_delete, {"post": "yes"}).status_code == 403
+    assert ReportSnapshot.objects.filter(pk=snapshot.pk).exists()
