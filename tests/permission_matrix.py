@@ -33,7 +33,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import date, timedelta
 
 from django.core.files.base import ContentFile
 from django.utils import timezone
@@ -550,8 +550,11 @@ def build_data_set(django_user_model, activities: int = 10) -> Data:
     )
     version.document.save("road-map.pdf", _file("road-map.pdf"))
     data.version = version.pk
-    # a period not submitted yet (a submitted one, frozen, cannot be deleted: tests/reporting/test_report_content.py)
-    data.period = ReportingPeriod.objects.filter(project=athena, snapshots__isnull=True).order_by("pk").first().pk
+    # a period of its own, not submitted (a submitted one, frozen, cannot be deleted in the admin, whose pages open
+    # each model's newest record: tests/reporting/test_report_content.py)
+    data.period = ReportingPeriod.objects.create(
+        project=athena, title="Matrix period", start=date(2025, 1, 1), end=date(2025, 1, 31), due_date=date(2025, 2, 28)
+    ).pk
     assert Country.objects.filter(code="RO").exists()
     OutboxMessage.objects.create(task="projects.tasks.audit_seal")  # a task the broker has not taken yet
     data.admin_objects, data.admin_missing = _admin_kwargs()
