@@ -26,8 +26,7 @@ The shape, section by section (the order of the report):
                       "deliverables": [{... the same, "evidence": file name or ""}],
                       "held": [{"key", "title", "total", "by_type", "by_country", "lines", "withheld"}]}],
      "deviations": [{"key", "kind", "kind_label", "title", "due", "detail", "explanation", "measure"}],
-     "next_period": {"since", "until", "items": [{"kind", "kind_label", "title", "date", "status"}] weightiest
-                     kinds first (milestones, deliverables, reports, events, activities), each by date},
+     "next_period": {"since", "until", "items": [{"kind", "kind_label", "title", "date", "status"}] by date},
      "annexes": [{"key", "title", "columns", "rows"}]}
 
 `generated` ({"by", "at"}) is added when a file is rendered, not stored.
@@ -60,9 +59,10 @@ AUDIENCES = {
     MANAGERS: gettext_lazy("The project's managers (names sensitive activities)"),
     FUNDER: gettext_lazy("The funder (sensitive activities as counts only)"),
 }
+AUDIENCE_NAMES = {MANAGERS: gettext_lazy("the managers"), FUNDER: gettext_lazy("the funder")}
 # Overdue items of these kinds are the project's own housekeeping, not a deviation a funder reads about.
 NOT_DEVIATIONS = ("task", "registration_deadline", "activity_start")
-# What the next period plans, the weightiest first (the summary shows the first few): an activity once, by its start.
+# What the next period plans (an activity once, by its start), the weightiest kinds first in the summary's short list.
 NEXT_KINDS = ("milestone", "deliverable", "report", "event", "activity_start", "activity_evaluation")
 NOT_ASSIGNED = None  # the workstream key of records held without one
 
@@ -318,9 +318,7 @@ def _next_period(period: ReportingPeriod, name_sensitive: bool, as_of: date) -> 
     items = registry.timeline.items(
         [period.project_id], since=since, until=until, open_only=False, today=as_of, include_sensitive=name_sensitive
     )
-    planned = sorted(
-        (item for item in items if item.kind in NEXT_KINDS), key=lambda item: (NEXT_KINDS.index(item.kind), item.date)
-    )
+    planned = [item for item in items if item.kind in NEXT_KINDS]  # by date, as the timeline gives them
     return {"since": since.isoformat(), "until": until.isoformat(), "items": [_item(item) for item in planned]}
 
 

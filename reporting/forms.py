@@ -103,7 +103,7 @@ class ReportTextsForm(VersionedFormMixin, forms.Form):
         for index, deviation in enumerate(content["deviations"]):
             names = (f"deviation_{index}_explanation", f"deviation_{index}_measure")
             self.fields[names[0]] = forms.CharField(
-                label=_("Why: %(title)s") % {"title": deviation["title"]},
+                label=_("Explanation"),
                 required=False,
                 max_length=TEXT_LIMIT,
                 initial=deviation["explanation"],
@@ -117,7 +117,8 @@ class ReportTextsForm(VersionedFormMixin, forms.Form):
                 initial=deviation["measure"],
                 widget=forms.Textarea(attrs={"rows": 2}),
             )
-            self.deviation_fields.append((deviation["key"], *names))
+            self.deviation_fields.append((deviation["key"], deviation["title"], *names))
+        self.explained = sum(1 for deviation in content["deviations"] if deviation["explanation"])
 
     def texts(self) -> dict:
         """The service's arguments from the cleaned data."""
@@ -125,7 +126,7 @@ class ReportTextsForm(VersionedFormMixin, forms.Form):
         return {
             "highlights": data["highlights"],
             "workstreams": {ws_id: data[name] for ws_id, name in self.workstream_fields},
-            "deviations": {key: (data[why], data[measure]) for key, why, measure in self.deviation_fields},
+            "deviations": {key: (data[why], data[measure]) for key, _title, why, measure in self.deviation_fields},
         }
 
 

@@ -135,13 +135,18 @@ def report_generate(
         raise ValueError(f"unknown audience {audience!r}")
     if version is not None and not ReportSnapshot.objects.filter(period=period, number=version).exists():
         raise ValueError(f"no submitted version {version} of period {period.pk}")
-    what = _("version %(number)s") % {"number": version} if version else _("current figures")
+    what = _("submitted version %(number)s") % {"number": version} if version else _("current figures")
     job = job_start(
         user=user,
         project=period.project,
         kind=REPORT_JOB,
-        title=_("Progress report %(period)s (%(format)s, %(audience)s, %(what)s)")
-        % {"period": period, "format": fmt.upper(), "audience": audience, "what": what},
+        title=_("%(report)s: %(format)s for %(audience)s, %(what)s")
+        % {
+            "report": period.title or period.get_kind_display(),
+            "format": fmt.upper(),
+            "audience": content.AUDIENCE_NAMES[audience],
+            "what": what,
+        },
         params={
             "period_id": period.pk,
             "format": fmt,

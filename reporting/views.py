@@ -16,7 +16,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from projects.access import Action
 from projects.exports import Column
@@ -177,21 +177,33 @@ def _manager_context(project, period: ReportingPeriod, form) -> dict:
         if latest
         else []
     )
+    return {
+        "form": form,
+        "generate_form": GenerateForm(versions=[s.number for s in snapshots], auto_id="generate_%s"),
+        "submit_form": SubmitForm(auto_id="submit_%s"),
+        "snapshots": snapshots,
+        "latest": latest,
+        "differences": differences,
+        "audiences": list(content.AUDIENCES.items()),
+        **_files(project, period),
+    }
+
+
+def _files(project, period: ReportingPeriod) -> dict:
     jobs = list(
         BackgroundJob.objects.of_project_for(project)
         .filter(kind=services.REPORT_JOB, params__period_id=period.pk)
         .select_related("user", "project")[:20]
     )
-    return {
-        "form": form,
-        "generate_form": GenerateForm(versions=[s.number for s in snapshots]),
-        "submit_form": SubmitForm(),
-        "snapshots": snapshots,
-        "latest": latest,
-        "differences": differences,
-        "jobs": jobs,
-        "audiences": list(content.AUDIENCES.items()),
-    }
+    return {"jobs": jobs, "running": any(not job.is_finished for job in jobs)}
+
+
+@require_safe
+def report_files(request: HttpRequest, code: str, pk: int) -> HttpResponse:
+    """The list of the report's files, alone: the page asks for it again while a file is being made."""
+    project, period = _period(request, code, pk, Action.MANAGE)
+    context = {"project": project, "period": period, "can_manage": True, **_files(project, period)}
+    return render(request, "reporting/includes/report_files.html", context)
 
 
 def report_preview(request: HttpRequest, code: str, pk: int) -> HttpResponse:

@@ -373,6 +373,8 @@ URLS: dict[str, Row | list[Row]] = {
     # an empty POST chooses no format / no date: told on the report's page
     "reporting:report-generate": Row(at(ATHENA, pk="period"), get=NONE_405, post=validator(302)),
     "reporting:report-submit": Row(at(ATHENA, pk="period"), get=NONE_405, post=validator(302)),
+    # the list of the report's files the page asks for again while one is being made (GET only)
+    "reporting:report-files": Row(at(ATHENA, pk="period"), get=validator(200), post=signed_in(405)),
 }
 
 # Patterns deliberately left out of the matrix, with the reason. Static and media files are not in the URLconf

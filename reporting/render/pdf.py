@@ -8,6 +8,7 @@ import base64
 from django.contrib.staticfiles import finders
 from django.template.loader import render_to_string
 
+from ..content import NEXT_KINDS
 from . import charts, cover_lines, indicator_columns, section_titles
 
 GLANCE = 5  # the summary lists this many deviations and next steps; the sections hold them all
@@ -32,21 +33,26 @@ def html_context(content: dict) -> dict:
                 }
             )
     deviations, upcoming = content["deviations"], content["next_period"]["items"]
+    overdue = [d for d in deviations if d["kind"] != "indicator"]
+    glance_overdue = sorted(overdue, key=lambda d: not d["explanation"])[:GLANCE]  # the explained ones first
+    weight = {kind: rank for rank, kind in enumerate(NEXT_KINDS)}
+    glance_next = sorted(upcoming, key=lambda item: (weight.get(item["kind"], len(weight)), item["date"]))[:GLANCE]
     return {
         "content": content,
         "titles": section_titles(),
         "cover_lines": cover_lines(content),
         "indicator_columns": indicator_columns(),
         "charts": drawn,
-        "glance_deviations": deviations[:GLANCE],
-        "more_deviations": max(len(deviations) - GLANCE, 0),
-        "glance_next": upcoming[:GLANCE],
-        "more_next": max(len(upcoming) - GLANCE, 0),
+        "glance_behind": [d for d in deviations if d["kind"] == "indicator"],
+        "glance_deviations": glance_overdue,
+        "more_deviations": len(overdue) - len(glance_overdue),
+        "glance_next": sorted(glance_next, key=lambda item: item["date"]),
+        "more_next": len(upcoming) - len(glance_next),
     }
 
 
 def render_pdf(content: dict) -> bytes:
     from weasyprint import CSS, HTML
 
-    html = render_to_string("reporting/report/document.html", html_context(content))
+    html = render_to_string("reporting/report/document.html", {"body": html_context(content)})
     return HTML(string=html).write_pdf(stylesheets=[CSS(filename=finders.find(STYLESHEET))])
