@@ -79,11 +79,13 @@ def test_the_dashboard_the_programme_and_a_report_print_cleanly(page, login, liv
     days = page.locator("[data-testid=programme-day]").count()
     assert days >= 1 and paper["breaks"] == ["page"] * (days - 1)
 
-    # a progress report: the narrative on its own page, no buttons, the list of generated files left out
+    # a progress report: each section after the summary on a new page, no buttons, the forms and the list of
+    # generated files left out
     page.emulate_media(media="screen")
     page.goto(f"{base}/reports/{period.pk}/")
     paper = printed(page)
-    assert not paper["nav"] and paper["controls"] == 0 and paper["breaks"] == ["page"]
-    assert page.locator("[data-testid=report-figures]").is_visible()
+    assert not paper["nav"] and paper["controls"] == 0 and paper["breaks"] == ["page"] * 5
+    assert page.locator("[data-testid=report-document]").is_visible()
+    assert page.locator("[data-testid=report-texts]").is_hidden()
     assert page.get_by_role("heading", name="Generated files").is_hidden()
     page.pdf(path=str(tmp_path / "report.pdf"))  # kept for a look when the test fails
