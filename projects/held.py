@@ -1,9 +1,9 @@
 """What a progress report says about the records an app held in a period, workstream by workstream: the apps'
-`WorkstreamSummary` contributions build it with `held_summary`, in three queries whatever the number of records."""
+`WorkstreamSummary` contributions build it with `held_summary`, in two queries whatever the number of records."""
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable, Mapping
 
 from django.db.models import Count, QuerySet
@@ -28,18 +28,18 @@ def held_summary(
     `name_sensitive`; one that counts but may not be listed adds to `withheld`."""
     counted = records if count_sensitive or not sensitive else records.filter(**{sensitive: False})
     listed = counted if name_sensitive or not sensitive else counted.filter(**{sensitive: False})
-    result: dict = defaultdict(lambda: {"total": 0, "by_type": [], "by_country": [], "lines": [], "withheld": 0})
-    for workstream, kind, n in counted.order_by().values_list("workstream_id", type_field).annotate(n=Count("pk")):
-        result[workstream]["by_type"].append([str(type_labels.get(kind, kind)), n])
-        result[workstream]["total"] += n
-    by_country = counted.order_by().values_list("workstream_id", f"{country_field}__name").annotate(n=Count("pk"))
-    for workstream, country, n in by_country:
-        result[workstream]["by_country"].append([country or _("No country (online)"), n])
+    result: dict = defaultdict(lambda: {"total": 0, "by_type": Counter(), "by_country": Counter(), "lines": []})
+    groups = counted.order_by().values_list("workstream_id", type_field, f"{country_field}__name")
+    for workstream, kind, country, n in groups.annotate(n=Count("pk")):  # one row per workstream, type and country
+        entry = result[workstream]
+        entry["total"] += n
+        entry["by_type"][str(type_labels.get(kind, kind))] += n
+        entry["by_country"][country or str(_("No country (online)"))] += n
     for record in listed.select_related(*related).order_by("start_date", "pk"):
         result[record.workstream_id]["lines"].append(line(record))
     for entry in result.values():
-        entry["by_type"].sort(key=lambda pair: (-pair[1], pair[0]))
-        entry["by_country"].sort(key=lambda pair: (-pair[1], pair[0]))
+        for split in ("by_type", "by_country"):
+            entry[split] = [[name, n] for name, n in sorted(entry[split].items(), key=lambda kv: (-kv[1], kv[0]))]
         entry["withheld"] = entry["total"] - len(entry["lines"])
     return dict(result)
 

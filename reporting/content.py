@@ -37,6 +37,7 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from datetime import date, timedelta
+from functools import cached_property
 
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db.models import Q
@@ -75,100 +76,201 @@ def status_rule() -> str:
     ) % {"at_risk": AT_RISK_GAP, "late": LATE_GAP}
 
 
+SECTIONS = ("cover", "summary", "indicators", "workstreams", "deviations", "next_period", "annexes")
+
+
 def period_content(period: ReportingPeriod, *, audience: str, as_of: date | None = None) -> dict:
     """The report of a reporting period for an audience (MANAGERS or FUNDER), with the texts the managers wrote."""
-    if audience not in AUDIENCES:
-        raise ValueError(f"unknown audience {audience!r}")
-    return _content(period, audience=audience, sensitive=(True, audience == MANAGERS), as_of=as_of)
+    return Report(period, audience=audience, as_of=as_of).content()
 
 
 def reader_content(period: ReportingPeriod, *, sees_sensitive: bool) -> dict:
     """The report as a reader sees it (the report's page: `project.sees_sensitive`): sensitive records count and
     show only for a reader who sees them, as on the dashboard."""
-    return _content(period, audience=READER, sensitive=(sees_sensitive, sees_sensitive), as_of=None)
+    return Report(period, audience=READER, sees_sensitive=sees_sensitive).content()
 
 
-def _content(period: ReportingPeriod, *, audience: str, sensitive: tuple[bool, bool], as_of: date | None) -> dict:
-    count_sensitive, name_sensitive = sensitive
-    project = period.project
-    as_of = min(as_of or timezone.localdate(), period.end)
-    since, until = period.start, period.end
-    report = ProgressReport.objects.filter(period=period).first() if period.pk else None  # a month: no texts
+class Report:
+    """The report of a period for an audience, built section by section: each part is read once, when a section
+    first needs it, so a page showing one section (the preview loads them one at a time) runs only its queries.
 
-    indicators = list(Indicator.objects.filter(project=project).order_by("order", "key"))
-    rows = indicator_rows(indicators, since=since, until=until, include_sensitive=count_sensitive)
-    series = burnup_series(project, indicators, as_of, include_sensitive=count_sensitive)
-    split = {
-        entry["metric"]: entry["values"]
-        for entry in breakdowns(project, indicators, until, include_sensitive=count_sensitive)
-        if entry["dimension"] == "country"
-    }
-    metric_of = {i.key: i.metric for i in indicators}
-    indicator_list = [
-        {
-            **row.as_dict(),
-            "measured": row.measured,
-            "series": _series(series.get(row.key)) if row.measured else None,
-            "by_country": [list(pair) for pair in split.get(metric_of[row.key], [])],
-        }
-        for row in rows
-    ]
+    `audience`: MANAGERS, FUNDER, or READER with `sees_sensitive` (the reader's role: as the dashboard)."""
 
-    window = {"today": as_of, "since": since, "until": until}
-    overdue_count = registry.timeline.page(
-        [project.pk], due_query("overdue", include_sensitive=count_sensitive, limit=0, **window)
-    ).total
-    overdue = registry.timeline.page([project.pk], due_query("overdue", include_sensitive=name_sensitive, **window))
-    elapsed = project.time_elapsed_percent(as_of)
-    progress = overall_progress([_Progress(row) for row in rows])
-    status = project_status(
-        elapsed=elapsed,
-        progress=progress,
-        overdue=overdue_count,
-        ended=as_of > project.end_date,
-        closed=project.status == Project.Status.CLOSED,
-    )
-    notes = {note.key: note for note in DeviationNote.objects.filter(report=report)} if report else {}
+    def __init__(
+        self, period: ReportingPeriod, *, audience: str, sees_sensitive: bool = False, as_of: date | None = None
+    ):
+        if audience == READER:
+            self.count_sensitive = self.name_sensitive = sees_sensitive
+        elif audience in AUDIENCES:
+            self.count_sensitive, self.name_sensitive = True, audience == MANAGERS
+        else:
+            raise ValueError(f"unknown audience {audience!r}")
+        self.period, self.audience, self.project = period, audience, period.project
+        self.since, self.until = period.start, period.end
+        self.as_of = min(as_of or timezone.localdate(), period.end)
 
-    return _plain(
-        {
+    def content(self, sections: tuple[str, ...] = SECTIONS) -> dict:
+        """The sections asked for (all by default), as plain data (see the module's docstring)."""
+        data = {
             "schema": SCHEMA,
-            "audience": audience,
-            "audience_label": str(AUDIENCES.get(audience, _("Your view of the report"))),
-            "cover": {
-                "project": {"code": project.code, "name": project.name, "funding": project.funding_programme},
-                "title": str(period),
-                "kind": period.kind,
-                "kind_label": period.get_kind_display(),
-                "since": since.isoformat(),
-                "until": until.isoformat(),
-                "due": period.due_date.isoformat(),
-                "as_of": as_of.isoformat(),
-                "version": 0,
-                "version_label": _("Draft"),
-                "submitted_on": None,
-            },
-            "summary": {
-                "status": status.value,
-                "status_label": str(status.label),
-                "status_rule": status_rule(),
-                "elapsed": elapsed,
-                "progress": progress,
-                "overdue": overdue_count,
-                "key_figures": [
-                    {k: row[k] for k in ("key", "label", "unit", "in_period", "cumulative", "target", "percent")}
-                    for row in indicator_list
-                    if row["measured"]
-                ],
-                "highlights": report.narrative if report else "",
-            },
-            "indicators": indicator_list,
-            "workstreams": _workstreams(project, report, since, until, as_of, sensitive),
-            "deviations": _deviations(indicator_list, overdue.items, elapsed, notes),
-            "next_period": _next_period(period, name_sensitive, as_of),
-            "annexes": _annexes(project, since, until, as_of, name_sensitive),
+            "audience": self.audience,
+            "audience_label": str(AUDIENCES.get(self.audience, _("Your view of the report"))),
         }
-    )
+        for section in sections:
+            data[section] = getattr(self, f"_{section}")()
+        if "summary" in sections:
+            if "indicators" not in sections:  # its small charts: the series, not the breakdowns
+                data["indicators"] = self._indicators(by_country=False)
+            data["summary"]["key_figures"] = [
+                {k: row[k] for k in ("key", "label", "unit", "in_period", "cumulative", "target", "percent")}
+                for row in self._indicators(by_country=False)
+                if row["measured"]
+            ]
+        return _plain(data)
+
+    def outline(self) -> dict:
+        """What the texts form and the comparison with a submitted version need, without the charts, breakdowns and
+        lists: the summary, the indicators' numbers, the workstreams (name and narrative) and the deviations."""
+        narratives = (
+            dict(WorkstreamNarrative.objects.filter(report=self.report).values_list("workstream_id", "text"))
+            if self.report
+            else {}
+        )
+        return _plain(
+            {
+                "summary": self._summary(),
+                "indicators": [{**row.as_dict(), "measured": row.measured} for row in self.rows],
+                "workstreams": [
+                    {"id": ws.pk, "label": str(ws), "narrative": narratives.get(ws.pk, "")}
+                    for ws in Workstream.objects.filter(project=self.project).order_by("number")
+                ],
+                "deviations": self._deviations(),
+            }
+        )
+
+    # --- what the sections read, each once ------------------------------------------------------------------------
+
+    @cached_property
+    def report(self) -> ProgressReport | None:
+        return ProgressReport.objects.filter(period=self.period).first() if self.period.pk else None  # a month
+
+    @cached_property
+    def indicators(self) -> list[Indicator]:
+        return list(Indicator.objects.filter(project=self.project).order_by("order", "key"))
+
+    @cached_property
+    def rows(self):
+        return indicator_rows(
+            self.indicators, since=self.since, until=self.until, include_sensitive=self.count_sensitive
+        )
+
+    @cached_property
+    def series(self) -> dict:
+        return burnup_series(self.project, self.indicators, self.as_of, include_sensitive=self.count_sensitive)
+
+    @cached_property
+    def by_country(self) -> dict:
+        return {
+            entry["metric"]: entry["values"]
+            for entry in breakdowns(self.project, self.indicators, self.until, include_sensitive=self.count_sensitive)
+            if entry["dimension"] == "country"
+        }
+
+    @cached_property
+    def overdue(self) -> list:
+        """The overdue items of the period the reader may see named."""
+        query = due_query("overdue", include_sensitive=self.name_sensitive, **self._window)
+        return registry.timeline.page([self.project.pk], query).items
+
+    @cached_property
+    def overdue_count(self) -> int:
+        """How many items are overdue, sensitive ones included when they count: the status rule's number."""
+        if self.count_sensitive == self.name_sensitive:
+            return len(self.overdue)
+        query = due_query("overdue", include_sensitive=self.count_sensitive, limit=0, **self._window)
+        return registry.timeline.page([self.project.pk], query).total
+
+    @cached_property
+    def notes(self) -> dict:
+        return {note.key: note for note in DeviationNote.objects.filter(report=self.report)} if self.report else {}
+
+    @property
+    def _window(self) -> dict:
+        return {"today": self.as_of, "since": self.since, "until": self.until}
+
+    @cached_property
+    def elapsed(self) -> int:
+        return self.project.time_elapsed_percent(self.as_of)
+
+    # --- the sections -----------------------------------------------------------------------------------------------
+
+    def _cover(self) -> dict:
+        period, project = self.period, self.project
+        return {
+            "project": {"code": project.code, "name": project.name, "funding": project.funding_programme},
+            "title": str(period),
+            "kind": period.kind,
+            "kind_label": period.get_kind_display(),
+            "since": self.since.isoformat(),
+            "until": self.until.isoformat(),
+            "due": period.due_date.isoformat(),
+            "as_of": self.as_of.isoformat(),
+            "version": 0,
+            "version_label": _("Draft"),
+            "submitted_on": None,
+        }
+
+    def _summary(self) -> dict:
+        progress = overall_progress([_Progress(row) for row in self.rows])
+        status = project_status(
+            elapsed=self.elapsed,
+            progress=progress,
+            overdue=self.overdue_count,
+            ended=self.as_of > self.project.end_date,
+            closed=self.project.status == Project.Status.CLOSED,
+        )
+        return {
+            "status": status.value,
+            "status_label": str(status.label),
+            "status_rule": status_rule(),
+            "elapsed": self.elapsed,
+            "progress": progress,
+            "overdue": self.overdue_count,
+            "highlights": self.report.narrative if self.report else "",
+        }
+
+    def _indicators(self, by_country: bool = True) -> list[dict]:
+        metric_of = {i.key: i.metric for i in self.indicators}
+        split = self.by_country if by_country else {}
+        return [
+            {
+                **row.as_dict(),
+                "measured": row.measured,
+                "series": _series(self.series.get(row.key)) if row.measured else None,
+                "by_country": [list(pair) for pair in split.get(metric_of[row.key], [])],
+            }
+            for row in self.rows
+        ]
+
+    def _workstreams(self) -> list[dict]:
+        return _workstreams(
+            self.project,
+            self.report,
+            self.since,
+            self.until,
+            self.as_of,
+            (self.count_sensitive, self.name_sensitive),
+        )
+
+    def _deviations(self) -> list[dict]:
+        rows = [{**row.as_dict(), "measured": row.measured} for row in self.rows]
+        return _deviations(rows, self.overdue, self.elapsed, self.notes)
+
+    def _next_period(self) -> dict:
+        return _next_period(self.period, self.name_sensitive, self.as_of)
+
+    def _annexes(self) -> list[dict]:
+        return _annexes(self.project, self.since, self.until, self.as_of, self.name_sensitive)
 
 
 def _plain(data: dict) -> dict:
@@ -368,7 +470,7 @@ def status_of(content: dict) -> Status:
 
 def differences(before: dict, after: dict) -> list[dict]:
     """What changed between two contents of the same report (a submitted version and today's figures): the status,
-    each indicator's numbers, the deviations found; [{"what", "before", "after"}], empty when nothing changed."""
+    the overall progress, each indicator's numbers; [{"what", "before", "after"}], empty when nothing changed."""
     found = []
 
     def compare(what: str, old, new) -> None:
@@ -382,5 +484,4 @@ def differences(before: dict, after: dict) -> list[dict]:
         old = old_rows.get(row["key"], {})
         for field, label in (("in_period", _("in period")), ("cumulative", _("cumulative")), ("target", _("target"))):
             compare(f"{row['label']}: {label}", old.get(field), row[field])
-    compare(_("Deviations found"), len(before["deviations"]), len(after["deviations"]))
     return found

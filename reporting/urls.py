@@ -11,6 +11,11 @@ urlpatterns = [
     path("projects/<str:code>/reports/", views.report_list, name="report-list"),
     path("projects/<str:code>/reports/<int:pk>/", views.report_detail, name="report-detail"),
     path("projects/<str:code>/reports/<int:pk>/preview/", views.report_preview, name="report-preview"),
+    path(
+        "projects/<str:code>/reports/<int:pk>/preview/<str:audience>/<str:section>/",
+        views.report_section,
+        name="report-section",
+    ),
     path("projects/<str:code>/reports/<int:pk>/generate/", views.report_generate, name="report-generate"),
     path("projects/<str:code>/reports/<int:pk>/files/", views.report_files, name="report-files"),
     path("projects/<str:code>/reports/<int:pk>/submit/", views.report_submit, name="report-submit"),

@@ -28,7 +28,7 @@ from projects.viewkit import add_service_errors, export_list
 
 from . import content, queries, services
 from .forms import DashboardFilterForm, GenerateForm, PreferencesForm, ReportTextsForm, SubmitForm
-from .models import ProgressReport, ReportingPeriod, ReportSnapshot
+from .models import ReportingPeriod, ReportSnapshot
 from .render.pdf import html_context
 from .reports import generated_by, report_content
 
@@ -142,16 +142,23 @@ def _period(request: HttpRequest, code: str, pk: int, action: Action):
 
 
 def report_detail(request: HttpRequest, code: str, pk: int) -> HttpResponse:
-    """A period's report: every member reads it as their role sees it (the body of the report, live); the managers
-    also write its texts here (one form, saved at once), generate its files, submit it and compare a submitted
-    version with the figures of today."""
+    """A period's report: every member reads it as their role sees it (its sections load one by one, each a bounded
+    read); the managers also write its texts here (one form, saved at once), generate its files, submit it and see
+    what changed since a submitted version."""
     project, period = _period(request, code, pk, Action.VIEW)
     can_manage = project.allows(Action.MANAGE)
-    live = content.reader_content(period, sees_sensitive=project.sees_sensitive)
-    context = {"project": project, "project_tab": "reports", "period": period, "can_manage": can_manage}
+    context = {
+        "project": project,
+        "project_tab": "reports",
+        "period": period,
+        "can_manage": can_manage,
+        "audience": content.READER,
+        "sections": content.SECTIONS,
+    }
     if can_manage:
-        report = ProgressReport.objects.filter(period=period).first()
-        form = ReportTextsForm(request.POST or None, content=live, report=report)
+        report = content.Report(period, audience=content.MANAGERS)
+        outline = report.outline()
+        form = ReportTextsForm(request.POST or None, content=outline, report=report.report)
         if request.method == "POST" and form.is_valid():
             try:
                 services.report_texts_save(
@@ -162,28 +169,23 @@ def report_detail(request: HttpRequest, code: str, pk: int) -> HttpResponse:
             else:
                 messages.success(request, _("The report's texts were saved."))
                 return redirect(period.get_absolute_url())
-        context.update(_manager_context(project, period, form))
+        context.update(_manager_context(project, period, form, outline))
     elif request.method == "POST":
         project_for_user(request.user, code, Action.MANAGE)  # 403
-    context["body"] = html_context(live)
     return render(request, "reporting/report_detail.html", context)
 
 
-def _manager_context(project, period: ReportingPeriod, form) -> dict:
-    snapshots = list(ReportSnapshot.objects.filter(period=period).select_related("created_by").defer("content"))
-    latest = ReportSnapshot.objects.filter(period=period).order_by("-number").first()
-    differences = (
-        content.differences(latest.content[content.FUNDER], content.period_content(period, audience=content.FUNDER))
-        if latest
-        else []
-    )
+def _manager_context(project, period: ReportingPeriod, form, outline: dict) -> dict:
+    snapshots = list(ReportSnapshot.objects.filter(period=period).select_related("created_by"))  # newest first
+    latest = snapshots[0] if snapshots else None
     return {
         "form": form,
         "generate_form": GenerateForm(versions=[s.number for s in snapshots], auto_id="generate_%s"),
         "submit_form": SubmitForm(auto_id="submit_%s"),
         "snapshots": snapshots,
         "latest": latest,
-        "differences": differences,
+        # the funder's numbers are the managers' (sensitive records counted in both)
+        "differences": content.differences(latest.content[content.FUNDER], outline) if latest else [],
         "audiences": list(content.AUDIENCES.items()),
         **_files(project, period),
     }
@@ -206,22 +208,22 @@ def report_files(request: HttpRequest, code: str, pk: int) -> HttpResponse:
     return render(request, "reporting/includes/report_files.html", context)
 
 
+def _version(request: HttpRequest) -> int | None:
+    try:
+        return int(request.GET["version"]) if request.GET.get("version") else None
+    except ValueError:
+        return None
+
+
+@require_safe
 def report_preview(request: HttpRequest, code: str, pk: int) -> HttpResponse:
     """The report as a file for an audience will show it (`?audience=`, `&version=` a submitted one): the managers'
-    check before they generate; the same HTML as the PDF."""
+    check before they generate; its sections load one by one, the same HTML as the PDF's."""
     project, period = _period(request, code, pk, Action.MANAGE)
     audience = request.GET.get("audience", content.MANAGERS)
     if audience not in content.AUDIENCES:
         audience = content.MANAGERS
-    try:
-        version = int(request.GET["version"]) if request.GET.get("version") else None
-    except ValueError:
-        version = None
-    try:
-        data = report_content(period, audience=audience, version=version)
-    except JobError:
-        raise Http404(_("No such version of this report.")) from None
-    data["generated"] = generated_by(request.user, user_time_zone(request.user))
+    version = _version(request)
     return render(
         request,
         "reporting/report_preview.html",
@@ -230,11 +232,38 @@ def report_preview(request: HttpRequest, code: str, pk: int) -> HttpResponse:
             "project_tab": "reports",
             "period": period,
             "audience": audience,
+            "audience_label": content.AUDIENCES[audience],
             "version": version,
             "audiences": list(content.AUDIENCES.items()),
-            "body": html_context(data),
+            "sections": content.SECTIONS,
         },
     )
+
+
+# What a section shows beyond its own part of the content: the summary's short lists and small charts.
+SECTION_NEEDS = {"summary": ("summary", "deviations", "next_period")}
+
+
+@require_safe
+def report_section(request: HttpRequest, code: str, pk: int, audience: str, section: str) -> HttpResponse:
+    """One section of a report's HTML, for a page that loads them one by one: for the reader's own view (every
+    member), or as an audience's file shows it (the managers), from today's figures or a submitted `?version=`."""
+    if section not in content.SECTIONS or audience not in (content.READER, *content.AUDIENCES):
+        raise Http404
+    action = Action.VIEW if audience == content.READER else Action.MANAGE
+    project, period = _period(request, code, pk, action)
+    version = _version(request) if audience != content.READER else None
+    if version is not None:
+        try:
+            data = report_content(period, audience=audience, version=version)
+        except JobError:
+            raise Http404(_("No such version of this report.")) from None
+    else:
+        report = content.Report(period, audience=audience, sees_sensitive=project.sees_sensitive)
+        data = report.content(SECTION_NEEDS.get(section, (section,)))
+    if section == "cover":
+        data["generated"] = generated_by(request.user, user_time_zone(request.user))
+    return render(request, "reporting/report/section_page.html", {"body": html_context(data, (section,))})
 
 
 @require_POST

@@ -369,7 +369,24 @@ URLS: dict[str, Row | list[Row]] = {
     "reporting:report-list": Row(at(ATHENA), get=member(200), post=member(200)),
     "reporting:report-detail": Row(at(ATHENA, pk="period"), get=member(200), post=validator(200)),
     # the report as a file for an audience shows it (a funder's counts sensitive activities): managers only
-    "reporting:report-preview": Row(at(ATHENA, pk="period"), get=validator(200), post=validator(200)),
+    "reporting:report-preview": Row(at(ATHENA, pk="period"), get=validator(200), post=NONE_405),
+    # each section of a report, loaded by the pages one by one: the reader's own view for every member, an audience's
+    # file for the managers
+    "reporting:report-section": [
+        Row(
+            at(
+                ATHENA,
+                pk="period",
+                audience=lambda audience=audience: audience,
+                section=lambda section=section: section,
+            ),
+            get=member(200) if audience == "reader" else validator(200),
+            post=NONE_405,
+            label=f"{audience} {section}",
+        )
+        for audience in ("reader", "funder")
+        for section in ("cover", "summary", "indicators", "workstreams", "deviations", "next_period", "annexes")
+    ],
     # an empty POST chooses no format / no date: told on the report's page
     "reporting:report-generate": Row(at(ATHENA, pk="period"), get=NONE_405, post=validator(302)),
     "reporting:report-submit": Row(at(ATHENA, pk="period"), get=NONE_405, post=validator(302)),

@@ -8,39 +8,35 @@ import base64
 from django.contrib.staticfiles import finders
 from django.template.loader import render_to_string
 
-from ..content import NEXT_KINDS
+from ..content import NEXT_KINDS, SECTIONS
 from . import charts, cover_lines, indicator_columns, section_titles
 
 GLANCE = 5  # the summary lists this many deviations and next steps; the sections hold them all
 STYLESHEET = "reporting/report.css"
 
 
-def html_context(content: dict) -> dict:
-    """What the report's HTML shows, from its content: the charts drawn (as data: URIs, which the Content Security
-    Policy of the preview allows), the summary's short lists, the shared labels."""
+def html_context(content: dict, sections: tuple[str, ...] = SECTIONS) -> dict:
+    """What the report's HTML shows of `sections`, from its content (which holds at least what they need): the
+    charts drawn (as data: URIs, which the Content Security Policy of the preview allows), the summary's short
+    lists, the shared labels."""
     drawn = []
-    for row in content["indicators"]:
-        svg = charts.burnup_svg(row) if row.get("series") else ""
-        if svg:
-            uri = "data:image/svg+xml;base64," + base64.b64encode(svg.encode("utf-8")).decode("ascii")
-            drawn.append(
-                {
-                    "key": row["key"],
-                    "label": row["label"],
-                    "unit": row["unit"],
-                    "uri": uri,
-                    "by_country": row["by_country"],
-                }
-            )
-    deviations, upcoming = content["deviations"], content["next_period"]["items"]
+    if "summary" in sections or "indicators" in sections:
+        for row in content["indicators"]:
+            svg = charts.burnup_svg(row) if row.get("series") else ""
+            if svg:
+                uri = "data:image/svg+xml;base64," + base64.b64encode(svg.encode("utf-8")).decode("ascii")
+                drawn.append({"key": row["key"], "label": row["label"], "unit": row["unit"], "uri": uri,
+                              "by_country": row["by_country"]})  # fmt: skip
+    deviations, upcoming = content.get("deviations", []), content.get("next_period", {}).get("items", [])
     overdue = [d for d in deviations if d["kind"] != "indicator"]
     glance_overdue = sorted(overdue, key=lambda d: not d["explanation"])[:GLANCE]  # the explained ones first
     weight = {kind: rank for rank, kind in enumerate(NEXT_KINDS)}
     glance_next = sorted(upcoming, key=lambda item: (weight.get(item["kind"], len(weight)), item["date"]))[:GLANCE]
     return {
         "content": content,
+        "sections": sections,
         "titles": section_titles(),
-        "cover_lines": cover_lines(content),
+        "cover_lines": cover_lines(content) if "cover" in content else [],
         "indicator_columns": indicator_columns(),
         "charts": drawn,
         "glance_behind": [d for d in deviations if d["kind"] == "indicator"],
@@ -54,5 +50,5 @@ def html_context(content: dict) -> dict:
 def render_pdf(content: dict) -> bytes:
     from weasyprint import CSS, HTML
 
-    html = render_to_string("reporting/report/document.html", {"body": html_context(content)})
+    html = render_to_string("reporting/report/document.html", {"body": html_context(content)})  # every section
     return HTML(string=html).write_pdf(stylesheets=[CSS(filename=finders.find(STYLESHEET))])

@@ -128,6 +128,8 @@ FORM_ERRORS = """() => {
   return problems;
 }"""
 SETTLE = "() => new Promise((done) => requestAnimationFrame(() => setTimeout(done, 30)))"
+# The parts a page loads after it opens (htmx, `hx-trigger="load"`: a report's sections) are checked once they are in.
+LOADED = "() => !document.querySelector('[hx-trigger=\"load\"]')"
 
 
 class Checker:
@@ -147,6 +149,7 @@ class Checker:
 
     def check(self, page, who: str, label: str | None = None) -> None:
         path = label or page.url.removeprefix(self.base_url)
+        page.wait_for_function(LOADED, timeout=20_000)
         page.evaluate(SETTLE)
         results = page.evaluate("(options) => axe.run(document, options)", AXE_OPTIONS)
         for violation in results["violations"]:

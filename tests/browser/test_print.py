@@ -83,6 +83,7 @@ def test_the_dashboard_the_programme_and_a_report_print_cleanly(page, login, liv
     # generated files left out
     page.emulate_media(media="screen")
     page.goto(f"{base}/reports/{period.pk}/")
+    page.wait_for_function("() => !document.querySelector('[hx-trigger=\"load\"]')")  # its sections are in
     paper = printed(page)
     assert not paper["nav"] and paper["controls"] == 0 and paper["breaks"] == ["page"] * 5
     assert page.locator("[data-testid=report-document]").is_visible()

@@ -98,6 +98,7 @@ def test_a_manager_writes_previews_generates_and_submits_a_report_then_sees_what
 
     # the funder's preview shows them
     page.click('[data-testid="preview-funder"]')
+    page.wait_for_function("() => !document.querySelector('[hx-trigger=\"load\"]')")  # its sections, loaded one by one
     document = page.locator('[data-testid="report-document"]')
     assert HIGHLIGHTS in document.inner_text()
     assert WHY in page.locator('[data-testid="report-glance-behind"]').inner_text()

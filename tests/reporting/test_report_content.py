@@ -174,6 +174,17 @@ def test_a_submitted_report_keeps_its_figures_and_regenerating_shows_the_differe
     ).exists()
 
 
+def _sections(client, period: ReportingPeriod, audience: str, version: int | None = None) -> str:
+    """The report's HTML as a page loads it, section by section."""
+    query = f"?version={version}" if version else ""
+    return "".join(
+        get_ok(
+            client, reverse("reporting:report-section", args=[period.project.code, period.pk, audience, s]) + query
+        ).content.decode()
+        for s in content.SECTIONS
+    )
+
+
 def _client(user):
     from django.test import Client
 
@@ -204,9 +215,9 @@ def test_a_manager_writes_every_text_of_the_report_in_one_form(demo):
     assert event.details["texts"]["deviations"] == [key] or key in event.details["texts"]["deviations"]
 
     preview = get_ok(client, reverse("reporting:report-preview", args=["ATHENA2", period.pk]) + "?audience=funder")
-    text = preview.content.decode()
+    assert "The funder (sensitive activities as counts only)" in preview.content.decode()
+    text = _sections(client, period, "funder")
     assert "Eleven joint operations." in text and "Late form." in text and "WS text." in text
-    assert "The funder (sensitive activities as counts only)" in text
 
 
 def test_too_long_a_text_is_refused_next_to_its_field_and_nothing_is_saved(demo):
@@ -256,7 +267,13 @@ def test_a_viewer_reads_the_report_as_the_dashboard_shows_it_and_cannot_preview_
     )
     client = _client(viewer)
     page = get_ok(client, period.get_absolute_url()).content.decode()
-    assert sensitive.title not in page and "Write the report" not in page and "Generate the files" not in page
+    assert "Write the report" not in page and "Generate the files" not in page
+    text = _sections(client, period, "reader")
+    shown = JointActivity.objects.counted().filter(project=period.project, is_sensitive=False)
+    shown = shown.filter(end_date__range=(period.start, period.end)).first()
+    assert shown.title in text and sensitive.title not in text and sensitive.reference not in text
+    section = reverse("reporting:report-section", args=["ATHENA2", period.pk, "funder", "summary"])
+    assert client.get(section).status_code == 403
     assert client.get(reverse("reporting:report-preview", args=["ATHENA2", period.pk])).status_code == 403
     assert client.post(period.get_absolute_url(), {"highlights": "Mine"}).status_code == 403
 
