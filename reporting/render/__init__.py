@@ -19,6 +19,8 @@ from django.conf import settings
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
+from ..content import NEXT_KINDS
+
 # format -> the module of this package that renders it (each has `render_<format>(content) -> bytes`)
 RENDERERS = {"pdf": "pdf", "docx": "docx", "xlsx": "xlsx", "csv": "csvfile"}
 
@@ -38,6 +40,26 @@ def zone(name: str | None) -> zoneinfo.ZoneInfo:
 
 
 ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+GLANCE = 5  # the summary lists this many overdue items and next steps; their sections hold them all
+
+
+def glance(content: dict) -> dict:
+    """The summary's short lists, the same in every format: the indicators behind the time-elapsed line; the first
+    overdue items (the explained ones first) and how many more; the weightiest of what comes next, by date."""
+    deviations, upcoming = content.get("deviations", []), content.get("next_period", {}).get("items", [])
+    overdue = [d for d in deviations if d["kind"] != "indicator"]
+    first_overdue = sorted(overdue, key=lambda d: not d["explanation"])[:GLANCE]
+    weight = {kind: rank for rank, kind in enumerate(NEXT_KINDS)}  # the weightiest kinds first
+    first_next = sorted(upcoming, key=lambda item: (weight.get(item["kind"], len(weight)), item["date"]))[:GLANCE]
+    return {
+        "glance_behind": [d for d in deviations if d["kind"] == "indicator"],
+        "glance_deviations": first_overdue,
+        "more_deviations": len(overdue) - len(first_overdue),
+        "glance_next": sorted(first_next, key=lambda item: item["date"]),
+        "more_next": len(upcoming) - len(first_next),
+    }
 
 
 def section_titles() -> dict[str, str]:

@@ -21,11 +21,13 @@ from docx.shared import Mm, Pt
 
 from . import (
     cover_lines,
+    day,
     deliverable_cells,
     deliverable_columns,
     deviation_cells,
     deviation_columns,
     figures_line,
+    glance,
     held_counts,
     indicator_cells,
     indicator_columns,
@@ -81,6 +83,26 @@ def _summary(document, content: dict) -> None:
     if summary["highlights"]:
         document.add_heading(_("Highlights"), level=2)
         _paragraphs(document, summary["highlights"])
+    short = glance(content)
+    document.add_heading(_("What is late, and why"), level=2)
+    for deviation in short["glance_behind"]:
+        explained = f". {deviation['explanation']}" if deviation["explanation"] else ""
+        document.add_paragraph(f"{deviation['title']}: {deviation['detail']}{explained}", style="List Bullet")
+    for deviation in short["glance_deviations"]:
+        why = deviation["explanation"] or _("no explanation given yet")
+        due = f", {_('due')} {day(deviation['due'])}" if deviation["due"] else ""
+        document.add_paragraph(
+            f"{deviation['title']} ({deviation['kind_label'].lower()}{due}): {why}", style="List Bullet"
+        )
+    if not content["deviations"]:
+        document.add_paragraph(no_deviations_line())
+    if short["more_deviations"]:
+        _small(document, _("%(n)s more overdue items in section 4.") % {"n": short["more_deviations"]})
+    document.add_heading(_("What comes next"), level=2)
+    for item in short["glance_next"]:
+        document.add_paragraph(f"{day(item['date'])} · {item['kind_label']}: {item['title']}", style="List Bullet")
+    if short["more_next"]:
+        _small(document, _("%(n)s more items in section 5.") % {"n": short["more_next"]})
 
 
 def _indicators(document, content: dict) -> None:

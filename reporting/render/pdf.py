@@ -8,10 +8,9 @@ import base64
 from django.contrib.staticfiles import finders
 from django.template.loader import render_to_string
 
-from ..content import NEXT_KINDS, SECTIONS
-from . import charts, cover_lines, indicator_columns, section_titles
+from ..content import SECTIONS
+from . import charts, cover_lines, glance, indicator_columns, section_titles
 
-GLANCE = 5  # the summary lists this many deviations and next steps; the sections hold them all
 STYLESHEET = "reporting/report.css"
 
 
@@ -27,11 +26,6 @@ def html_context(content: dict, sections: tuple[str, ...] = SECTIONS) -> dict:
                 uri = "data:image/svg+xml;base64," + base64.b64encode(svg.encode("utf-8")).decode("ascii")
                 drawn.append({"key": row["key"], "label": row["label"], "unit": row["unit"], "uri": uri,
                               "by_country": row["by_country"]})  # fmt: skip
-    deviations, upcoming = content.get("deviations", []), content.get("next_period", {}).get("items", [])
-    overdue = [d for d in deviations if d["kind"] != "indicator"]
-    glance_overdue = sorted(overdue, key=lambda d: not d["explanation"])[:GLANCE]  # the explained ones first
-    weight = {kind: rank for rank, kind in enumerate(NEXT_KINDS)}
-    glance_next = sorted(upcoming, key=lambda item: (weight.get(item["kind"], len(weight)), item["date"]))[:GLANCE]
     return {
         "content": content,
         "sections": sections,
@@ -39,11 +33,7 @@ def html_context(content: dict, sections: tuple[str, ...] = SECTIONS) -> dict:
         "cover_lines": cover_lines(content) if "cover" in content else [],
         "indicator_columns": indicator_columns(),
         "charts": drawn,
-        "glance_behind": [d for d in deviations if d["kind"] == "indicator"],
-        "glance_deviations": glance_overdue,
-        "more_deviations": len(overdue) - len(glance_overdue),
-        "glance_next": sorted(glance_next, key=lambda item: item["date"]),
-        "more_next": len(upcoming) - len(glance_next),
+        **glance(content),
     }
 
 

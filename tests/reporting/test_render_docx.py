@@ -90,7 +90,13 @@ def test_the_sections_come_in_the_order_of_the_contents_each_on_a_new_page(secon
     assert [p.text for p in top] == list(section_titles().values())
     assert all(p.paragraph_format.page_break_before for p in top)
     seconds = [p.text for p in document.paragraphs if p.style.name == "Heading 2"]
-    assert seconds[:4] == ["Highlights", "Deliverables handed over", "Milestones reached", "WS1 Delivery"]
+    assert seconds[:5] == [
+        "Highlights",
+        "What is late, and why",
+        "What comes next",
+        "Deliverables handed over",
+        "Milestones reached",
+    ]
 
 
 def test_the_contents_are_a_word_field_updated_on_open_and_a_plain_list(second_half):
@@ -153,6 +159,18 @@ def test_deviations_show_the_managers_explanations_and_measures(second_half):
     assert rows[0] == ["Kind", "Title", "Due", "Detail", "Explanation", "Corrective measure"]
     assert rows[1][4:] == ["The reviewer fell ill.", "A second reviewer."]
     assert len(rows) == len(keys) + 1
+
+
+def test_the_summary_says_what_is_late_and_why_and_what_comes_next_before_the_indicators(second_half):
+    keys = [d["key"] for d in content_of(second_half)["deviations"]]
+    DeviationNote.objects.create(report=second_half.report, key=keys[-1], explanation="Waiting for the printer.")
+    document = read(content_of(second_half))
+    paragraphs = document.paragraphs
+    start = next(n for n, p in enumerate(paragraphs) if p.style.name == "Heading 1" and p.text == "Summary")
+    end = next(n for n, p in enumerate(paragraphs) if p.style.name == "Heading 1" and p.text == "Indicators")
+    summary = [p.text for p in paragraphs[start:end]]
+    assert "What is late, and why" in summary and "What comes next" in summary
+    assert any(t.endswith("Waiting for the printer.") for t in summary)
 
 
 def test_a_period_without_deviations_says_so(known):
