@@ -22,8 +22,13 @@ from .render import RENDERERS, render, zone
 from .series import month_end
 
 
-def report_content(period: ReportingPeriod, *, audience: str, version: int | None = None) -> dict:
-    """The content a report file shows: the frozen content of submitted `version`, or the current one."""
+def report_content(
+    period: ReportingPeriod, *, audience: str, version: int | None = None, sees_sensitive: bool = False
+) -> dict:
+    """The content a report file shows: the frozen content of submitted `version`, or the current one (for the
+    READER audience: as a reader who sees sensitive records or not)."""
+    if audience == content.READER:
+        return content.reader_content(period, sees_sensitive=sees_sensitive)
     if version is None:
         return content.period_content(period, audience=audience)
     snapshot = ReportSnapshot.objects.filter(period=period, number=version).first()
@@ -41,19 +46,23 @@ def generated_by(user, time_zone: str | None) -> dict:
 
 
 def progress_report_job(job, progress) -> JobResult:
-    """Background job: render a reporting period's progress report in the format and for the audience asked for."""
-    fmt, audience = job.params.get("format"), job.params.get("audience", content.MANAGERS)
+    """Background job: render a reporting period's progress report in the format and for the audience asked for
+    (without one: as the job's requester sees it, the job's own audience deciding about sensitive records). The
+    managers' and the funder's reports count sensitive records: only a job for the managers makes them."""
+    fmt, audience = job.params.get("format"), job.params.get("audience", content.READER)
     if fmt not in RENDERERS:
         raise JobError(_("Unknown report format."))
-    if audience not in content.AUDIENCES:
+    if audience not in (content.READER, *content.AUDIENCES):
         raise JobError(_("Unknown audience."))
-    if audience == content.MANAGERS and not job.sees_sensitive:
-        raise JobError(_("Only the project's managers may have the managers' report."))
+    if audience != content.READER and not job.sees_sensitive:
+        raise JobError(_("Only the project's managers may have this report."))
     period = ReportingPeriod.objects.filter(project=job.project, pk=job.params.get("period_id")).first()
     if period is None:
         raise JobError(_("This reporting period no longer exists."))
     progress(10, _("Computing the indicators"))
-    data = report_content(period, audience=audience, version=job.params.get("version"))
+    data = report_content(
+        period, audience=audience, version=job.params.get("version"), sees_sensitive=job.sees_sensitive
+    )
     data["generated"] = generated_by(job.user, job.params.get("time_zone"))
     progress(50, _("Writing the %(format)s file") % {"format": fmt.upper()})
     body = render(data, fmt)

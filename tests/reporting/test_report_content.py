@@ -334,3 +334,24 @@ def test_the_admin_cannot_delete_a_submitted_version_nor_the_period_it_froze(dem
     assert client.post(period_delete, {"post": "yes"}).status_code == 403
     assert client.post(snapshot_delete, {"post": "yes"}).status_code == 403
     assert ReportSnapshot.objects.filter(pk=snapshot.pk).exists()
+
+
+@pytest.mark.parametrize("audience", ["managers", "funder"])
+def test_a_report_job_for_an_audience_counting_sensitive_records_is_refused_to_one_who_does_not_see_them(
+    demo, audience
+):
+    from unittest import mock
+
+    from projects.jobs import JobError, job_start
+
+    period = _periods("ATHENA2")[0]
+    job = job_start(
+        user=demo["staff"],
+        project=period.project,
+        kind=services.REPORT_JOB,
+        title="Report",
+        params={"period_id": period.pk, "format": "csv", "audience": audience},
+    )
+    assert not job.sees_sensitive
+    with pytest.raises(JobError):
+        reports.progress_report_job(job, mock.Mock())
