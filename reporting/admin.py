@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from projects.admin_base import ServiceAdmin, StackedInline, choices_filter
+from projects.admin_base import ServiceAdmin, StackedInline, TabularInline, choices_filter
 from projects.registry import registry
 
 from . import services
@@ -27,11 +27,12 @@ class ProgressReportInline(StackedInline):
     readonly_fields = ["updated_by", "updated_at"]
 
 
-class ReportSnapshotInline(admin.TabularInline):
-    """The submitted versions, frozen: listed, never edited here."""
+class ReportSnapshotInline(TabularInline):
+    """The submitted versions, frozen: listed (without their content), never edited here."""
 
     model = ReportSnapshot
     extra = 0
+    row_select_related = ("created_by",)
     fields = ["number", "submitted_on", "created_by", "created_at"]
     readonly_fields = fields
     can_delete = False
@@ -39,6 +40,9 @@ class ReportSnapshotInline(admin.TabularInline):
 
     def has_add_permission(self, request, obj=None):
         return False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).defer("content")
 
 
 @admin.register(ReportingPeriod)
@@ -50,6 +54,12 @@ class ReportingPeriodAdmin(ServiceAdmin):
     inlines = [ProgressReportInline, ReportSnapshotInline]
     list_select_related = ["project"]
     transition_fields = ("submitted_on",)
+
+    def has_delete_permission(self, request, obj=None):
+        """A period whose report was submitted keeps it: its frozen versions are what the funder received."""
+        if obj is not None and obj.snapshots.exists():
+            return False
+        return super().has_delete_permission(request, obj)
 
     def transition(self, request, obj, submitted_on=None) -> None:
         """A submission date freezes a new version of the report, as the report's page does; clearing it only clears
@@ -81,11 +91,15 @@ class DeviationNoteAdmin(ServiceAdmin):
 class ReportSnapshotAdmin(ServiceAdmin):
     """A submitted version is frozen: it is what was sent to the funder, so the admin shows it and nothing more."""
 
-    list_display = ["period", "number", "submitted_on", "created_by", "created_at"]
+    list_display = ["period", "project", "number", "submitted_on", "created_by", "created_at"]
     list_filter = ["period__project"]
     list_select_related = ["period__project", "created_by"]
     readonly_fields = ["period", "number", "submitted_on", "created_by", "created_at"]
     exclude = ["content"]
+
+    @admin.display(description=_("project"), ordering="period__project__code")
+    def project(self, obj) -> str:
+        return obj.period.project.code
 
     def has_add_permission(self, request):
         return False

@@ -42,6 +42,7 @@ from functools import cached_property
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -394,7 +395,7 @@ def _deviations(indicators: list[dict], overdue, elapsed: int, notes: dict) -> l
                 "kind_label": str(item.kind_label),
                 "title": item.title,
                 "due": item.date.isoformat(),
-                "detail": _("Overdue since %(date)s") % {"date": (item.last_day or item.date).isoformat()},
+                "detail": _("Overdue since %(date)s") % {"date": date_format(item.last_day or item.date, "j M Y")},
             }
         )
     for deviation in found:
@@ -404,19 +405,25 @@ def _deviations(indicators: list[dict], overdue, elapsed: int, notes: dict) -> l
     return found
 
 
-def next_period_dates(period: ReportingPeriod) -> tuple[date, date]:
-    """The period after this one: the project's next reporting period, else the next six months (to the end)."""
+def next_period_dates(period: ReportingPeriod, as_of: date | None = None) -> tuple[date, date] | None:
+    """What "next" covers: from the day after the report's date (the rest of a period still running, then) to the end
+    of the project's next reporting period, else of the next six months; never past the project's end (None when
+    nothing of the project is left: its final report)."""
     following = (
         ReportingPeriod.objects.filter(project=period.project, start__gt=period.end).order_by("start", "kind").first()
     )
-    if following:
-        return following.start, following.end
-    start = period.end + timedelta(days=1)
-    return start, max(start, min(add_months(start, 6) - timedelta(days=1), period.project.end_date))
+    end = period.project.end_date
+    start = min(as_of or period.end, period.end) + timedelta(days=1)
+    until = following.end if following else add_months(period.end + timedelta(days=1), 6) - timedelta(days=1)
+    until = min(until, end)
+    return (start, until) if start <= until else None
 
 
 def _next_period(period: ReportingPeriod, name_sensitive: bool, as_of: date) -> dict:
-    since, until = next_period_dates(period)
+    dates = next_period_dates(period, as_of)
+    if dates is None:
+        return {"since": None, "until": None, "items": []}
+    since, until = dates
     items = registry.timeline.items(
         [period.project_id], since=since, until=until, open_only=False, today=as_of, include_sensitive=name_sensitive
     )

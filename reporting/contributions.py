@@ -19,5 +19,6 @@ CONTRIBUTIONS = Contributions(
     ],
     portfolio_panels=[PortfolioPanel("status", queries.portfolio_extend, templates=PORTFOLIO_TEMPLATES)],
     jobs=[JobHandler(services.REPORT_JOB, reports.progress_report_job)],
-    seeders=[Seeder(demo.seed, order=90)],  # last: its cache bump covers the others' bulk writes
+    # last: its cache bump covers the others' bulk writes; the reports are written and frozen on the final numbers
+    seeders=[Seeder(demo.seed, order=90, after=demo.freeze)],
 )

@@ -20,11 +20,11 @@ EXPLANATION = ("The partner agency changed its contact point; the evaluation for
 def seed(*, activities: int, rng, today: date) -> dict[str, int]:
     from projects.models import Project
 
-    from . import cache, content, services
+    from . import cache
     from .models import ReportingPeriod
 
     ReportingPeriod.objects.all().delete()
-    periods, submitted = [], {}
+    periods = []
     for project in Project.objects.order_by("pk"):
         start, number = project.start_date, 0
         while start <= project.end_date:
@@ -39,24 +39,37 @@ def seed(*, activities: int, rng, today: date) -> dict[str, int]:
                 due_date=end + timedelta(days=30),
             )
             periods.append(period)
-            if end + timedelta(days=25) < today:
-                submitted[len(periods) - 1] = end + timedelta(days=25)
             start = end + timedelta(days=1)
     ReportingPeriod.objects.bulk_create(periods)
     cache.bump()  # the seeders' bulk writes send no signals
-    for index, on in submitted.items():
-        services.report_texts_save(user=None, period=periods[index], highlights=HIGHLIGHTS)
-        services.report_submit(user=None, period=periods[index], on=on)
+    return {"reporting periods": len(periods)}
+
+
+def freeze(*, today: date) -> dict[str, int]:
+    """The reports of the periods ended long enough ago, written and submitted (frozen on the demo's numbers), by the
+    demo manager; the current ATHENA 2 report begun."""
+    from django.contrib.auth import get_user_model
+
+    from . import content, services
+    from .models import ReportingPeriod
+
+    manager = get_user_model().objects.filter(username="demo-manager").first()
+    periods = list(ReportingPeriod.objects.select_related("project").order_by("project__code", "start"))
+    submitted = 0
+    for period in periods:
+        on = period.end + timedelta(days=25)
+        if on < today:
+            services.report_texts_save(user=manager, period=period, highlights=HIGHLIGHTS)
+            services.report_submit(user=manager, period=period, on=on)
+            submitted += 1
     current = next((p for p in periods if p.project.code == "ATHENA2" and p.start <= today <= p.end), None)
     if current is not None:
-        report = content.period_content(current, audience=content.MANAGERS)
-        first = report["workstreams"][0]["id"] if report["workstreams"] else None
-        deviation = report["deviations"][-1]["key"] if report["deviations"] else None
+        outline = content.Report(current, audience=content.MANAGERS).outline()
         services.report_texts_save(
-            user=None,
+            user=manager,
             period=current,
             highlights=HIGHLIGHTS,
-            workstreams={first: WORKSTREAM_TEXT} if first else {},
-            deviations={deviation: EXPLANATION} if deviation else {},
+            workstreams={ws["id"]: WORKSTREAM_TEXT for ws in outline["workstreams"][:2]},
+            deviations={deviation["key"]: EXPLANATION for deviation in outline["deviations"][-2:]},
         )
-    return {"reporting periods": len(periods), "submitted report versions": len(submitted)}
+    return {"submitted report versions": submitted}

@@ -108,7 +108,6 @@ class ReportTextsForm(VersionedFormMixin, forms.Form):
                 max_length=TEXT_LIMIT,
                 initial=deviation["explanation"],
                 widget=forms.Textarea(attrs={"rows": 2}),
-                help_text=f"{deviation['kind_label']} · {deviation['detail']}",
             )
             self.fields[names[1]] = forms.CharField(
                 label=_("Corrective measure"),
@@ -117,7 +116,8 @@ class ReportTextsForm(VersionedFormMixin, forms.Form):
                 initial=deviation["measure"],
                 widget=forms.Textarea(attrs={"rows": 2}),
             )
-            self.deviation_fields.append((deviation["key"], deviation["title"], *names))
+            about = f"{deviation['kind_label']} · {deviation['detail']}"
+            self.deviation_fields.append((deviation["key"], deviation["title"], about, *names))
         self.explained = sum(1 for deviation in content["deviations"] if deviation["explanation"])
 
     def texts(self) -> dict:
@@ -126,7 +126,7 @@ class ReportTextsForm(VersionedFormMixin, forms.Form):
         return {
             "highlights": data["highlights"],
             "workstreams": {ws_id: data[name] for ws_id, name in self.workstream_fields},
-            "deviations": {key: (data[why], data[measure]) for key, _title, why, measure in self.deviation_fields},
+            "deviations": {key: (data[why], data[measure]) for key, _t, _a, why, measure in self.deviation_fields},
         }
 
 

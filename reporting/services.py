@@ -12,6 +12,7 @@ from django.core.mail import EmailMessage
 from django.db import IntegrityError, transaction
 from django.db.models import F, Max
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from projects.concurrency import StaleRecordError, check_not_stale
@@ -169,11 +170,13 @@ def report_generate(
 def report_submit(*, user, period: ReportingPeriod, on: date) -> ReportSnapshot:
     """Record that the period's report went to the funder on `on`, freezing its content (both audiences, the figures
     as of today) as the next submitted version: the files rendered from it keep these numbers whatever changes
-    later. Submitting again (a corrected report) makes a new version; the earlier ones stay."""
+    later. Submitting again (a corrected report) makes a new version; the earlier ones stay, and the period keeps the
+    date its report first went to the funder."""
     if on > timezone.localdate():
         raise ValidationError({"on": _("A report cannot be submitted in the future.")})
     if on < period.end:
-        raise ValidationError({"on": _("A report is submitted after its period ends (%(end)s).") % {"end": period.end}})
+        end = date_format(period.end, "j M Y")
+        raise ValidationError({"on": _("A report is submitted after its period ends (%(end)s).") % {"end": end}})
     locked = ReportingPeriod.objects.select_for_update().get(pk=period.pk)
     number = (locked.snapshots.aggregate(n=Max("number"))["n"] or 0) + 1
     frozen = {audience: content.period_content(locked, audience=audience) for audience in content.AUDIENCES}
@@ -188,9 +191,9 @@ def report_submit(*, user, period: ReportingPeriod, on: date) -> ReportSnapshot:
     snapshot = ReportSnapshot.objects.create(
         period=locked, number=number, submitted_on=on, content=frozen, created_by=user
     )
-    locked.submitted_on = on
+    locked.submitted_on = min(locked.submitted_on or on, on)  # when the report first went to the funder
     locked.save(update_fields=["submitted_on"])
-    period.submitted_on = on
+    period.submitted_on = locked.submitted_on
     audit_log(
         user=user,
         action=AuditEvent.Action.TRANSITION,

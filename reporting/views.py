@@ -152,6 +152,7 @@ def report_detail(request: HttpRequest, code: str, pk: int) -> HttpResponse:
         "project_tab": "reports",
         "period": period,
         "can_manage": can_manage,
+        "today": timezone.localdate(),
         "audience": content.READER,
         "sections": content.SECTIONS,
     }

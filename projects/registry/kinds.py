@@ -54,11 +54,14 @@ class JobHandler:
 @dataclass(frozen=True)
 class Seeder:
     """Demo data for `manage.py seed_demo`: `seed(*, activities, rng, today) -> {what: how many}`, deterministic
-    for a given `activities` and safe to run again; lower `order` runs first."""
+    for a given `activities` and safe to run again; lower `order` runs first. `after(*, today) -> {what: how many}`,
+    if given, runs once every seeder has run and the numbers are up to date (the rollups rebuilt): demo data that
+    read them, such as a report frozen as submitted."""
 
     seed: Callable[..., dict[str, int]]
     order: int = 100
     app_label: str = ""
+    after: Callable[..., dict[str, int]] | None = None
 
     @property
     def key(self) -> str:

@@ -18,6 +18,7 @@ from datetime import date
 from django.conf import settings
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from ..content import NEXT_KINDS
 
@@ -83,7 +84,10 @@ def day(value: str | date | None) -> str:
     return date_format(value, "j M Y")
 
 
-def span(since: str, until: str) -> str:
+def span(since: str | None, until: str | None) -> str:
+    """ "1 Jan 2025 – 30 Jun 2025"; for a next period that does not exist (the project ends): say so."""
+    if not since:
+        return _("The project ends with this period: nothing comes after it.")
     return f"{day(since)} – {day(until)}"
 
 
@@ -123,7 +127,11 @@ def withheld_line(count: int) -> str:
     """What a report to the funder says instead of naming sensitive records."""
     if not count:
         return ""
-    return _("%(count)s further sensitive activities are counted above but not listed.") % {"count": count}
+    return ngettext(
+        "%(count)s further sensitive activity is counted above but not listed.",
+        "%(count)s further sensitive activities are counted above but not listed.",
+        count,
+    ) % {"count": count}
 
 
 def summary_lines(content: dict) -> list[tuple[str, object]]:

@@ -86,8 +86,8 @@ def _summary(document, content: dict) -> None:
     short = glance(content)
     document.add_heading(_("What is late, and why"), level=2)
     for deviation in short["glance_behind"]:
-        explained = f". {deviation['explanation']}" if deviation["explanation"] else ""
-        document.add_paragraph(f"{deviation['title']}: {deviation['detail']}{explained}", style="List Bullet")
+        why = deviation["explanation"] or _("No explanation given yet.")
+        document.add_paragraph(f"{deviation['title']}: {deviation['detail']}. {why}", style="List Bullet")
     for deviation in short["glance_deviations"]:
         why = deviation["explanation"] or _("no explanation given yet")
         due = f", {_('due')} {day(deviation['due'])}" if deviation["due"] else ""
@@ -97,12 +97,16 @@ def _summary(document, content: dict) -> None:
     if not content["deviations"]:
         document.add_paragraph(no_deviations_line())
     if short["more_deviations"]:
-        _small(document, _("%(n)s more overdue items in section 4.") % {"n": short["more_deviations"]})
+        where = section_titles()["deviations"]
+        _small(
+            document, _("%(n)s more overdue items under “%(where)s”.") % {"n": short["more_deviations"], "where": where}
+        )
     document.add_heading(_("What comes next"), level=2)
     for item in short["glance_next"]:
         document.add_paragraph(f"{day(item['date'])} · {item['kind_label']}: {item['title']}", style="List Bullet")
     if short["more_next"]:
-        _small(document, _("%(n)s more items in section 5.") % {"n": short["more_next"]})
+        where = section_titles()["next_period"]
+        _small(document, _("%(n)s more items under “%(where)s”.") % {"n": short["more_next"], "where": where})
 
 
 def _indicators(document, content: dict) -> None:

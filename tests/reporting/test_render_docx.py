@@ -210,7 +210,7 @@ def test_a_funders_file_counts_a_sensitive_activity_without_naming_it(athena_hal
     assert "Operation Nightjar" not in text and "Border patrol Giurgiu" in text
     patrols = next(row for row in table_rows(table_after(read(funder), "Indicators")) if row[0] == "Joint patrols")
     assert patrols[3] == "2"  # in period: both patrols count
-    assert "1 further sensitive activities are counted above but not listed." in text
+    assert "1 further sensitive activity is counted above but not listed." in text
 
 
 def test_each_annex_is_a_heading_with_its_table(second_half):

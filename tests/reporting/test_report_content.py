@@ -202,7 +202,7 @@ def test_a_manager_writes_every_text_of_the_report_in_one_form(demo):
     form = response.context["form"]
     data = page_form_data(response)
     ws_id, ws_field = form.workstream_fields[0]
-    key, _title, why, measure = form.deviation_fields[0]
+    key, _title, _about, why, measure = form.deviation_fields[0]
     data.update({"highlights": "Eleven joint operations.", ws_field: "WS text.", why: "Late form.", measure: "Weekly"})
     response = client.post(url, data, follow=True)
     assert "The report&#x27;s texts were saved." in response.content.decode()

@@ -41,5 +41,11 @@ class Command(BaseCommand):
                 self.stdout.write(f"{seeder.app_label}: {details} ({time.perf_counter() - started:.1f} s)")
             started = time.perf_counter()
         self.stdout.write(f"rollups rebuilt ({time.perf_counter() - started:.1f} s)")
+        for seeder in registry.seeders():
+            if seeder.after is not None:
+                with transaction.atomic():
+                    created = seeder.after(today=today)
+                details = ", ".join(f"{n} {what}" for what, n in created.items()) or "nothing"
+                self.stdout.write(f"{seeder.app_label}, on the numbers: {details}")
         accounts = ", ".join(username for username, *_ in DEMO_ACCOUNTS)
         self.stdout.write(self.style.SUCCESS(f"Demo accounts: {accounts} (password from DEMO_PASSWORD)."))
