@@ -107,7 +107,8 @@ def test_a_report_whose_worker_was_killed_is_written_once_by_the_next_worker_aft
     assert (job.status, job.attempts, job.progress) == ("succeeded", 2, 100)
     written = sorted(p.name for p in (media / "jobs" / str(job.pk)).iterdir())
     assert written == [job.result.name.rsplit("/", 1)[-1]]  # the report exists once
-    assert job.result.size > 0 and job.result_data == {"period_id": period.pk, "format": "csv"}
+    assert job.result.size > 0
+    assert job.result_data == {"period_id": period.pk, "format": "csv", "audience": "managers", "version": None}
     swept = AuditEvent.objects.filter(object_id=str(job.pk), action=AuditEvent.Action.TRANSITION)
     assert [e.details["status"] for e in swept] == ["queued"]
 
