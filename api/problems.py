@@ -18,8 +18,9 @@ VALIDATION_TYPE = "urn:selec-portal:problem:validation"
 
 
 def _messages(detail) -> list[str]:
+    """Messages as flat text, a nested error (a row of a list) prefixed with its field's name."""
     if isinstance(detail, list):
-        return [str(item) for item in detail]
+        return [message for item in detail for message in _messages(item)]
     if isinstance(detail, dict):
         return [f"{key}: {message}" for key, value in detail.items() for message in _messages(value)]
     return [str(detail)]
