@@ -39,7 +39,7 @@ class ApiToken(models.Model):
         return self.scope == self.Scope.WRITE
 
     def status(self, now=None) -> str:
-        """"active", "expired" or "revoked"."""
+        """ "active", "expired" or "revoked"."""
         now = now or timezone.now()
         if self.revoked_at is not None:
             return "revoked"

@@ -2,13 +2,14 @@
 
     {"type": "about:blank", "title": "Not Found", "status": 404, "detail": "...", "instance": "/api/v1/..."}
 
-A validation error has the type `VALIDATION_TYPE` and an `errors` member: {field: [messages]} (messages that
-concern no single field under "non_field_errors"). DRF's own handler runs first, so 401 keeps its WWW-Authenticate
-header and 429 its Retry-After.
+A validation error (a serializer's, or a service's Django `ValidationError` raised through) has the type
+`VALIDATION_TYPE` and an `errors` member: {field: [messages]} (messages that concern no single field under
+"non_field_errors"). DRF's own handler runs first, so 401 keeps its WWW-Authenticate header and 429 its Retry-After.
 """
 
 from http import HTTPStatus
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext as _
 from rest_framework import exceptions
 from rest_framework.views import exception_handler
@@ -34,6 +35,9 @@ def problem(status: int, *, detail: str, instance: str, **members) -> dict:
 
 
 def problem_exception_handler(exc, context):
+    if isinstance(exc, DjangoValidationError):  # a service's refusal: the same 400 as a serializer's
+        fields = exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
+        exc = exceptions.ValidationError(fields)
     response = exception_handler(exc, context)
     if response is None:
         return None  # not an API error: Django's 500 page (and its log entry)

@@ -34,7 +34,9 @@ def validate_token_fields(*, name: str, scope: str, days: int) -> None:
 
 
 @transaction.atomic
-def token_create(*, user, name: str, scope: str = ApiToken.Scope.READ, days: int = DEFAULT_DAYS) -> tuple[ApiToken, str]:
+def token_create(
+    *, user, name: str, scope: str = ApiToken.Scope.READ, days: int = DEFAULT_DAYS
+) -> tuple[ApiToken, str]:
     """A new token for `user`: the row, and the token's text, which is shown once and never stored."""
     validate_token_fields(name=name, scope=scope, days=days)
     plaintext = new_token()

@@ -11,8 +11,8 @@ from rest_framework.response import Response
 from projects.queries import indicator_progress, project_for_user, visible_projects
 
 from .conditional import ApiView, ConditionalGetMixin
-from .problems import PROBLEM_CONTENT_TYPE
 from .pagination import CodeCursorPagination
+from .problems import PROBLEM_CONTENT_TYPE
 from .serializers import ProblemSerializer, ProjectDetailSerializer, ProjectSerializer
 
 

@@ -408,7 +408,7 @@ CONTENT_SECURITY_POLICY = {
 # portal's host), is hard to leave, and means nothing on a closed network; so its check is silenced.
 SILENCED_SYSTEM_CHECKS = ["security.W021"]
 
-# --- The REST API (/api/v1/, the api app) ------------------------------------------------------------------------------
+# --- The REST API (/api/v1/, the api app) -----------------------------------------------------------------------------
 # Clients send a personal token (`Authorization: Bearer`); the portal's session works too (the documentation page).
 # Errors are RFC 9457 problem details; in production the API answers JSON only (the browsable pages in debug).
 # PORTAL_API_RATE: requests per token (per user for a session), as DRF writes rates: "1000/hour", "60/minute".

@@ -38,6 +38,15 @@ def test_nested_validation_messages_are_flattened_to_text():
     assert response.data["errors"] == {"officers": ["person: Unknown."]}
 
 
+def test_a_services_validation_error_is_the_same_400_problem():
+    from django.core.exceptions import ValidationError
+
+    response = handle(ValidationError({"end_date": ["The end comes before the start."]}))
+    assert response.status_code == 400 and response.data["type"] == VALIDATION_TYPE
+    assert response.data["errors"] == {"end_date": ["The end comes before the start."]}
+    assert handle(ValidationError("Already validated.")).data["errors"] == {"non_field_errors": ["Already validated."]}
+
+
 @pytest.mark.parametrize(
     ("exc", "status", "title"),
     [

@@ -36,7 +36,9 @@ def test_a_token_lasts_ninety_days_unless_told_and_at_most_a_year(staff):
         assert "days" in error.value.message_dict
 
 
-@pytest.mark.parametrize(("name", "scope", "field"), [("", "read", "name"), ("  ", "read", "name"), ("x", "admin", "scope")])
+@pytest.mark.parametrize(
+    ("name", "scope", "field"), [("", "read", "name"), ("  ", "read", "name"), ("x", "admin", "scope")]
+)
 def test_a_token_needs_a_name_and_a_known_scope(staff, name, scope, field):
     with pytest.raises(ValidationError) as error:
         token_create(user=staff, name=name, scope=scope)
