@@ -2,7 +2,7 @@
 through the same queries as the pages, and answers with the serializers; errors are problem details
 (api.problems). The token pages of the portal are in `pages.py`."""
 
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework.exceptions import NotFound
 from rest_framework.generics import ListAPIView
 from rest_framework.permissions import AllowAny
@@ -27,6 +27,11 @@ ERRORS = {
     **_problem(429, "Too many requests for this token: wait the seconds of the Retry-After header."),
 }
 NOT_FOUND = _problem(404, "No such record among those the user may see.")
+# Every read carries an ETag (api.conditional): sent back in If-None-Match, an unchanged answer is a bodiless 304.
+NOT_MODIFIED = {304: OpenApiResponse(description="Unchanged since the ETag given in If-None-Match.")}
+IF_NONE_MATCH = OpenApiParameter(
+    "If-None-Match", str, OpenApiParameter.HEADER, description="The ETag of an earlier answer.", required=False
+)
 
 
 class ProjectList(ConditionalGetMixin, ListAPIView):
@@ -38,7 +43,11 @@ class ProjectList(ConditionalGetMixin, ListAPIView):
     def get_queryset(self):
         return visible_projects(self.request.user)
 
-    @extend_schema(responses={200: ProjectSerializer(many=True), **ERRORS}, operation_id="projects_list")
+    @extend_schema(
+        responses={200: ProjectSerializer(many=True), **NOT_MODIFIED, **ERRORS},
+        parameters=[IF_NONE_MATCH],
+        operation_id="projects_list",
+    )
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
 
@@ -47,7 +56,11 @@ class ProjectDetail(ApiView):
     """A project and its indicators' progress: the dashboard's cumulative numbers (sensitive records counted for every
     reader, as on the dashboard without filters), from the same rollups."""
 
-    @extend_schema(responses={200: ProjectDetailSerializer, **ERRORS, **NOT_FOUND}, operation_id="projects_retrieve")
+    @extend_schema(
+        responses={200: ProjectDetailSerializer, **NOT_MODIFIED, **ERRORS, **NOT_FOUND},
+        parameters=[IF_NONE_MATCH],
+        operation_id="projects_retrieve",
+    )
     def get(self, request, code: str):
         project = project_for_user(request.user, code)
         context = {"request": request, "indicators": indicator_progress([project])[project.pk]}

@@ -35,7 +35,8 @@ def test_the_schema_documents_tokens_problems_and_rate_limits(api_client, staff)
     }
     for path in ("/api/v1/projects/", "/api/v1/projects/{code}/"):
         responses = schema["paths"][path]["get"]["responses"]
-        assert {"200", "401", "403", "429"} <= set(responses), path
+        assert {"200", "304", "401", "403", "429"} <= set(responses), path
+        assert "If-None-Match" in {p["name"] for p in schema["paths"][path]["get"]["parameters"]}
         assert "application/problem+json" in responses["429"]["content"]
     assert "404" in schema["paths"]["/api/v1/projects/{code}/"]["get"]["responses"]
     assert "cursor" in {p["name"] for p in schema["paths"]["/api/v1/projects/"]["get"]["parameters"]}
