@@ -83,6 +83,10 @@ INSTALLED_APPS = [
     "operations",
     "imobex",
     "reporting",
+    "api",  # before drf_spectacular: its template of the Swagger UI page replaces the package's
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     # Login and accounts (see "Accounts and login" below)
     "allauth",
     "allauth.account",
@@ -403,6 +407,45 @@ CONTENT_SECURITY_POLICY = {
 # HSTS preload stays off on purpose: the preload list is for a whole registrable domain (selec.org, not only the
 # portal's host), is hard to leave, and means nothing on a closed network; so its check is silenced.
 SILENCED_SYSTEM_CHECKS = ["security.W021"]
+
+# --- The REST API (/api/v1/, the api app) -----------------------------------------------------------------------------
+# Clients send a personal token (`Authorization: Bearer`); the portal's session works too (the documentation page).
+# Errors are RFC 9457 problem details; in production the API answers JSON only (the browsable pages in debug).
+# PORTAL_API_RATE: requests per token (per user for a session), as DRF writes rates: "1000/hour", "60/minute".
+PORTAL_API_RATE = env_str("PORTAL_API_RATE", "1000/hour")
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "api.authentication.BearerTokenAuthentication",  # first: an anonymous request gets 401, WWW-Authenticate
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": [
+        "rest_framework.permissions.IsAuthenticated",
+        "api.permissions.TokenScope",
+    ],
+    "DEFAULT_THROTTLE_CLASSES": ["api.throttling.TokenRateThrottle"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"]
+    + (["rest_framework.renderers.BrowsableAPIRenderer"] if DEBUG else []),
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "api.problems.problem_exception_handler",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "SELEC portal API",
+    "DESCRIPTION": (
+        "The SELEC project portal's API, version 1. Authenticate with a personal token: "
+        "`Authorization: Bearer <token>` (Account → API tokens). Errors are RFC 9457 problem details "
+        "(`application/problem+json`); reads carry an ETag (send it back in If-None-Match for a 304); "
+        f"each token may send {PORTAL_API_RATE} requests (then 429 with Retry-After)."
+    ),
+    "VERSION": "1",
+    "SCHEMA_PATH_PREFIX": r"/api/v1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
+    # the documentation's assets are the portal's own static files (drf-spectacular-sidecar): closed networks
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+}
 
 LOGGING = {
     "version": 1,

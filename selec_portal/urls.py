@@ -20,6 +20,7 @@ urlpatterns = [
     path("livez", views.livez, name="livez"),
     path("csp-report", views.csp_report, name="csp-report"),
     path("admin/", admin.site.urls),
+    path("", include("api.urls")),
     path("", include("projects.urls")),
     path("", include("conferences.urls")),
     path("", include("operations.urls")),

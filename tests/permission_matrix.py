@@ -18,7 +18,8 @@ A row: `"namespace:url-name": Row(kwargs, get=..., post=...)`
   viewers get 403), `validator(200)` (VALIDATE or MANAGE: viewers and staff get 403), `signed_in(200)` (every
   signed-in user), `everyone(200)`, `superuser(200)`. Each helper takes the answer of the roles it allows and
   keyword overrides for single roles: `member(200, viewer=404)`.
-- An answer is a status code, or `LOGIN` for the redirect to the login page.
+- An answer is a status code, or `LOGIN` for the redirect to the login page. The API (/api/v1/) answers a visitor
+  with 401, never the login page (`api_signed_in`, `api_member`).
 - The POST is sent with no data (an empty form: the allowed roles see the form again with its errors, or the
   action runs when it needs no input), or with `data=lambda d: {...}` when a row gives it. Every case runs in a
   savepoint that is rolled back.
@@ -40,7 +41,7 @@ from django.utils import timezone
 
 ROLES = ("anonymous", "viewer", "other", "staff", "manager", "admin", "django_staff")
 LOGIN = "login"
-REFUSALS = {400, 403, 404, 405, LOGIN}
+REFUSALS = {400, 401, 403, 404, 405, 429, LOGIN}
 # A POST that logs out ends on the login page: the action is done, not refused (its writes: the audit entry of the
 # logout, axes' log).
 LOGOUTS = frozenset({"logout", "account_logout", "admin:logout"})
@@ -94,6 +95,16 @@ def superuser(ok, **overrides) -> dict:
     return _answers(LOGIN, 403, 403, 403, 403, ok, 403, overrides)
 
 
+def api_signed_in(ok, **overrides) -> dict:
+    """An endpoint of the API any signed-in user (or token) may use; a visitor gets 401, not the login page."""
+    return signed_in(ok, **({"anonymous": 401} | overrides))
+
+
+def api_member(ok, **overrides) -> dict:
+    """An endpoint of the API about a project: as `member`, but a visitor gets 401."""
+    return member(ok, **({"anonymous": 401} | overrides))
+
+
 @dataclass
 class Data:
     """The data set every case runs on: one object of every kind the URLs need (pks, codes, tokens)."""
@@ -119,6 +130,7 @@ class Data:
     intervention: int = 0
     version: int = 0  # a road-map version submitted, with its document
     period: int = 0  # an ATHENA2 reporting period
+    api_token: int = 0  # a personal API token of the staff user
     admin_objects: dict = field(default_factory=dict)  # admin URL name -> kwargs
     admin_missing: set = field(default_factory=set)  # admin URL names of a record the data set does not have
 
@@ -199,6 +211,18 @@ URLS: dict[str, Row | list[Row]] = {
     "projects:account-settings": Row(fixed(), get=signed_in(200), post=signed_in(200)),
     "reporting:notifications": Row(fixed(), get=signed_in(200), post=signed_in(302)),
     "reporting:notification-settings": Row(fixed(), get=signed_in(200), post=signed_in(200)),
+    # --- the API (/api/v1/) and the personal tokens' pages -----------------------------------------------------------
+    # The endpoints only read so far: a POST is 405 to a signed-in user (before any access check), 401 to a visitor.
+    "api:project-list": Row(fixed(), get=api_signed_in(200), post=api_signed_in(405)),
+    "api:project-detail": [
+        Row(at(ATHENA), get=api_member(200), post=api_signed_in(405), label="ATHENA2"),
+        Row(fixed(code="NO-SUCH"), get=api_signed_in(404), post=api_signed_in(405), label="no such project"),
+    ],
+    "api:schema": Row(fixed(), get=api_signed_in(200), post=api_signed_in(405)),
+    "api:docs": Row(fixed(), get=signed_in(200), post=signed_in(405)),  # a page: visitors log in first
+    "api:not-found": Row(fixed(rest="v1/nothing/"), get=everyone(404), post=everyone(404)),
+    "api:token-list": Row(fixed(), get=signed_in(200), post=signed_in(200)),  # an empty POST: the form's errors
+    "api:token-revoke": Row(lambda d: {"pk": d.api_token}, get=NONE_405, post=signed_in(404, staff=302)),
     # --- a project, its workstreams and jobs -----------------------------------------------------------------------
     "projects:project-detail": Row(at(ATHENA), get=member(200), post=member(200)),
     # the searches of the pickers (projects.pickers): JSON, GET only; the records of the role's own pages
@@ -576,6 +600,9 @@ def build_data_set(django_user_model, activities: int = 10) -> Data:
     ).pk
     assert Country.objects.filter(code="RO").exists()
     OutboxMessage.objects.create(task="projects.tasks.audit_seal")  # a task the broker has not taken yet
+    from api.services import token_create
+
+    data.api_token = token_create(user=data.users["staff"], name="Matrix token")[0].pk
     data.admin_objects, data.admin_missing = _admin_kwargs()
     return data
 

@@ -53,7 +53,19 @@ AXE_OPTIONS = {
 }
 DESKTOP = {"width": 1280, "height": 900}
 PHONE = {"width": 390, "height": 844}
-SKIP_PREFIXES = ("/admin/", "/logout/", "/accounts/logout/", "/static/", "/media/", "/csp-report", "/healthz", "/livez")
+# The API answers programs (JSON); its documentation page is Swagger UI's, a tool for developers that the portal
+# serves as it is (tests/api/test_browser.py checks it runs within the Content Security Policy).
+SKIP_PREFIXES = (
+    "/admin/",
+    "/logout/",
+    "/accounts/logout/",
+    "/static/",
+    "/media/",
+    "/csp-report",
+    "/healthz",
+    "/livez",
+    "/api/",
+)
 DOWNLOADS = ("export", "download", ".pdf", ".csv", ".xlsx", ".ics", "/generate/")
 # One page per URL name and role, but every project's home and dashboard (each project shows its own sections and
 # links to its own pages, as IMOBEX's coverage board).

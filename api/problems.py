@@ -1,0 +1,64 @@
+"""Errors in one format: RFC 9457 problem details (`application/problem+json`).
+
+    {"type": "about:blank", "title": "Not Found", "status": 404, "detail": "...", "instance": "/api/v1/..."}
+
+A validation error (a serializer's, or a service's Django `ValidationError` raised through) has the type
+`VALIDATION_TYPE` and an `errors` member: {field: [messages]} (messages that concern no single field under
+"non_field_errors"). DRF's own handler runs first, so 401 keeps its WWW-Authenticate header and 429 its Retry-After.
+"""
+
+from http import HTTPStatus
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.utils.translation import gettext as _
+from rest_framework import exceptions
+from rest_framework.views import exception_handler
+
+PROBLEM_CONTENT_TYPE = "application/problem+json"
+VALIDATION_TYPE = "urn:selec-portal:problem:validation"
+
+
+def _messages(detail) -> list[str]:
+    """Messages as flat text, a nested error (a row of a list) prefixed with its field's name."""
+    if isinstance(detail, list):
+        return [message for item in detail for message in _messages(item)]
+    if isinstance(detail, dict):
+        return [f"{key}: {message}" for key, value in detail.items() for message in _messages(value)]
+    return [str(detail)]
+
+
+def problem(status: int, *, detail: str, instance: str, **members) -> dict:
+    body = {"type": "about:blank", "title": HTTPStatus(status).phrase, "status": status, "detail": detail}
+    body["instance"] = instance
+    body.update(members)
+    return body
+
+
+def problem_exception_handler(exc, context):
+    if isinstance(exc, DjangoValidationError):  # a service's refusal: the same 400 as a serializer's
+        fields = exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
+        exc = exceptions.ValidationError(fields)
+    response = exception_handler(exc, context)
+    if response is None:
+        return None  # not an API error: Django's 500 page (and its log entry)
+    request = context["request"]
+    status = response.status_code
+    if isinstance(exc, exceptions.ValidationError):
+        detail = exc.detail if isinstance(exc.detail, dict) else {"non_field_errors": exc.detail}
+        errors = {field: _messages(messages) for field, messages in detail.items()}
+        response.data = problem(
+            status,
+            detail=_("The request has invalid fields."),
+            instance=request.get_full_path(),
+            errors=errors,
+        )
+        response.data["type"] = VALIDATION_TYPE
+    else:
+        detail = getattr(exc, "detail", None)
+        response.data = problem(
+            status,
+            detail=" ".join(_messages(detail)) if detail is not None else HTTPStatus(status).description,
+            instance=request.get_full_path(),
+        )
+    response.content_type = PROBLEM_CONTENT_TYPE
+    return response

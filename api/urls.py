@@ -1,0 +1,25 @@
+"""The API under /api/v1/ (a breaking change gets /api/v2/), and the token pages under the account."""
+
+from django.contrib.auth.decorators import login_required
+from django.urls import include, path, re_path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+
+from . import pages, views
+
+app_name = "api"
+
+v1 = [
+    path("projects/", views.ProjectList.as_view(), name="project-list"),
+    path("projects/<str:code>/", views.ProjectDetail.as_view(), name="project-detail"),
+    # REST framework's views answer a visitor themselves (401: LoginRequiredMiddleware lets them through); the
+    # documentation is a page of the portal, for which a visitor logs in first
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("docs/", login_required(SpectacularSwaggerSplitView.as_view(url_name="api:schema")), name="docs"),
+]
+
+urlpatterns = [
+    path("api/v1/", include(v1)),
+    re_path(r"^api/(?P<rest>.*)$", views.NotFoundView.as_view(), name="not-found"),
+    path("account/api-tokens/", pages.token_list, name="token-list"),
+    path("account/api-tokens/<int:pk>/revoke/", pages.token_revoke, name="token-revoke"),
+]
