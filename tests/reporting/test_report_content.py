@@ -355,3 +355,41 @@ def test_a_report_job_for_an_audience_counting_sensitive_records_is_refused_to_o
     assert not job.sees_sensitive
     with pytest.raises(JobError):
         reports.progress_report_job(job, mock.Mock())
+
+
+def test_every_format_of_a_submitted_version_holds_the_numbers_of_its_snapshot_not_todays(demo):
+    """Read back the indicator table of each format rendered from a submitted version, after a record changed."""
+    from docx import Document
+    from openpyxl import load_workbook
+
+    from tests.reporting.test_render_docx import table_after, table_rows
+
+    period = next(p for p in _periods("ATHENA2") if p.snapshots.exists())
+    snapshot = period.snapshots.order_by("-number").first()
+    JointActivity.objects.create(
+        project=period.project,
+        type=ActivityType.JOINT_PATROL,
+        title="Patrol after submission",
+        lead_country=Country.objects.get(code="RO"),
+        start_date=period.start + timedelta(days=3),
+        end_date=period.start + timedelta(days=4),
+        status="completed",
+        validation_state="validated",
+    )
+    frozen = snapshot.content[content.FUNDER]
+    today = content.period_content(period, audience=content.FUNDER)
+    expected = {r["label"]: [r["at_start"], r["in_period"], r["cumulative"]] for r in frozen["indicators"]}
+    assert expected != {r["label"]: [r["at_start"], r["in_period"], r["cumulative"]] for r in today["indicators"]}
+
+    data = reports.report_content(period, audience=content.FUNDER, version=snapshot.number)
+    book = load_workbook(io.BytesIO(render(data, "xlsx")))
+    xlsx = {}
+    for row in book["Indicators"].iter_rows(values_only=True):  # the indicator table first, then charts' data
+        if row[0] in expected:
+            xlsx.setdefault(row[0], list(row[2:5]))
+    document = Document(io.BytesIO(render(data, "docx")))
+    docx = {r[0]: [int(v) for v in r[2:5]] for r in table_rows(table_after(document, "Indicators"))[1:]}
+    rows = csv.reader(io.StringIO(render(data, "csv").decode("utf-8-sig")))
+    csv_numbers = {r[2]: [int(v) for v in r[4:7]] for r in rows if r[0] == "indicator"}
+    assert xlsx == expected and docx == expected and csv_numbers == expected
+    assert "Submitted version" in _text_of("pdf", render(data, "pdf"))
