@@ -53,7 +53,7 @@ from projects.services import add_months
 from .models import DeviationNote, ProgressReport, ReportingPeriod, WorkstreamNarrative
 from .queries import breakdowns, indicator_rows
 from .series import burnup_series
-from .status import AT_RISK_GAP, LATE_GAP, Status, due_query, overall_progress, project_status
+from .status import AT_RISK_GAP, LATE_GAP, due_query, overall_progress, project_status
 
 SCHEMA = 1
 MANAGERS, FUNDER, READER = "managers", "funder", "reader"
@@ -469,10 +469,6 @@ def _annexes(project, since: date, until: date, as_of: date, name_sensitive: boo
 
 def deviation_keys(content: dict) -> list[str]:
     return [deviation["key"] for deviation in content["deviations"]]
-
-
-def status_of(content: dict) -> Status:
-    return Status(content["summary"]["status"])
 
 
 def differences(before: dict, after: dict) -> list[dict]:

@@ -1,9 +1,9 @@
-"""Reads of the reporting app: the portfolio panel, the project dashboard, the data of a progress report and the
-notifications. Every function runs a fixed number of queries whatever the amount of data: the metrics' numbers come
-from the rollups (`projects.rollups.read`: one query for the values at the end and the start of a period, one for the
-breakdowns, one for the monthly series, however many metrics), two per timeline list (its counts and its first
-items: lists are bounded, the full ones are paged), and a few of its own. The status rule is in `status.py`, the
-burn-up series in `series.py`.
+"""Reads of the reporting app: the portfolio panel, the project dashboard (whose reads a progress report shares:
+`reporting/content.py`) and the notifications. Every function runs a fixed number of queries whatever the amount of
+data: the metrics' numbers come from the rollups (`projects.rollups.read`: one query for the values at the end and the
+start of a period, one for the breakdowns, one for the monthly series, however many metrics), two per timeline list (its
+counts and its first items: lists are bounded, the full ones are paged), and a few of its own. The status rule is in
+`status.py`, the burn-up series in `series.py`.
 
 Sensitive records (see `projects.access.sees_sensitive`): a reader who does not see them (a viewer, staff) finds
 them in the unfiltered cumulative totals of the indicators only; every filtered number (a period, a country), every
@@ -293,54 +293,6 @@ def _project_dashboard(project: Project, *, today: date, since, until, country: 
         ),
         "countries": sorted(countries.items(), key=lambda kv: kv[1]),
         "period_choices": [(f"{p.start:%Y-%m-%d}:{p.end:%Y-%m-%d}", str(p)) for p in periods],
-    }
-
-
-# --- the progress report --------------------------------------------------------------------------------------------
-
-
-def report_data(
-    project: Project,
-    *,
-    since: date,
-    until: date,
-    title: str = "",
-    narrative: str = "",
-    include_sensitive: bool | None = None,
-) -> dict:
-    """The numbers and items of a progress report over [since, until], as plain data for the renderers.
-
-    For a reader who sees sensitive records or not (`include_sensitive`; by default the role `project` carries):
-    a report is a period, so a viewer's leaves them out of every number, item and table."""
-    if include_sensitive is None:
-        include_sensitive = project.sees_sensitive
-    indicators = list(Indicator.objects.filter(project=project).order_by("order", "key"))
-    rows = indicator_rows(indicators, since=since, until=until, include_sensitive=include_sensitive)
-    items = registry.timeline.items(
-        [project.pk], since=since, until=until, open_only=False, include_sensitive=include_sensitive
-    )
-    return {
-        "project": {"code": project.code, "name": project.name, "funding": project.funding_programme},
-        "title": title,
-        "since": since,
-        "until": until,
-        "indicators": [row.as_dict() for row in rows],
-        "items": [
-            {
-                "kind": str(item.kind_label),
-                "title": item.title,
-                "date": item.date,
-                "status": str(item.status),
-                "done": item.done,
-            }
-            for item in items
-        ],
-        "sections": [
-            {"key": section.key, "title": str(section.title), **table}
-            for section in registry.report_sections()
-            if (table := section.table(project, since, until, include_sensitive=include_sensitive)) is not None
-        ],
-        "narrative": narrative,
     }
 
 
