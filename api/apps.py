@@ -9,3 +9,8 @@ class ApiConfig(AppConfig):
 
     name = "api"
     verbose_name = _("API")
+
+    def ready(self) -> None:
+        from .synced import register_all
+
+        register_all()

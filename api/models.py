@@ -50,3 +50,53 @@ class ApiToken(models.Model):
     @property
     def is_active(self) -> bool:
         return self.status() == "active"
+
+
+class IdempotentRequest(models.Model):
+    """A POST sent with an `Idempotency-Key` header and the answer it got (api.idempotency).
+
+    A client that did not hear the answer (a flaky network) sends the same request again with the same key: it gets
+    the stored answer instead of creating the record twice. Kept `IDEMPOTENCY_HOURS`; the key is the client's, unique
+    per user; `fingerprint` is a digest of the method, path and body, so the same key on another request is refused.
+    """
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=255)
+    fingerprint = models.CharField(max_length=64)
+    status_code = models.PositiveSmallIntegerField(null=True)
+    body = models.JSONField(null=True)
+    location = models.CharField(max_length=500, blank=True)
+    etag = models.CharField(max_length=20, blank=True, help_text="The version of the record the answer carried.")
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        verbose_name = _("idempotent request")
+        verbose_name_plural = _("idempotent requests")
+        constraints = [models.UniqueConstraint(fields=["user", "key"], name="api_idempotent_user_key")]
+
+    def __str__(self) -> str:
+        return f"{self.key} ({self.status_code})"
+
+
+class Tombstone(models.Model):
+    """A record that incremental sync reports as gone (api.sync): deleted, or hidden from some readers.
+
+    `hidden`: the record became sensitive, so those who do not see sensitive records must drop it (managers keep it:
+    for them it is a change). `sensitive`: the record was sensitive when it was deleted, so only those who see
+    sensitive records hear of it (the others never had it, and its id is not theirs to learn).
+    """
+
+    kind = models.CharField(max_length=40)
+    object_id = models.PositiveBigIntegerField()
+    project = models.ForeignKey("projects.Project", on_delete=models.CASCADE, related_name="+")
+    at = models.DateTimeField(default=timezone.now)
+    hidden = models.BooleanField(default=False)
+    sensitive = models.BooleanField(default=False)
+
+    class Meta:
+        verbose_name = _("sync tombstone")
+        verbose_name_plural = _("sync tombstones")
+        indexes = [models.Index(fields=["project", "kind", "id"], name="api_tombstone_project_kind")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.object_id} ({'hidden' if self.hidden else 'deleted'})"

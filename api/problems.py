@@ -14,6 +14,10 @@ from django.utils.translation import gettext as _
 from rest_framework import exceptions
 from rest_framework.views import exception_handler
 
+from projects.concurrency import StaleRecordError
+
+from .preconditions import PreconditionFailed
+
 PROBLEM_CONTENT_TYPE = "application/problem+json"
 VALIDATION_TYPE = "urn:selec-portal:problem:validation"
 
@@ -35,7 +39,9 @@ def problem(status: int, *, detail: str, instance: str, **members) -> dict:
 
 
 def problem_exception_handler(exc, context):
-    if isinstance(exc, DjangoValidationError):  # a service's refusal: the same 400 as a serializer's
+    if isinstance(exc, StaleRecordError):  # the service found the record changed since the If-Match version
+        exc = PreconditionFailed()
+    elif isinstance(exc, DjangoValidationError):  # a service's refusal: the same 400 as a serializer's
         fields = exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
         exc = exceptions.ValidationError(fields)
     response = exception_handler(exc, context)

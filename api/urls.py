@@ -4,13 +4,21 @@ from django.contrib.auth.decorators import login_required
 from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from . import pages, views
+from . import activities, pages, views
 
 app_name = "api"
 
 v1 = [
     path("projects/", views.ProjectList.as_view(), name="project-list"),
     path("projects/<str:code>/", views.ProjectDetail.as_view(), name="project-detail"),
+    path("projects/<str:code>/activities/", activities.ActivityList.as_view(), name="activity-list"),
+    path("projects/<str:code>/activities/changes/", activities.ActivityChanges.as_view(), name="activity-changes"),
+    path("projects/<str:code>/activities/<int:pk>/", activities.ActivityDetail.as_view(), name="activity-detail"),
+    path(
+        "projects/<str:code>/activities/<int:pk>/<str:action>/",
+        activities.ActivityTransition.as_view(),
+        name="activity-transition",
+    ),
     # REST framework's views answer a visitor themselves (401: LoginRequiredMiddleware lets them through); the
     # documentation is a page of the portal, for which a visitor logs in first
     path("schema/", SpectacularAPIView.as_view(), name="schema"),

@@ -113,9 +113,11 @@ def activity_export(project: Project, activities: QuerySet[JointActivity]) -> Qu
     )
 
 
-def activity_detail(project: Project, pk: int) -> JointActivity:
-    """One activity with everything its page shows (raises DoesNotExist if not in the project or not visible)."""
-    activity = (
+def activities_in_full(project: Project) -> QuerySet[JointActivity]:
+    """The project's activities the user may see, each with everything its page shows (a fixed number of queries
+    however many): the detail page, and the API's activity and incremental sync. Pass each one through
+    `withhold_related` before showing it."""
+    return (
         JointActivity.objects.in_project(project)
         .select_related("workstream", "lead_country", "lead_agency", "related_activity", "created_by", "validated_by")
         .prefetch_related(
@@ -131,14 +133,22 @@ def activity_detail(project: Project, pk: int) -> JointActivity:
             Prefetch("meetings", queryset=JointActivity.objects.in_project(project).order_by("start_date", "pk")),
             Prefetch("discussed_at", queryset=Event.objects.order_by("start_date", "pk")),
         )
-        .get(pk=pk)
     )
+
+
+def withhold_related(activity: JointActivity, project: Project) -> JointActivity:
+    """A meeting that serves a sensitive activity does not name it to one who may not see it (`serves_withheld`)."""
     activity.project = project  # the page's project (with the user's role): no query to read it again
     related = activity.related_activity
     activity.serves_withheld = related is not None and related.is_sensitive and not project.sees_sensitive
     if activity.serves_withheld:
-        activity.related_activity = None  # a sensitive activity is not named to those who may not see it
+        activity.related_activity = None
     return activity
+
+
+def activity_detail(project: Project, pk: int) -> JointActivity:
+    """One activity with everything its page shows (raises DoesNotExist if not in the project or not visible)."""
+    return withhold_related(activities_in_full(project).get(pk=pk), project)
 
 
 def related_candidates(project: Project, *, exclude_pk: int | None = None) -> QuerySet[JointActivity]:

@@ -413,6 +413,10 @@ SILENCED_SYSTEM_CHECKS = ["security.W021"]
 # Errors are RFC 9457 problem details; in production the API answers JSON only (the browsable pages in debug).
 # PORTAL_API_RATE: requests per token (per user for a session), as DRF writes rates: "1000/hour", "60/minute".
 PORTAL_API_RATE = env_str("PORTAL_API_RATE", "1000/hour")
+# Incremental sync (api.sync): deletions are remembered this many days (an older cursor must sync again from the
+# start); a change is listed once it is this many seconds old (a transaction that commits late is not skipped).
+PORTAL_API_SYNC_DAYS = env_int("PORTAL_API_SYNC_DAYS", 90)
+PORTAL_API_SYNC_SETTLE_SECONDS = env_int("PORTAL_API_SYNC_SETTLE_SECONDS", 5)
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "api.authentication.BearerTokenAuthentication",  # first: an anonymous request gets 401, WWW-Authenticate
@@ -445,6 +449,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # choice sets that share a field name get a name of their own in the schema
+    "ENUM_NAME_OVERRIDES": {
+        "ProjectStatusEnum": "projects.models.Project.Status",
+        "ActivityStatusEnum": "operations.choices.ActivityStatus",
+    },
 }
 
 LOGGING = {

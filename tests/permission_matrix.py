@@ -41,7 +41,7 @@ from django.utils import timezone
 
 ROLES = ("anonymous", "viewer", "other", "staff", "manager", "admin", "django_staff")
 LOGIN = "login"
-REFUSALS = {400, 401, 403, 404, 405, 429, LOGIN}
+REFUSALS = {400, 401, 403, 404, 405, 412, 415, 422, 428, 429, LOGIN}
 # A POST that logs out ends on the login page: the action is done, not refused (its writes: the audit entry of the
 # logout, axes' log).
 LOGOUTS = frozenset({"logout", "account_logout", "admin:logout"})
@@ -105,6 +105,21 @@ def api_member(ok, **overrides) -> dict:
     return member(ok, **({"anonymous": 401} | overrides))
 
 
+def api_editor(ok, **overrides) -> dict:
+    """A write of the API (Action.EDIT): as `editor`, but a visitor gets 401."""
+    return editor(ok, **({"anonymous": 401} | overrides))
+
+
+def api_validator(ok, **overrides) -> dict:
+    """A read or write of the API for managers (Action.VALIDATE / MANAGE): as `validator`, but a visitor gets 401."""
+    return validator(ok, **({"anonymous": 401} | overrides))
+
+
+def if_match(version: str) -> Callable[[Data], dict]:
+    """The If-Match header of an API write: the ETag of the data set's record at its version (`activity_version`)."""
+    return lambda d: {"If-Match": f'"{getattr(d, version)}"'}
+
+
 @dataclass
 class Data:
     """The data set every case runs on: one object of every kind the URLs need (pks, codes, tokens)."""
@@ -142,6 +157,8 @@ class Row:
     post: dict
     label: str = ""
     data: Callable[[Data], dict] | None = None  # the POST's body (default: empty)
+    json: bool = False  # the API: the body sent as JSON, with `headers` (an If-Match)
+    headers: Callable[[Data], dict] | None = None
 
 
 def at(code: str, **names) -> Callable[[Data], dict]:
@@ -219,6 +236,36 @@ URLS: dict[str, Row | list[Row]] = {
         Row(fixed(code="NO-SUCH"), get=api_signed_in(404), post=api_signed_in(405), label="no such project"),
     ],
     "api:schema": Row(fixed(), get=api_signed_in(200), post=api_signed_in(405)),
+    # an empty JSON body: those who may log an activity get the forms' errors (400)
+    "api:activity-list": Row(at(ATHENA), get=api_member(200), post=api_editor(400), json=True),
+    "api:activity-changes": Row(at(ATHENA), get=api_member(200), post=api_signed_in(405)),
+    "api:activity-detail": [
+        Row(at(ATHENA, pk="activity"), get=api_member(200), post=api_signed_in(405), label="not sensitive"),
+        Row(
+            at(ATHENA, pk="sensitive_activity"),
+            get=api_validator(200, viewer=404, staff=404),
+            post=api_signed_in(405),
+            label="sensitive",
+        ),
+    ],
+    "api:activity-transition": [
+        Row(
+            at(ATHENA, pk="activity", action=lambda: "submit"),
+            get=api_signed_in(405),
+            post=api_editor(200),
+            json=True,
+            headers=if_match("activity_version"),
+            label="not sensitive",
+        ),
+        Row(
+            at(ATHENA, pk="sensitive_activity", action=lambda: "submit"),
+            get=api_signed_in(405),
+            post=api_editor(200, viewer=404, staff=404),
+            json=True,
+            headers=if_match("activity_version"),
+            label="sensitive",
+        ),
+    ],
     "api:docs": Row(fixed(), get=signed_in(200), post=signed_in(405)),  # a page: visitors log in first
     "api:not-found": Row(fixed(rest="v1/nothing/"), get=everyone(404), post=everyone(404)),
     "api:token-list": Row(fixed(), get=signed_in(200), post=signed_in(200)),  # an empty POST: the form's errors

@@ -1,0 +1,33 @@
+"""What the schema says of every endpoint's errors and headers, written once (the views' `extend_schema`)."""
+
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
+
+from .problems import PROBLEM_CONTENT_TYPE
+from .serializers import ProblemSerializer
+
+
+def problem(status: int, description: str) -> dict:
+    return {(status, PROBLEM_CONTENT_TYPE): OpenApiResponse(ProblemSerializer, description=description)}
+
+
+# The errors every endpoint may answer with.
+ERRORS = {
+    **problem(400, "Invalid parameters or fields: `errors` says which, with what to do."),
+    **problem(401, "No valid token nor session (the answer carries WWW-Authenticate: Bearer)."),
+    **problem(403, "The user's role, or a read token on a write, does not allow it."),
+    **problem(429, "Too many requests for this token: wait the seconds of the Retry-After header."),
+}
+NOT_FOUND = problem(404, "No such record among those the user may see.")
+# A write's own refusals: a version (If-Match) missing or stale, an Idempotency-Key used for another request.
+WRITE_ERRORS = {
+    **ERRORS,
+    **problem(412, "The record changed since the version sent in If-Match: read it again."),
+    **problem(422, "The Idempotency-Key was used for another request."),
+    **problem(428, "If-Match is missing: send the record's ETag."),
+}
+# Every read carries an ETag (api.conditional): sent back in If-None-Match, an unchanged answer is a bodiless 304.
+NOT_MODIFIED = {304: OpenApiResponse(description="Unchanged since the ETag given in If-None-Match.")}
+IF_NONE_MATCH = OpenApiParameter(
+    "If-None-Match", str, OpenApiParameter.HEADER, description="The ETag of an earlier answer.", required=False
+)
+GONE = problem(410, "The cursor is older than the deletions the portal remembers: sync again without a cursor.")
