@@ -11,6 +11,7 @@ key with another method, path or body is refused (422): a key names one request.
 from __future__ import annotations
 
 import hashlib
+import json
 from datetime import timedelta
 
 from django.db import IntegrityError, transaction
@@ -19,6 +20,7 @@ from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter
 from rest_framework import exceptions, status
 from rest_framework.response import Response
+from rest_framework.utils.encoders import JSONEncoder
 
 from .models import IdempotentRequest
 
@@ -63,7 +65,7 @@ def _key(request) -> str | None:
 
 
 def _replay(stored: IdempotentRequest) -> Response:
-    response = Response(stored.body, status=stored.status_code)
+    response = Response(json.loads(stored.body) if stored.body else None, status=stored.status_code)
     response["Idempotent-Replayed"] = "true"
     if stored.location:
         response["Location"] = stored.location
@@ -96,7 +98,7 @@ class IdempotentPostMixin:
                 transaction.set_rollback(True)  # nothing was created: the same key may be sent again
                 return response
             record.status_code = response.status_code
-            record.body = response.data
+            record.body = "" if response.data is None else json.dumps(response.data, cls=JSONEncoder)
             record.location = response.get("Location", "")
             version = getattr(response, "record_version", None)
             record.etag = "" if version is None else str(version)

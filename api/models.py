@@ -64,7 +64,7 @@ class IdempotentRequest(models.Model):
     key = models.CharField(max_length=255)
     fingerprint = models.CharField(max_length=64)
     status_code = models.PositiveSmallIntegerField(null=True)
-    body = models.JSONField(null=True)
+    body = models.TextField(blank=True)  # the answer's JSON as text: the same keys in the same order when replayed
     location = models.CharField(max_length=500, blank=True)
     etag = models.CharField(max_length=20, blank=True, help_text="The version of the record the answer carried.")
     created_at = models.DateTimeField(default=timezone.now, db_index=True)

@@ -21,7 +21,7 @@ class Migration(migrations.Migration):
                 ("key", models.CharField(max_length=255)),
                 ("fingerprint", models.CharField(max_length=64)),
                 ("status_code", models.PositiveSmallIntegerField(null=True)),
-                ("body", models.JSONField(null=True)),
+                ("body", models.TextField(blank=True)),
                 ("location", models.CharField(blank=True, max_length=500)),
                 (
                     "etag",

@@ -26,3 +26,6 @@ def api_client(db):
 def fresh_rate_limits():
     """The throttle counts in the cache: each test starts from zero."""
     cache.clear()
+
+
+from tests.operations.conftest import country, make_activity  # noqa: E402, F401 (the activities' builders)
