@@ -42,6 +42,7 @@ from .activities_io import (
 from .conditional import ApiView, ConditionalGetMixin
 from .idempotency import IDEMPOTENCY_KEY, IdempotentPostMixin
 from .preconditions import IF_MATCH, expected_version
+from .problems import django_errors
 from .schema import ERRORS, GONE, IF_NONE_MATCH, NOT_FOUND, NOT_MODIFIED, WRITE_ERRORS
 
 
@@ -105,9 +106,7 @@ def _refused(editor, error: DjangoValidationError):
         raise error
     if getattr(error, "code", None) == "duplicate_officer":
         raise exceptions.ValidationError(form_errors(editor)) from None
-    raise exceptions.ValidationError(
-        error.message_dict if hasattr(error, "error_dict") else {"non_field_errors": error.messages}
-    ) from None
+    raise exceptions.ValidationError(django_errors(error)) from None
 
 
 class ActivityList(IdempotentPostMixin, ConditionalGetMixin, GenericAPIView):

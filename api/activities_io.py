@@ -14,8 +14,10 @@ from django.utils.translation import gettext as _
 from rest_framework import exceptions, serializers
 
 from operations.editing import ActivityEditor
-from operations.models import ActivityStatus, JointActivity
+from operations.models import ActivityStatus, Evaluation, JointActivity
 from projects.models import Country
+
+from .problems import form_field_errors
 
 SCALARS = (
     "type",
@@ -54,6 +56,33 @@ class OfficerSerializer(serializers.Serializer):
     country = serializers.CharField(source="person.country.code")
     organisation = serializers.IntegerField(source="person.organisation_id", allow_null=True)
     role = serializers.CharField()
+
+
+class EvaluationSerializer(serializers.ModelSerializer):
+    """One country's evaluation of a completed activity."""
+
+    country = serializers.CharField(source="country.code", help_text="ISO 3166-1 alpha-2 code")
+
+    class Meta:
+        model = Evaluation
+        fields = [
+            "id",
+            "country",
+            "objectives_met",
+            "rating",
+            "what_worked",
+            "problems",
+            "lessons",
+            "recommendations",
+            "created_at",
+        ]
+
+
+class EvaluationWriteSerializer(EvaluationSerializer):
+    """What a client sends to evaluate an activity (the schema only: the page's form validates it)."""
+
+    class Meta(EvaluationSerializer.Meta):
+        fields = [name for name in EvaluationSerializer.Meta.fields if name not in ("id", "created_at")]
 
 
 class ActivitySerializer(serializers.ModelSerializer):
@@ -102,6 +131,7 @@ class ActivityDetailSerializer(ActivitySerializer):
 
     countries = CountrySerializer(many=True, read_only=True)
     officers = OfficerSerializer(many=True, read_only=True)
+    evaluations = EvaluationSerializer(many=True, read_only=True)
     participating_agencies = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
     discussed_at = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
     related_activity = serializers.SerializerMethodField()
@@ -120,6 +150,7 @@ class ActivityDetailSerializer(ActivitySerializer):
             "discussed_at",
             "countries",
             "officers",
+            "evaluations",
         ]
 
     def get_related_activity(self, activity: JointActivity) -> int | None:
@@ -182,6 +213,16 @@ def current_values(activity: JointActivity) -> dict:
         officers=[{"person": o.person_id, "role": o.role} for o in activity.officers.all()],
     )
     return values
+
+
+def known_fields(body, fields) -> dict:
+    """The body, a JSON object of these fields only (400 otherwise)."""
+    if not isinstance(body, dict):
+        raise exceptions.ValidationError({"non_field_errors": [_("Send a JSON object.")]})
+    unknown = sorted(set(body) - set(fields))
+    if unknown:
+        raise exceptions.ValidationError({name: [_("Unknown field.")] for name in unknown})
+    return body
 
 
 def check_fields(body, *, creating: bool, sees_sensitive: bool) -> dict:
@@ -267,11 +308,15 @@ def form_data(values: dict, activity: JointActivity | None, version: int | None)
     return data
 
 
+def country_ids(data: dict, *fields: str) -> dict:
+    """The data with the countries of these fields turned from ISO codes into the forms' ids."""
+    codes = dict(Country.objects.values_list("code", "pk"))
+    return {**data, **{name: codes.get(str(data[name]), data[name]) for name in fields if data.get(name)}}
+
+
 def form_errors(editor: ActivityEditor) -> dict[str, list[str]]:
     """The forms' errors under the API's names: `title`, `places[0].country`, `officers` (the whole list)."""
-    errors: dict[str, list[str]] = {}
-    for field, messages in editor.form.errors.items():
-        errors["non_field_errors" if field == "__all__" else field] = list(messages)
+    errors = form_field_errors(editor.form.errors)
     for name, formset in (("places", editor.places), ("countries", editor.countries), ("officers", editor.officers)):
         for index, form_errors_ in enumerate(formset.errors):
             for field, messages in form_errors_.items():

@@ -31,6 +31,19 @@ def _messages(detail) -> list[str]:
     return [str(detail)]
 
 
+def django_errors(error: DjangoValidationError) -> dict[str, list[str]]:
+    """A Django ValidationError's messages by field (the form's `__all__` and a message of no field:
+    "non_field_errors")."""
+    if not hasattr(error, "error_dict"):
+        return {"non_field_errors": list(error.messages)}
+    return {("non_field_errors" if name == "__all__" else name): list(m) for name, m in error.message_dict.items()}
+
+
+def form_field_errors(errors) -> dict[str, list[str]]:
+    """A bound form's `errors` in the API's terms."""
+    return {("non_field_errors" if name == "__all__" else name): list(messages) for name, messages in errors.items()}
+
+
 def problem(status: int, *, detail: str, instance: str, **members) -> dict:
     body = {"type": "about:blank", "title": HTTPStatus(status).phrase, "status": status, "detail": detail}
     body["instance"] = instance
@@ -42,8 +55,7 @@ def problem_exception_handler(exc, context):
     if isinstance(exc, StaleRecordError):  # the service found the record changed since the If-Match version
         exc = PreconditionFailed()
     elif isinstance(exc, DjangoValidationError):  # a service's refusal: the same 400 as a serializer's
-        fields = exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
-        exc = exceptions.ValidationError(fields)
+        exc = exceptions.ValidationError(django_errors(exc))
     response = exception_handler(exc, context)
     if response is None:
         return None  # not an API error: Django's 500 page (and its log entry)

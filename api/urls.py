@@ -4,7 +4,7 @@ from django.contrib.auth.decorators import login_required
 from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from . import activities, pages, views
+from . import activities, evaluations, pages, views
 
 app_name = "api"
 
@@ -14,6 +14,11 @@ v1 = [
     path("projects/<str:code>/activities/", activities.ActivityList.as_view(), name="activity-list"),
     path("projects/<str:code>/activities/changes/", activities.ActivityChanges.as_view(), name="activity-changes"),
     path("projects/<str:code>/activities/<int:pk>/", activities.ActivityDetail.as_view(), name="activity-detail"),
+    path(
+        "projects/<str:code>/activities/<int:pk>/evaluations/",
+        evaluations.ActivityEvaluations.as_view(),
+        name="activity-evaluations",
+    ),
     path(
         "projects/<str:code>/activities/<int:pk>/<str:action>/",
         activities.ActivityTransition.as_view(),

@@ -248,6 +248,16 @@ URLS: dict[str, Row | list[Row]] = {
             label="sensitive",
         ),
     ],
+    "api:activity-evaluations": [
+        Row(at(ATHENA, pk="activity"), get=api_member(200), post=api_editor(400), json=True, label="not sensitive"),
+        Row(
+            at(ATHENA, pk="sensitive_activity"),
+            get=api_validator(200, viewer=404, staff=404),
+            post=api_editor(400, staff=404),
+            json=True,
+            label="sensitive",
+        ),
+    ],
     "api:activity-transition": [
         Row(
             at(ATHENA, pk="activity", action=lambda: "submit"),
