@@ -15,7 +15,6 @@ from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import exceptions, filters, status
 from rest_framework.generics import GenericAPIView
-from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
 
 from operations import queries, services
@@ -41,6 +40,7 @@ from .activities_io import (
 )
 from .conditional import ApiView, ConditionalGetMixin
 from .idempotency import IDEMPOTENCY_KEY, IdempotentPostMixin
+from .pagination import ApiCursorPagination
 from .preconditions import IF_MATCH, expected_version
 from .problems import django_errors
 from .schema import ERRORS, GONE, IF_NONE_MATCH, NOT_FOUND, NOT_MODIFIED, WRITE_ERRORS
@@ -69,11 +69,8 @@ class StableOrdering(filters.OrderingFilter):
         return ordering
 
 
-class ActivityPages(CursorPagination):
+class ActivityPages(ApiCursorPagination):
     ordering = ("-start_date", "-pk")
-    page_size = 50
-    page_size_query_param = "page_size"
-    max_page_size = 200
 
 
 def _project(request, code: str, action: Action = Action.VIEW):

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from datetime import timedelta
 
 from django.db import IntegrityError, transaction
@@ -28,9 +29,11 @@ HEADER = "Idempotency-Key"
 IDEMPOTENCY_HOURS = 24
 KEY_MAX_LENGTH = 255
 
+# Visible ASCII, spaces inside: what an HTTP header carries safely (a UUID is the usual key).
+KEY_PATTERN = r"^[!-~]([ -~]{0,253}[!-~])?$"
 IDEMPOTENCY_KEY = OpenApiParameter(
     HEADER,
-    str,
+    {"type": "string", "minLength": 1, "maxLength": KEY_MAX_LENGTH, "pattern": KEY_PATTERN},
     OpenApiParameter.HEADER,
     required=False,
     description=(
@@ -58,9 +61,8 @@ def _key(request) -> str | None:
     key = request.headers.get(HEADER)
     if key is None:
         return None
-    key = key.strip()
-    if not key or len(key) > KEY_MAX_LENGTH or not key.isprintable():
-        raise exceptions.ValidationError({HEADER: [_("Give a key of 1 to 255 printable characters.")]})
+    if not re.fullmatch(KEY_PATTERN, key):
+        raise exceptions.ValidationError({HEADER: [_("Give a key of 1 to 255 visible ASCII characters (a UUID).")]})
     return key
 
 

@@ -89,7 +89,7 @@ class Tombstone(models.Model):
     kind = models.CharField(max_length=40)
     object_id = models.PositiveBigIntegerField()
     project = models.ForeignKey("projects.Project", on_delete=models.CASCADE, related_name="+")
-    at = models.DateTimeField(default=timezone.now)
+    at = models.DateTimeField(default=timezone.now, db_index=True)
     hidden = models.BooleanField(default=False)
     sensitive = models.BooleanField(default=False)
 

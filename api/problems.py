@@ -10,7 +10,9 @@ A validation error (a serializer's, or a service's Django `ValidationError` rais
 from http import HTTPStatus
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import JsonResponse
 from django.utils.translation import gettext as _
+from django.views import defaults
 from rest_framework import exceptions
 from rest_framework.views import exception_handler
 
@@ -80,3 +82,30 @@ def problem_exception_handler(exc, context):
         )
     response.content_type = PROBLEM_CONTENT_TYPE
     return response
+
+
+def _problem_response(request, status: int) -> JsonResponse:
+    body = problem(status, detail=str(HTTPStatus(status).description), instance=request.get_full_path())
+    return JsonResponse(body, status=status, content_type=PROBLEM_CONTENT_TYPE)
+
+
+def _for_api(request) -> bool:
+    return request.path.startswith("/api/")
+
+
+# The portal's error handlers (selec_portal.urls): under /api/ an error Django answers itself, before or outside any
+# API view (a NUL character refused by a middleware, an address no route matches, a crash), is a problem too.
+def bad_request(request, exception):
+    return _problem_response(request, 400) if _for_api(request) else defaults.bad_request(request, exception)
+
+
+def permission_denied(request, exception):
+    return _problem_response(request, 403) if _for_api(request) else defaults.permission_denied(request, exception)
+
+
+def page_not_found(request, exception):
+    return _problem_response(request, 404) if _for_api(request) else defaults.page_not_found(request, exception)
+
+
+def server_error(request):
+    return _problem_response(request, 500) if _for_api(request) else defaults.server_error(request)

@@ -3,6 +3,7 @@
 
 from datetime import timedelta
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -11,7 +12,8 @@ from django.utils.translation import gettext as _
 from projects.audit import audit_log
 from projects.models import AuditEvent
 
-from .models import ApiToken
+from .idempotency import IDEMPOTENCY_HOURS
+from .models import ApiToken, IdempotentRequest, Tombstone
 from .tokens import new_token, shown_prefix, token_digest
 
 DEFAULT_DAYS = 90
@@ -77,3 +79,12 @@ def token_touch(*, token: ApiToken) -> None:
         return
     ApiToken.objects.filter(pk=token.pk).exclude(last_used_at__gt=now - LAST_USED_EVERY).update(last_used_at=now)
     token.last_used_at = now
+
+
+def api_purge(now=None) -> dict[str, int]:
+    """Forget what the API keeps only for a while: the answers of idempotent requests (after IDEMPOTENCY_HOURS) and
+    the tombstones of incremental sync (after PORTAL_API_SYNC_DAYS, when a cursor that old is refused anyway)."""
+    now = now or timezone.now()
+    keys, _ = IdempotentRequest.objects.filter(created_at__lt=now - timedelta(hours=IDEMPOTENCY_HOURS)).delete()
+    tombstones, _ = Tombstone.objects.filter(at__lt=now - timedelta(days=settings.PORTAL_API_SYNC_DAYS)).delete()
+    return {"idempotent requests": keys, "tombstones": tombstones}

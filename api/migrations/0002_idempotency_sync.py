@@ -49,7 +49,7 @@ class Migration(migrations.Migration):
                 ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
                 ("kind", models.CharField(max_length=40)),
                 ("object_id", models.PositiveBigIntegerField()),
-                ("at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("at", models.DateTimeField(db_index=True, default=django.utils.timezone.now)),
                 ("hidden", models.BooleanField(default=False)),
                 ("sensitive", models.BooleanField(default=False)),
                 (
