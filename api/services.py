@@ -61,14 +61,16 @@ def token_create(
 
 @transaction.atomic
 def token_revoke(*, user, token: ApiToken) -> ApiToken:
-    """Revoke one of the user's own tokens (a token of another user is refused); revoking twice changes nothing."""
-    token = ApiToken.objects.select_for_update().filter(pk=token.pk, user=user).first()
-    if token is None:
+    """Revoke one of the user's own tokens, or as an admin anyone's (a lost phone, a leaked script); a token of
+    another user is refused to anyone else. Revoking twice changes nothing."""
+    token = ApiToken.objects.select_for_update().filter(pk=token.pk).first()
+    if token is None or (token.user_id != user.pk and not user.is_superuser):
         raise ValidationError(_("No such token."))
     if token.revoked_at is None:
         token.revoked_at = timezone.now()
         token.save(update_fields=["revoked_at"])
-        audit_log(user=user, action=AuditEvent.Action.CHANGE, obj=token, details={"revoked": True})
+        details = {"revoked": True, **({"owner": token.user.get_username()} if token.user_id != user.pk else {})}
+        audit_log(user=user, action=AuditEvent.Action.CHANGE, obj=token, details=details)
     return token
 
 

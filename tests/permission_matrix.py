@@ -519,6 +519,10 @@ ADMIN_SUPERUSER_ANSWERS: dict[str, tuple[int | str, int | str]] = {  # name: (GE
     "admin:reporting_reportsnapshot_add": (403, 403),
     "admin:reporting_reportsnapshot_change": (200, 403),
     "admin:reporting_reportsnapshot_delete": (403, 403),
+    # an API token is created by its user; the admin lists tokens and revokes them (an action of the list)
+    "admin:api_apitoken_add": (403, 403),
+    "admin:api_apitoken_change": (200, 403),
+    "admin:api_apitoken_delete": (403, 403),
 }
 
 

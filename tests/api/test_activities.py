@@ -273,3 +273,35 @@ def test_the_countries_are_iso_codes_both_ways(api_client, staff):
     response = post(api_client(staff, "write"), LIST, new_activity(lead_country="BG"))
     activity = JointActivity.objects.get(pk=response.json()["id"])
     assert activity.lead_country == Country.objects.get(code="BG") and response.json()["lead_country"] == "BG"
+
+
+@pytest.mark.parametrize(
+    ("role", "sensitive", "change", "delete"),
+    [
+        ("viewer", False, 403, 403),
+        ("outsider", False, 404, 404),
+        ("staff", False, 200, 403),
+        ("staff", True, 404, 403),
+        ("manager", True, 200, 204),
+        ("admin_user", True, 200, 204),
+    ],
+)
+def test_who_may_change_and_delete_with_patch_and_delete(
+    api_client, request, make_activity, role, sensitive, change, delete
+):
+    user = request.getfixturevalue(role)
+    activity = make_activity(is_sensitive=sensitive)
+    client = api_client(user, "write")
+    assert patch(client, detail(activity), {"title": "Changed"}, **{"If-Match": '"1"'}).status_code == change
+    assert client.delete(detail(activity), headers={"If-Match": f'"{1 + (change == 200)}"'}).status_code == delete
+
+
+def test_a_visitor_gets_401_on_every_method(client, make_activity):
+    activity = make_activity()
+    for response in (
+        client.get(LIST),
+        client.post(LIST, "{}", content_type="application/json"),
+        client.patch(detail(activity), "{}", content_type="application/json"),
+        client.delete(detail(activity)),
+    ):
+        assert response.status_code == 401 and response["WWW-Authenticate"].startswith("Bearer")
