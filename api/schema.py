@@ -41,3 +41,26 @@ def closed_request_bodies(result, generator, request, public):
         if name.endswith("Request") and component.get("type") == "object":
             component["additionalProperties"] = False
     return result
+
+
+HEADERS = {
+    "401": {"WWW-Authenticate": ("string", "Bearer: send a personal token.", True)},
+    "429": {"Retry-After": ("integer", "Seconds to wait before the next request.", True)},
+    "201": {
+        "Location": ("string", "The address of the record created.", False),
+        "ETag": ("string", "The record's version, for If-Match.", False),
+    },
+    "200": {"ETag": ("string", "Send it back in If-None-Match (a read) or If-Match (a change).", False)},
+}
+
+
+def document_headers(result, generator, request, public):
+    """drf-spectacular's postprocessing hook: the headers the API sends with some answers (`HEADERS`), in every
+    operation's responses: WWW-Authenticate with a 401, Retry-After with a 429, ETag and Location."""
+    for item in result.get("paths", {}).values():
+        for operation in item.values():
+            for status, response in operation.get("responses", {}).items():
+                for name, (kind, description, required) in HEADERS.get(status, {}).items():
+                    header = {"schema": {"type": kind}, "description": description, "required": required}
+                    response.setdefault("headers", {})[name] = header
+    return result

@@ -454,6 +454,7 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "api.schema.closed_request_bodies",
+        "api.schema.document_headers",
     ],
     # choice sets that share a field name get a name of their own in the schema
     "ENUM_NAME_OVERRIDES": {
