@@ -242,11 +242,13 @@ def check_fields(body, *, creating: bool, sees_sensitive: bool) -> dict:
     return body
 
 
-def _text(value) -> str:
+def _text(value, name: str) -> str:
     if value is None:
         return ""
     if isinstance(value, bool):
         return "on" if value else ""
+    if isinstance(value, (dict, list)):
+        raise exceptions.ValidationError({name: [_("Send a single value, not a list or an object.")]})
     return str(value)
 
 
@@ -267,17 +269,19 @@ def form_data(values: dict, activity: JointActivity | None, version: int | None)
     countries = dict(Country.objects.values_list("code", "pk"))
 
     def country(value) -> str:
+        if isinstance(value, (dict, list)):
+            raise exceptions.ValidationError({"country": [_("Give a country by its ISO code.")]})
         return str(countries.get(str(value), value)) if value not in (None, "") else ""
 
     data = QueryDict(mutable=True)
     for name in SCALARS:
         if name in values:
-            data[name] = country(values[name]) if name == "lead_country" else _text(values[name])
+            data[name] = country(values[name]) if name == "lead_country" else _text(values[name], name)
     for name in LISTS:
         items = values.get(name) or []
         if not isinstance(items, list):
             raise exceptions.ValidationError({name: [_("Send a list of ids.")]})
-        data.setlist(name, [_text(item) for item in items])
+        data.setlist(name, [_text(item, name) for item in items])
     if version is not None:
         data["version"] = str(version)
     existing = {
@@ -298,13 +302,17 @@ def form_data(values: dict, activity: JointActivity | None, version: int | None)
                 continue
             for field in fields:
                 value = rows[index].get(field)
-                data[prefix + field] = country(value) if field == "country" else _text(value)
+                data[prefix + field] = (
+                    country(value) if field == "country" else _text(value, f"{name}[{index}].{field}")
+                )
     officers = _rows(values.get("officers"), OFFICER_FIELDS, "officers")
     data.update({"officers-TOTAL_FORMS": str(len(officers)), "officers-INITIAL_FORMS": "0"})
     for index, row in enumerate(officers):
         for field in OFFICER_FIELDS:
             value = row.get(field)
-            data[f"officers-{index}-{field}"] = country(value) if field == "country" else _text(value)
+            data[f"officers-{index}-{field}"] = (
+                country(value) if field == "country" else _text(value, f"officers[{index}].{field}")
+            )
     return data
 
 

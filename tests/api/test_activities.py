@@ -168,6 +168,9 @@ def test_the_forms_rules_answer_with_the_fields_at_fault(api_client, staff):
     twice = [{"name": "Officer A", "country": "RO", "role": "analyst"}] * 2
     assert "officers[1].name" in post(client, LIST, new_activity(officers=twice)).json()["errors"]
     assert post(client, LIST, new_activity(colour="red")).json()["errors"] == {"colour": ["Unknown field."]}
+    nested = post(client, LIST, new_activity(title={"en": "Patrol"}))
+    assert nested.status_code == 400 and "title" in nested.json()["errors"]
+    assert post(client, LIST, [new_activity()]).json()["errors"] == {"non_field_errors": ["Send a JSON object."]}
     sensitive = post(client, LIST, new_activity(is_sensitive=True))
     assert sensitive.status_code == 400 and "is_sensitive" in sensitive.json()["errors"]
     assert not JointActivity.objects.exists()
