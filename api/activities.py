@@ -88,7 +88,7 @@ def _activity(project, pk: int) -> JointActivity:
 def _shown(request, project, pk: int, *, status_code: int = status.HTTP_200_OK) -> Response:
     """The activity as the client now may see it, with its version in the ETag (`response.activity`: the record)."""
     try:
-        activity = queries.activity_detail(project, pk)
+        activity = queries.withhold_related(queries.activity_records(project).get(pk=pk), project)
     except JointActivity.DoesNotExist:
         raise Http404 from None
     context = {"request": request, "project": project}
@@ -262,7 +262,7 @@ class ActivityChanges(ApiView):
     def get(self, request, code: str):
         project = _project(request, code)
         records, deleted, cursor, more = sync.changes(
-            request, kind="activity", project=project, queryset=queries.activities_in_full(project)
+            request, kind="activity", project=project, queryset=queries.activity_records(project)
         )
         records = [queries.withhold_related(activity, project) for activity in records]
         if records:

@@ -113,13 +113,14 @@ def activity_export(project: Project, activities: QuerySet[JointActivity]) -> Qu
     )
 
 
-def activities_in_full(project: Project) -> QuerySet[JointActivity]:
-    """The project's activities the user may see, each with everything its page shows (a fixed number of queries
-    however many): the detail page, and the API's activity and incremental sync. Pass each one through
+def activity_records(project: Project) -> QuerySet[JointActivity]:
+    """The project's activities the user may see, each with what makes its record: places, countries, agencies,
+    officers, evaluations, the events where it was discussed (a fixed number of queries however many). The API's
+    activity and incremental sync; the detail page adds its own (`activities_in_full`). Pass each one through
     `withhold_related` before showing it."""
     return (
         JointActivity.objects.in_project(project)
-        .select_related("workstream", "lead_country", "lead_agency", "related_activity", "created_by", "validated_by")
+        .select_related("workstream", "lead_country", "lead_agency", "related_activity")
         .prefetch_related(
             Prefetch("places", queryset=ActivityPlace.objects.select_related("country")),
             Prefetch("countries", queryset=ActivityCountry.objects.select_related("country")),
@@ -128,10 +129,21 @@ def activities_in_full(project: Project) -> QuerySet[JointActivity]:
                 "officers",
                 queryset=ActivityOfficer.objects.select_related("person__country", "person__organisation"),
             ),
-            "attachments",
             Prefetch("evaluations", queryset=Evaluation.objects.select_related("country", "author")),
-            Prefetch("meetings", queryset=JointActivity.objects.in_project(project).order_by("start_date", "pk")),
             Prefetch("discussed_at", queryset=Event.objects.order_by("start_date", "pk")),
+        )
+    )
+
+
+def activities_in_full(project: Project) -> QuerySet[JointActivity]:
+    """The activities with everything the detail page shows: their records, attachments, meetings, who logged and
+    who validated them."""
+    return (
+        activity_records(project)
+        .select_related("created_by", "validated_by")
+        .prefetch_related(
+            "attachments",
+            Prefetch("meetings", queryset=JointActivity.objects.in_project(project).order_by("start_date", "pk")),
         )
     )
 
