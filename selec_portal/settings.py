@@ -460,6 +460,8 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "ProjectStatusEnum": "projects.models.Project.Status",
         "ActivityStatusEnum": "operations.choices.ActivityStatus",
+        "CoverageStateEnum": "imobex.models.CountryCoverage.State",
+        "PeriodStateEnum": "api.periods.PERIOD_STATES",
     },
 }
 
