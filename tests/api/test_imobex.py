@@ -311,3 +311,16 @@ def test_the_coverage_lists_run_a_fixed_number_of_queries(
             coverage_set_state(user=imobex_staff, project=imobex, country=countries[code], state="requested")
         many = count_queries(lambda: client.get(url))
     assert few == many <= 10
+
+
+def test_deleting_the_project_leaves_no_tombstone_behind(imobex, imobex_staff, countries, make_finding):
+    """Its records go with it: no tombstone is written for a project that is gone (it could not refer to it)."""
+    from django.db import connection
+
+    from api.models import Tombstone
+
+    make_finding()
+    coverage_set_state(user=imobex_staff, project=imobex, country=countries["RO"], state="requested")
+    imobex.delete()
+    connection.check_constraints()  # the deferred foreign keys, as at a commit
+    assert not Tombstone.objects.exists()
