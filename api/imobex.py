@@ -15,7 +15,6 @@ from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import exceptions, status
 from rest_framework.generics import GenericAPIView
-from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
 
 from imobex import queries, services
@@ -26,6 +25,7 @@ from projects.queries import project_for_user
 
 from . import sync
 from .activities import StableOrdering
+from .activities_io import known_fields
 from .conditional import ApiView, ConditionalGetMixin
 from .idempotency import IDEMPOTENCY_KEY, IdempotentPostMixin
 from .imobex_io import (
@@ -34,11 +34,11 @@ from .imobex_io import (
     CoverageStateSerializer,
     FindingSerializer,
     FindingWriteSerializer,
-    check_fields,
     coverage_form,
     finding_form,
     finding_values,
 )
+from .pagination import ApiCursorPagination
 from .preconditions import IF_MATCH, expected_version
 from .schema import ERRORS, GONE, IF_NONE_MATCH, NOT_FOUND, NOT_MODIFIED, WRITE_ERRORS
 
@@ -69,11 +69,8 @@ class FindingFilterSet(FindingFilter):
     )
 
 
-class FindingPages(CursorPagination):
+class FindingPages(ApiCursorPagination):
     ordering = ("-created_at", "-pk")
-    page_size = 50
-    page_size_query_param = "page_size"
-    max_page_size = 200
 
 
 def _finding_shown(request, project, pk: int, *, status_code: int = status.HTTP_200_OK) -> Response:
@@ -124,7 +121,7 @@ class FindingList(IdempotentPostMixin, ConditionalGetMixin, GenericAPIView):
 
     def create(self, request, code: str):
         project = _project(request, code, Action.EDIT)
-        form = finding_form(check_fields(request.data, FindingWriteSerializer().fields), None, None)
+        form = finding_form(known_fields(request.data, FindingWriteSerializer().fields), None, None)
         finding = services.finding_save(user=request.user, project=project, **form.cleaned_data)
         response = _finding_shown(request, project, finding.pk, status_code=status.HTTP_201_CREATED)
         response["Location"] = response.data["url"]
@@ -154,7 +151,7 @@ class FindingDetail(ApiView):
         if finding is None:
             raise Http404
         version = expected_version(request)
-        body = check_fields(request.data, FindingWriteSerializer().fields)
+        body = known_fields(request.data, FindingWriteSerializer().fields)
         form = finding_form({**finding_values(finding), **body}, finding, version)
         services.finding_save(
             user=request.user, project=project, finding=finding, expected_version=version, **form.cleaned_data

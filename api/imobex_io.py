@@ -16,6 +16,9 @@ from imobex.models import CountryCoverage, ExploitationIndicator, Finding
 from imobex.services import FINDING_FIELDS, FINDING_LISTS
 from projects.models import Country
 
+from .activities_io import known_fields
+from .problems import form_field_errors
+
 # The lists of a finding, and what their items name: countries (by ISO code) or indicators (by key).
 LIST_ITEMS = {"origin_countries": "countries", "action_countries": "countries", "indicators": "indicators"}
 COVERAGE_FIELDS = ("state", "state_date", "source", "responsible", "notes")
@@ -59,16 +62,6 @@ class FindingWriteSerializer(serializers.Serializer):
     description = serializers.CharField(help_text="No names, nor anything else that identifies a person.")
 
 
-def check_fields(body, writable) -> dict:
-    """The body as a dict of known fields (400 for anything else)."""
-    if not isinstance(body, dict):
-        raise exceptions.ValidationError({"non_field_errors": [_("Send a JSON object.")]})
-    unknown = {name: [_("Unknown field.")] for name in body if name not in writable}
-    if unknown:
-        raise exceptions.ValidationError(unknown)
-    return body
-
-
 def finding_values(finding: Finding) -> dict:
     """The finding's writable values in the API's shape: the base of a PATCH."""
     values = {name: getattr(finding, name) for name in FINDING_FIELDS}
@@ -78,7 +71,10 @@ def finding_values(finding: Finding) -> dict:
     return values
 
 
-def _text(value) -> str:
+def _text(value, name: str) -> str:
+    """A value as the form's data takes it; a list or an object where one value belongs is refused on its field."""
+    if isinstance(value, (dict, list)):
+        raise exceptions.ValidationError({name: [_("Send a single value, not a list or an object.")]})
     return "" if value is None else str(value)
 
 
@@ -90,24 +86,18 @@ def finding_form(values: dict, finding: Finding | None, version: int | None) -> 
     }
     data = QueryDict(mutable=True)
     for name in FINDING_FIELDS:
-        data[name] = _text(values.get(name))
+        data[name] = _text(values.get(name), name)
     for name in FINDING_LISTS:
         items = values.get(name) or []
         if not isinstance(items, list):
             raise exceptions.ValidationError({name: [_("Send a list.")]})
-        data.setlist(name, [_text(ids[LIST_ITEMS[name]].get(str(item), item)) for item in items])
+        data.setlist(name, [_text(ids[LIST_ITEMS[name]].get(str(item), item), name) for item in items])
     if version is not None:
         data["version"] = str(version)
     form = FindingForm(data, instance=finding)
     if not form.is_valid():
-        raise exceptions.ValidationError(form_errors(form))
+        raise exceptions.ValidationError(form_field_errors(form.errors))
     return form
-
-
-def form_errors(form) -> dict[str, list[str]]:
-    return {
-        ("non_field_errors" if name == "__all__" else name): list(messages) for name, messages in form.errors.items()
-    }
 
 
 # --- coverage ----------------------------------------------------------------------------------------------------
@@ -178,12 +168,12 @@ def coverage_form(project, coverage: CountryCoverage, body: dict, states: list[s
         "source": coverage.source,
         "responsible": coverage.responsible_id,
         "notes": coverage.notes,
-        **check_fields(body, COVERAGE_FIELDS),
+        **known_fields(body, COVERAGE_FIELDS),
     }
     data = QueryDict(mutable=True)
-    data.update({name: _text(values.get(name)) for name in COVERAGE_FIELDS})
+    data.update({name: _text(values.get(name), name) for name in COVERAGE_FIELDS})
     data["version"] = str(version)
     form = CoverageForm(data, project=project, states=states, record=coverage)
     if not form.is_valid():
-        raise exceptions.ValidationError(form_errors(form))
+        raise exceptions.ValidationError(form_field_errors(form.errors))
     return form

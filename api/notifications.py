@@ -11,7 +11,6 @@ from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.generics import GenericAPIView
-from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
 
 from reporting import services
@@ -20,6 +19,7 @@ from reporting.models import Notification
 from .activities import StableOrdering
 from .conditional import ApiView, ConditionalGetMixin
 from .idempotency import IDEMPOTENCY_KEY, IdempotentPostMixin
+from .pagination import ApiCursorPagination
 from .schema import ERRORS, IF_NONE_MATCH, NOT_FOUND, NOT_MODIFIED, problem
 
 
@@ -57,11 +57,8 @@ class MarkedSerializer(serializers.Serializer):
     marked = serializers.IntegerField(help_text="How many notifications were unread and are now read.")
 
 
-class NotificationPages(CursorPagination):
+class NotificationPages(ApiCursorPagination):
     ordering = ("-created_at", "-pk")
-    page_size = 50
-    page_size_query_param = "page_size"
-    max_page_size = 200
 
 
 class NotificationList(ConditionalGetMixin, GenericAPIView):

@@ -14,7 +14,6 @@ from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers
 from rest_framework.generics import GenericAPIView
-from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
 
 from projects.access import Action
@@ -23,6 +22,7 @@ from reporting.models import ReportingPeriod, ReportSnapshot
 
 from .activities import StableOrdering
 from .conditional import ApiView, ConditionalGetMixin
+from .pagination import ApiCursorPagination
 from .schema import ERRORS, IF_NONE_MATCH, NOT_FOUND, NOT_MODIFIED
 
 PERIOD_STATES = [
@@ -92,11 +92,8 @@ class PeriodDetailSerializer(PeriodSerializer):
         return SubmittedVersionSerializer(snapshots, many=True).data
 
 
-class PeriodPages(CursorPagination):
+class PeriodPages(ApiCursorPagination):
     ordering = ("start", "pk")
-    page_size = 50
-    page_size_query_param = "page_size"
-    max_page_size = 200
 
 
 def _context(request, project) -> dict:

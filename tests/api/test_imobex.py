@@ -156,6 +156,8 @@ def test_the_forms_rules_answer_with_the_fields_at_fault(api_client, imobex_staf
     assert post(client, FINDINGS, new_finding(indicators=["no-such"])).json()["errors"].keys() == {"indicators"}
     assert post(client, FINDINGS, new_finding(suspect="Name")).json()["errors"] == {"suspect": ["Unknown field."]}
     assert post(client, FINDINGS, new_finding(crime_type="arson")).json()["errors"].keys() == {"crime_type"}
+    assert post(client, FINDINGS, new_finding(title=["A", "B"])).json()["errors"].keys() == {"title"}  # not as text
+    assert post(client, FINDINGS, new_finding(indicators="debt-bondage")).json()["errors"].keys() == {"indicators"}
     assert not Finding.objects.exists()
 
 
@@ -264,6 +266,7 @@ def test_coverage_moves_refuse_viewers_outsiders_and_missing_versions(api_client
     assert _move(api_client(staff, "write"), "RO", {"state": "requested"}, 0).status_code == 404
     client = api_client(imobex_staff, "write")
     assert post(client, f"{COVERAGE}RO/state/", {"state": "requested"}).status_code == 428
+    assert _move(client, "RO", {"state": "requested", "notes": {"a": 1}}, 0).json()["errors"].keys() == {"notes"}
     assert _move(client, "RO", {"state": "requested", "colour": "red"}, 0).json()["errors"] == {
         "colour": ["Unknown field."]
     }
