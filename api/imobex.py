@@ -8,7 +8,6 @@ ISO code, as on its page: a country nobody has touched yet has no record, and is
 
 from __future__ import annotations
 
-import django_filters
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 from django_filters.rest_framework import DjangoFilterBackend
@@ -40,7 +39,7 @@ from .imobex_io import (
 )
 from .pagination import ApiCursorPagination
 from .preconditions import IF_MATCH, expected_version
-from .schema import ERRORS, GONE, IF_NONE_MATCH, NOT_FOUND, NOT_MODIFIED, WRITE_ERRORS
+from .schema import ERRORS, GONE, IF_NONE_MATCH, NOT_FOUND, NOT_MODIFIED, WRITE_ERRORS, CodeFilter
 
 State = CountryCoverage.State
 
@@ -55,13 +54,13 @@ def _project(request, code: str, action: Action = Action.VIEW):
 class FindingFilterSet(FindingFilter):
     """The list page's filters (`imobex.filters.FindingFilter`), countries by ISO code, an indicator by its key."""
 
-    origin = django_filters.ModelChoiceFilter(
+    origin = CodeFilter(
         queryset=scope_countries(), to_field_name="code", method="filter_origin", label=_("Groups come from (ISO code)")
     )
-    acting_in = django_filters.ModelChoiceFilter(
+    acting_in = CodeFilter(
         queryset=scope_countries(), to_field_name="code", method="filter_acting_in", label=_("Groups act in (ISO code)")
     )
-    indicator = django_filters.ModelChoiceFilter(
+    indicator = CodeFilter(
         queryset=ExploitationIndicator.objects.all(),
         to_field_name="key",
         method="filter_indicator",
@@ -87,6 +86,7 @@ def _finding_shown(request, project, pk: int, *, status_code: int = status.HTTP_
 class FindingList(IdempotentPostMixin, ConditionalGetMixin, GenericAPIView):
     """The project's modus operandi findings, newest first, with the list page's filters."""
 
+    queryset = Finding.objects.none()  # the schema's model: the rows are `get_queryset`'s
     serializer_class = FindingSerializer
     pagination_class = FindingPages
     filter_backends = [DjangoFilterBackend, StableOrdering]

@@ -64,6 +64,7 @@ class NotificationPages(ApiCursorPagination):
 class NotificationList(ConditionalGetMixin, GenericAPIView):
     """The user's own notifications, newest first (`?unread=true`: the unread ones)."""
 
+    queryset = Notification.objects.none()  # the schema's model: the rows are `get_queryset`'s
     serializer_class = NotificationSerializer
     pagination_class = NotificationPages
     filter_backends = [DjangoFilterBackend, StableOrdering]

@@ -103,6 +103,7 @@ def _context(request, project) -> dict:
 class PeriodList(ConditionalGetMixin, GenericAPIView):
     """The project's reporting periods, in the order of their start, with their report's due date and state."""
 
+    queryset = ReportingPeriod.objects.none()  # the schema's model: the rows are `get_queryset`'s
     serializer_class = PeriodSerializer
     pagination_class = PeriodPages
     filter_backends = [DjangoFilterBackend, StableOrdering]
