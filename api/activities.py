@@ -7,7 +7,6 @@ pages' forms and services (`api.activities_io`, `operations.services`): the same
 
 from __future__ import annotations
 
-import django_filters
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from django.http import Http404
@@ -43,14 +42,14 @@ from .idempotency import IDEMPOTENCY_KEY, IdempotentPostMixin
 from .pagination import ApiCursorPagination
 from .preconditions import IF_MATCH, expected_version
 from .problems import django_errors
-from .schema import ERRORS, GONE, IF_NONE_MATCH, NOT_FOUND, NOT_MODIFIED, WRITE_ERRORS
+from .schema import ERRORS, GONE, IF_NONE_MATCH, NOT_FOUND, NOT_MODIFIED, WRITE_ERRORS, CodeFilter
 
 
 class ActivityFilterSet(ActivityFilter):
     """The list page's filters (`operations.filters.ActivityFilter`), a country by its ISO code; the order is the
     API's `ordering` parameter instead of the page's `sort`."""
 
-    country = django_filters.ModelChoiceFilter(
+    country = CodeFilter(
         queryset=Country.objects.all(), to_field_name="code", method="filter_country", label="Country (ISO code)"
     )
 
@@ -109,6 +108,7 @@ def _refused(editor, error: DjangoValidationError):
 class ActivityList(IdempotentPostMixin, ConditionalGetMixin, GenericAPIView):
     """The project's joint activities the user may see (sensitive ones only for its managers)."""
 
+    queryset = JointActivity.objects.none()  # the schema's model: the rows are `get_queryset`'s
     serializer_class = ActivitySerializer
     pagination_class = ActivityPages
     filter_backends = [DjangoFilterBackend, StableOrdering]

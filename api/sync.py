@@ -34,6 +34,8 @@ from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter
 from rest_framework import exceptions, serializers, status
 
+from projects.models import Project
+
 from .models import Tombstone
 
 PAGE_SIZE, MAX_PAGE_SIZE = 100, 500
@@ -69,13 +71,21 @@ def _kind_of(model) -> SyncKind:
     return next(kind for kind in KINDS.values() if kind.model is model)
 
 
-def _deleted(sender, instance, **kwargs) -> None:
+def _deleted(sender, instance, origin=None, **kwargs) -> None:
     kind = _kind_of(sender)
     project_id = kind.project_id(instance)
+    if _deleting_project(origin):
+        return  # the project goes with its records: nobody syncs it any more (and a tombstone could not refer to it)
     if project_id is not None:
         Tombstone.objects.create(
             kind=kind.name, object_id=instance.pk, project_id=project_id, sensitive=kind.is_sensitive(instance)
         )
+
+
+def _deleting_project(origin) -> bool:
+    """Whether the delete that started this one (Django's `origin`) is of a project: a project, or projects."""
+    model = origin.model if isinstance(origin, QuerySet) else type(origin)
+    return model is Project
 
 
 def _hiding(sender, instance, **kwargs) -> None:

@@ -4,7 +4,7 @@ from django.contrib.auth.decorators import login_required
 from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from . import activities, evaluations, pages, views
+from . import activities, evaluations, imobex, notifications, pages, periods, views
 
 app_name = "api"
 
@@ -24,6 +24,18 @@ v1 = [
         activities.ActivityTransition.as_view(),
         name="activity-transition",
     ),
+    path("projects/<str:code>/findings/", imobex.FindingList.as_view(), name="finding-list"),
+    path("projects/<str:code>/findings/changes/", imobex.FindingChanges.as_view(), name="finding-changes"),
+    path("projects/<str:code>/findings/<int:pk>/", imobex.FindingDetail.as_view(), name="finding-detail"),
+    path("projects/<str:code>/coverage/", imobex.CoverageList.as_view(), name="coverage-list"),
+    path("projects/<str:code>/coverage/changes/", imobex.CoverageChanges.as_view(), name="coverage-changes"),
+    path("projects/<str:code>/coverage/<str:country>/", imobex.CoverageDetail.as_view(), name="coverage-detail"),
+    path("projects/<str:code>/coverage/<str:country>/state/", imobex.CoverageState.as_view(), name="coverage-state"),
+    path("projects/<str:code>/reporting-periods/", periods.PeriodList.as_view(), name="period-list"),
+    path("projects/<str:code>/reporting-periods/<int:pk>/", periods.PeriodDetail.as_view(), name="period-detail"),
+    path("notifications/", notifications.NotificationList.as_view(), name="notification-list"),
+    path("notifications/read/", notifications.NotificationReadAll.as_view(), name="notification-read-all"),
+    path("notifications/<int:pk>/read/", notifications.NotificationRead.as_view(), name="notification-read"),
     # REST framework's views answer a visitor themselves (401: LoginRequiredMiddleware lets them through); the
     # documentation is a page of the portal, for which a visitor logs in first
     path("schema/", SpectacularAPIView.as_view(), name="schema"),

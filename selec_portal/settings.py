@@ -430,7 +430,7 @@ REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"]
     + (["rest_framework.renderers.BrowsableAPIRenderer"] if DEBUG else []),
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "api.schema.ApiSchema",
     "EXCEPTION_HANDLER": "api.problems.problem_exception_handler",
 }
 SPECTACULAR_SETTINGS = {
@@ -460,6 +460,8 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "ProjectStatusEnum": "projects.models.Project.Status",
         "ActivityStatusEnum": "operations.choices.ActivityStatus",
+        "CoverageStateEnum": "imobex.models.CountryCoverage.State",
+        "PeriodStateEnum": "api.periods.PERIOD_STATES",
     },
 }
 

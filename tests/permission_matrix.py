@@ -146,6 +146,7 @@ class Data:
     version: int = 0  # a road-map version submitted, with its document
     period: int = 0  # an ATHENA2 reporting period
     api_token: int = 0  # a personal API token of the staff user
+    notification: int = 0  # an unread notification of the staff user
     admin_objects: dict = field(default_factory=dict)  # admin URL name -> kwargs
     admin_missing: set = field(default_factory=set)  # admin URL names of a record the data set does not have
 
@@ -276,6 +277,28 @@ URLS: dict[str, Row | list[Row]] = {
             label="sensitive",
         ),
     ],
+    # IMOBEX's findings and coverage; an empty JSON body: those who may write get the form's errors (400)
+    "api:finding-list": Row(at(IMOBEX), get=api_member(200), post=api_editor(400), json=True),
+    "api:finding-changes": Row(at(IMOBEX), get=api_member(200), post=api_signed_in(405)),
+    "api:finding-detail": Row(at(IMOBEX, pk="finding"), get=api_member(200), post=api_signed_in(405)),
+    "api:coverage-list": Row(at(IMOBEX), get=api_member(200), post=api_signed_in(405)),
+    "api:coverage-changes": Row(at(IMOBEX), get=api_member(200), post=api_signed_in(405)),
+    "api:coverage-detail": Row(at(IMOBEX, country=lambda: "RO"), get=api_member(200), post=api_signed_in(405)),
+    "api:coverage-state": Row(
+        at(IMOBEX, country=lambda: "RO"),
+        get=api_signed_in(405),
+        post=api_editor(400),
+        json=True,
+        headers=lambda d: {"If-Match": '"0"'},
+    ),
+    # reporting periods: read only; the user's own notifications (another's is not found)
+    "api:period-list": Row(at(ATHENA), get=api_member(200), post=api_signed_in(405)),
+    "api:period-detail": Row(at(ATHENA, pk="period"), get=api_member(200), post=api_signed_in(405)),
+    "api:notification-list": Row(fixed(), get=api_signed_in(200), post=api_signed_in(405)),
+    "api:notification-read-all": Row(fixed(), get=api_signed_in(405), post=api_signed_in(200), json=True),
+    "api:notification-read": Row(
+        lambda d: {"pk": d.notification}, get=api_signed_in(405), post=api_signed_in(404, staff=200), json=True
+    ),
     "api:docs": Row(fixed(), get=signed_in(200), post=signed_in(405)),  # a page: visitors log in first
     "api:not-found": Row(fixed(rest="v1/nothing/"), get=everyone(404), post=everyone(404)),
     "api:token-list": Row(fixed(), get=signed_in(200), post=signed_in(200)),  # an empty POST: the form's errors
@@ -588,7 +611,7 @@ def build_data_set(django_user_model, activities: int = 10) -> Data:
     from imobex.models import Barrier, Finding, Intervention, RoadMap, RoadMapVersion
     from operations.models import ActivityAttachment, JointActivity
     from projects.models import BackgroundJob, Country, Deliverable, Milestone, OutboxMessage, Project, Task, Workstream
-    from reporting.models import ReportingPeriod
+    from reporting.models import Notification, ReportingPeriod
     from tests.conferences.conftest import make_event, make_person, register
 
     call_command("seed_demo", activities=activities, force=True, stdout=StringIO())
@@ -664,6 +687,9 @@ def build_data_set(django_user_model, activities: int = 10) -> Data:
     from api.services import token_create
 
     data.api_token = token_create(user=data.users["staff"], name="Matrix token")[0].pk
+    data.notification = Notification.objects.create(
+        recipient=data.users["staff"], project=athena, kind="report_due", title="Matrix notification"
+    ).pk
     data.admin_objects, data.admin_missing = _admin_kwargs()
     return data
 

@@ -28,4 +28,5 @@ def fresh_rate_limits():
     cache.clear()
 
 
+from tests.imobex.conftest import countries, imobex_manager, imobex_staff, imobex_viewer  # noqa: E402, F401
 from tests.operations.conftest import country, make_activity  # noqa: E402, F401 (the activities' builders)
