@@ -28,5 +28,11 @@ def fresh_rate_limits():
     cache.clear()
 
 
-from tests.imobex.conftest import countries, imobex_manager, imobex_staff, imobex_viewer  # noqa: E402, F401
+from tests.imobex.conftest import (  # noqa: E402, F401 (IMOBEX's builders)
+    countries,
+    imobex_demo,
+    imobex_manager,
+    imobex_staff,
+    imobex_viewer,
+)
 from tests.operations.conftest import country, make_activity  # noqa: E402, F401 (the activities' builders)

@@ -1,6 +1,6 @@
-"""schemathesis against the API's own OpenAPI schema: every operation, with a manager's write token, on a project
-with records, a bounded number of generated requests each (the hypothesis profile `ci`): no 5xx, and every status,
-content type, header and body conforms to the schema; invalid requests are refused.
+"""schemathesis against the API's own OpenAPI schema: every operation, with the write token of a manager of two
+projects with records, a bounded number of generated requests each (the hypothesis profile `ci`): no 5xx, and every
+status, content type, header and body conforms to the schema; invalid requests are refused.
 
 All of schemathesis's checks run but one, `positive_data_acceptance` (a schema-valid request must not get 400): the
 portal's rules reject requests that OpenAPI cannot describe as invalid (an opaque cursor the API did not give, a
@@ -16,6 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from api.services import token_create
+from projects.services import membership_set
 
 pytestmark = pytest.mark.django_db
 METHODS = ("get", "post", "put", "patch", "delete")
@@ -29,7 +30,9 @@ OPERATIONS = [
 
 
 @pytest.fixture
-def bearer(manager, make_activity) -> dict:
+def bearer(manager, imobex, imobex_demo, make_activity) -> dict:
+    """A write token of a manager of ATHENA2 (activities, one sensitive) and of IMOBEX (its demo records)."""
+    membership_set(user=manager, project=imobex, role="manager")
     make_activity(officers=[("Officer S-1", "RO", "analyst")])
     make_activity(is_sensitive=True)
     _token, plaintext = token_create(user=manager, name="schemathesis", scope="write")
