@@ -19,6 +19,7 @@ class ApiTokenAdmin(ReadOnlyAdmin):
     search_fields = ["name", "prefix", "user__username"]
     list_select_related = ["user"]
     fields = ["name", "prefix", "user", "scope", "created_at", "expires_at", "last_used_at", "revoked_at"]
+    readonly_fields = fields
     actions = ["revoke"]
 
     @admin.display(description=_("status"))
