@@ -146,6 +146,8 @@ class Data:
     version: int = 0  # a road-map version submitted, with its document
     period: int = 0  # an ATHENA2 reporting period
     api_token: int = 0  # a personal API token of the staff user
+    calendar_feed: int = 0  # a calendar feed of ATHENA2, of the staff user
+    calendar_token: str = ""  # its token: whoever holds it reads the feed, signed in or not
     admin_objects: dict = field(default_factory=dict)  # admin URL name -> kwargs
     admin_missing: set = field(default_factory=set)  # admin URL names of a record the data set does not have
 
@@ -280,6 +282,13 @@ URLS: dict[str, Row | list[Row]] = {
     "api:not-found": Row(fixed(rest="v1/nothing/"), get=everyone(404), post=everyone(404)),
     "api:token-list": Row(fixed(), get=signed_in(200), post=signed_in(200)),  # an empty POST: the form's errors
     "api:token-revoke": Row(lambda d: {"pk": d.api_token}, get=NONE_405, post=signed_in(404, staff=302)),
+    # private calendar feeds: the feed answers whoever holds its token (no sign-in, GET only); the pages are one's own
+    "api:calendar-feed": [
+        Row(lambda d: {"token": d.calendar_token}, get=everyone(200), post=everyone(405), label="a live feed"),
+        Row(fixed(token="selec_no-such-feed"), get=everyone(404), post=everyone(405), label="an unknown token"),
+    ],
+    "api:calendar-list": Row(fixed(), get=signed_in(200), post=signed_in(200)),  # an empty POST: the form's errors
+    "api:calendar-revoke": Row(lambda d: {"pk": d.calendar_feed}, get=NONE_405, post=signed_in(404, staff=302)),
     # --- a project, its workstreams and jobs -----------------------------------------------------------------------
     "projects:project-detail": Row(at(ATHENA), get=member(200), post=member(200)),
     # the searches of the pickers (projects.pickers): JSON, GET only; the records of the role's own pages
@@ -664,6 +673,10 @@ def build_data_set(django_user_model, activities: int = 10) -> Data:
     from api.services import token_create
 
     data.api_token = token_create(user=data.users["staff"], name="Matrix token")[0].pk
+    from api.calendars.services import feed_create
+
+    feed, data.calendar_token = feed_create(user=data.users["staff"], project=athena, name="Matrix feed")
+    data.calendar_feed = feed.pk
     data.admin_objects, data.admin_missing = _admin_kwargs()
     return data
 
