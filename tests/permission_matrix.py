@@ -532,6 +532,13 @@ ADMIN_SUPERUSER_ANSWERS: dict[str, tuple[int | str, int | str]] = {  # name: (GE
     "admin:api_apitoken_add": (403, 403),
     "admin:api_apitoken_change": (200, 403),
     "admin:api_apitoken_delete": (403, 403),
+    # Calendar feeds are made by their owners and their fetches logged by the feed: read-only (a list action revokes)
+    "admin:api_calendarfeed_add": (403, 403),
+    "admin:api_calendarfeed_change": (200, 403),
+    "admin:api_calendarfeed_delete": (403, 403),
+    "admin:api_feedfetch_add": (403, 403),
+    "admin:api_feedfetch_change": (200, 403),
+    "admin:api_feedfetch_delete": (403, 403),
 }
 
 
@@ -673,10 +680,11 @@ def build_data_set(django_user_model, activities: int = 10) -> Data:
     from api.services import token_create
 
     data.api_token = token_create(user=data.users["staff"], name="Matrix token")[0].pk
-    from api.calendars.services import feed_create
+    from api.calendars.services import feed_create, feed_fetched
 
     feed, data.calendar_token = feed_create(user=data.users["staff"], project=athena, name="Matrix feed")
     data.calendar_feed = feed.pk
+    feed_fetched(feed=feed, ip="192.0.2.1", user_agent="Matrix calendar")
     data.admin_objects, data.admin_missing = _admin_kwargs()
     return data
 

@@ -33,9 +33,10 @@ def feed_create(*, user, project: Project, name: str = "") -> tuple[CalendarFeed
 
 @transaction.atomic
 def feed_revoke(*, user, feed: CalendarFeed) -> CalendarFeed:
-    """Revoke one of the user's own feeds (another user's is refused); revoking twice changes nothing."""
-    feed = CalendarFeed.objects.select_for_update().select_related("project").filter(pk=feed.pk, user=user).first()
-    if feed is None:
+    """Revoke one of the user's own feeds (another user's is refused, but for a superuser in the admin); revoking
+    twice changes nothing."""
+    feed = CalendarFeed.objects.select_for_update().select_related("project").filter(pk=feed.pk).first()
+    if feed is None or (feed.user_id != user.pk and not user.is_superuser):
         raise ValidationError(_("No such calendar feed."))
     if feed.revoked_at is None:
         feed.revoked_at = timezone.now()

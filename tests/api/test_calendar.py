@@ -314,3 +314,20 @@ def test_nobody_revokes_another_users_feed(client_for, staff, viewer, athena):
 
 def test_visitors_are_sent_to_the_login(client):
     assert client.get(PAGE).status_code == 302
+
+
+def test_an_admin_revokes_feeds_from_the_list_audited_and_reads_the_fetch_log(client_for, admin_user, staff, athena):
+    feed, plaintext = feed_create(user=staff, project=athena)
+    Client(REMOTE_ADDR="192.0.2.9").get(feed_url(plaintext))
+    client = client_for(admin_user)
+    changelist = reverse("admin:api_calendarfeed_changelist")
+    assert feed.prefix in client.get(changelist).content.decode()
+    assert plaintext not in client.get(reverse("admin:api_calendarfeed_change", args=[feed.pk])).content.decode()
+    assert "192.0.2.9" in client.get(reverse("admin:api_feedfetch_changelist")).content.decode()
+
+    response = client.post(changelist, {"action": "revoke", "_selected_action": [feed.pk]})
+    assert response.status_code == 302
+    feed.refresh_from_db()
+    assert feed.revoked_at is not None and Client().get(feed_url(plaintext)).status_code == 404
+    revoked = AuditEvent.objects.get(object_type="api.CalendarFeed", object_id=str(feed.pk), action="change")
+    assert revoked.user == admin_user
