@@ -144,6 +144,8 @@ def _events(events: dict[int, TimelineItem], deadlines: dict[int, TimelineItem])
     rows = _rows(Event, events.keys() | deadlines.keys(), "status", "online", "venue", "city", "country__name",
                  "country__code")  # fmt: skip
     entries = []
+    events = {pk: item for pk, item in events.items() if pk in rows}  # one deleted meanwhile is left out
+    deadlines = {pk: item for pk, item in deadlines.items() if pk in rows}
     for pk, item in events.items():
         row = rows[pk]
         status = EVENT_STATUSES.get(row["status"], CONFIRMED)
