@@ -12,10 +12,9 @@ class ApiConfig(AppConfig):
     verbose_name = _("API")
 
     def ready(self) -> None:
+        from projects.registry import registry
+
         from .synced import register_all
 
         register_all()
-
-        from projects.registry import registry
-
         registry.register_app(self)  # everything the app adds: contributions.py
