@@ -1,6 +1,7 @@
 """The API's records in the admin: the personal tokens, for an admin to see who may reach the API and to revoke a
 token at once (a lost phone, a leaked script). Tokens are created by their users (or `manage.py api_token`), never
-here, and their digest is never shown."""
+here, and their digest is never shown. The calendar feeds too (read-only; a list action revokes them through the
+service), and their fetch log."""
 
 from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
@@ -8,7 +9,8 @@ from django.utils.translation import ngettext
 
 from projects.admin_base import ReadOnlyAdmin
 
-from .models import ApiToken
+from .calendars.services import feed_revoke
+from .models import ApiToken, CalendarFeed, FeedFetch
 from .services import token_revoke
 
 
@@ -37,3 +39,31 @@ class ApiTokenAdmin(ReadOnlyAdmin):
             token_revoke(user=request.user, token=token)
         message = ngettext("%(n)d token was revoked.", "%(n)d tokens were revoked.", len(tokens)) % {"n": len(tokens)}
         self.message_user(request, message, messages.SUCCESS)
+
+
+@admin.register(CalendarFeed)
+class CalendarFeedAdmin(ReadOnlyAdmin):
+    list_display = ["prefix", "user", "project", "name", "created_at", "last_fetched_at", "fetch_count", "revoked_at"]
+    list_filter = ["project"]
+    list_select_related = ["user", "project"]
+    search_fields = ["prefix", "name", "user__username"]
+    ordering = ["-created_at", "-pk"]
+    raw_id_fields = ["user"]
+    actions = ["revoke"]
+
+    @admin.action(description=_("Revoke the selected calendar feeds"))
+    def revoke(self, request, queryset):
+        feeds = list(queryset.filter(revoked_at__isnull=True))
+        for feed in feeds:
+            feed_revoke(user=request.user, feed=feed)
+        count = len(feeds)
+        self.message_user(request, ngettext("%d feed revoked.", "%d feeds revoked.", count) % count, messages.SUCCESS)
+
+
+@admin.register(FeedFetch)
+class FeedFetchAdmin(ReadOnlyAdmin):
+    list_display = ["at", "feed", "ip", "status", "user_agent"]
+    list_select_related = ["feed"]
+    search_fields = ["feed__prefix", "ip"]
+    ordering = ["-at", "-pk"]
+    raw_id_fields = ["feed"]

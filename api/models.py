@@ -100,3 +100,55 @@ class Tombstone(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.object_id} ({'hidden' if self.hidden else 'deleted'})"
+
+
+class CalendarFeed(models.Model):
+    """A private iCalendar feed of one project for one user: `/calendars/<token>.ics`, which a calendar program
+    (theirs, or a third party's service) subscribes to without signing in.
+
+    The token is kept as a SHA-256 digest, as an API token's (`api.tokens`). The feed answers only while it is not
+    revoked, its user is active and still may view the project; otherwise, and for an unknown token, 404. It lists
+    what every viewer of the project sees, never sensitive records, whatever its user's role (`api.calendars`).
+    """
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="calendar_feeds")
+    project = models.ForeignKey("projects.Project", on_delete=models.CASCADE, related_name="+")
+    name = models.CharField(_("name"), max_length=100, blank=True)
+    digest = models.CharField(max_length=64, unique=True, editable=False)
+    prefix = models.CharField(max_length=16, editable=False)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+    last_fetched_at = models.DateTimeField(_("last fetched"), null=True, blank=True)
+    fetch_count = models.PositiveIntegerField(_("fetches"), default=0)
+
+    class Meta:
+        verbose_name = _("calendar feed")
+        verbose_name_plural = _("calendar feeds")
+        indexes = [models.Index(fields=["user", "-created_at"], name="api_feed_user_created")]
+
+    def __str__(self) -> str:
+        return f"{self.name or _('Calendar feed')} ({self.prefix}…)"
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None
+
+
+class FeedFetch(models.Model):
+    """One fetch of a calendar feed: when, from which address, by which program (bookkeeping, not audited)."""
+
+    USER_AGENT_LENGTH = 200
+
+    feed = models.ForeignKey(CalendarFeed, on_delete=models.CASCADE, related_name="fetches")
+    at = models.DateTimeField(_("at"), default=timezone.now, editable=False)
+    ip = models.GenericIPAddressField(_("address"), null=True, blank=True)
+    user_agent = models.CharField(_("program"), max_length=USER_AGENT_LENGTH, blank=True)
+    status = models.PositiveSmallIntegerField(_("answer"), default=200)  # 200, or 304 for an unchanged feed
+
+    class Meta:
+        verbose_name = _("calendar feed fetch")
+        verbose_name_plural = _("calendar feed fetches")
+        indexes = [models.Index(fields=["feed", "-at"], name="api_feedfetch_feed_at")]
+
+    def __str__(self) -> str:
+        return f"{self.feed_id} {self.at:%Y-%m-%d %H:%M}"

@@ -5,6 +5,7 @@ from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from . import activities, evaluations, imobex, notifications, pages, periods, views
+from .calendars import views as calendars
 
 app_name = "api"
 
@@ -47,4 +48,8 @@ urlpatterns = [
     re_path(r"^api/(?P<rest>.*)$", views.NotFoundView.as_view(), name="not-found"),
     path("account/api-tokens/", pages.token_list, name="token-list"),
     path("account/api-tokens/<int:pk>/revoke/", pages.token_revoke, name="token-revoke"),
+    # private calendar feeds (api.calendars): the feed answers without a session, its token is the key
+    path("calendars/<str:token>.ics", calendars.feed, name="calendar-feed"),
+    path("account/calendars/", calendars.feed_list, name="calendar-list"),
+    path("account/calendars/<int:pk>/revoke/", calendars.feed_revoke, name="calendar-revoke"),
 ]

@@ -147,6 +147,8 @@ class Data:
     period: int = 0  # an ATHENA2 reporting period
     api_token: int = 0  # a personal API token of the staff user
     notification: int = 0  # an unread notification of the staff user
+    calendar_feed: int = 0  # a calendar feed of ATHENA2, of the staff user
+    calendar_token: str = ""  # its token: whoever holds it reads the feed, signed in or not
     admin_objects: dict = field(default_factory=dict)  # admin URL name -> kwargs
     admin_missing: set = field(default_factory=set)  # admin URL names of a record the data set does not have
 
@@ -303,6 +305,13 @@ URLS: dict[str, Row | list[Row]] = {
     "api:not-found": Row(fixed(rest="v1/nothing/"), get=everyone(404), post=everyone(404)),
     "api:token-list": Row(fixed(), get=signed_in(200), post=signed_in(200)),  # an empty POST: the form's errors
     "api:token-revoke": Row(lambda d: {"pk": d.api_token}, get=NONE_405, post=signed_in(404, staff=302)),
+    # private calendar feeds: the feed answers whoever holds its token (no sign-in, GET only); the pages are one's own
+    "api:calendar-feed": [
+        Row(lambda d: {"token": d.calendar_token}, get=everyone(200), post=everyone(405), label="a live feed"),
+        Row(fixed(token="selec_no-such-feed"), get=everyone(404), post=everyone(405), label="an unknown token"),
+    ],
+    "api:calendar-list": Row(fixed(), get=signed_in(200), post=signed_in(200)),  # an empty POST: the form's errors
+    "api:calendar-revoke": Row(lambda d: {"pk": d.calendar_feed}, get=NONE_405, post=signed_in(404, staff=302)),
     # --- a project, its workstreams and jobs -----------------------------------------------------------------------
     "projects:project-detail": Row(at(ATHENA), get=member(200), post=member(200)),
     # the searches of the pickers (projects.pickers): JSON, GET only; the records of the role's own pages
@@ -546,6 +555,13 @@ ADMIN_SUPERUSER_ANSWERS: dict[str, tuple[int | str, int | str]] = {  # name: (GE
     "admin:api_apitoken_add": (403, 403),
     "admin:api_apitoken_change": (200, 403),
     "admin:api_apitoken_delete": (403, 403),
+    # Calendar feeds are made by their owners and their fetches logged by the feed: read-only (a list action revokes)
+    "admin:api_calendarfeed_add": (403, 403),
+    "admin:api_calendarfeed_change": (200, 403),
+    "admin:api_calendarfeed_delete": (403, 403),
+    "admin:api_feedfetch_add": (403, 403),
+    "admin:api_feedfetch_change": (200, 403),
+    "admin:api_feedfetch_delete": (403, 403),
 }
 
 
@@ -690,6 +706,11 @@ def build_data_set(django_user_model, activities: int = 10) -> Data:
     data.notification = Notification.objects.create(
         recipient=data.users["staff"], project=athena, kind="report_due", title="Matrix notification"
     ).pk
+    from api.calendars.services import feed_create, feed_fetched
+
+    feed, data.calendar_token = feed_create(user=data.users["staff"], project=athena, name="Matrix feed")
+    data.calendar_feed = feed.pk
+    feed_fetched(feed=feed, ip="192.0.2.1", user_agent="Matrix calendar")
     data.admin_objects, data.admin_missing = _admin_kwargs()
     return data
 
