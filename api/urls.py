@@ -4,7 +4,7 @@ from django.contrib.auth.decorators import login_required
 from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from . import activities, evaluations, imobex, notifications, pages, periods, views
+from . import activities, evaluations, events, imobex, notifications, pages, periods, registrations, views
 from .calendars import views as calendars
 
 app_name = "api"
@@ -37,6 +37,26 @@ v1 = [
     path("notifications/", notifications.NotificationList.as_view(), name="notification-list"),
     path("notifications/read/", notifications.NotificationReadAll.as_view(), name="notification-read-all"),
     path("notifications/<int:pk>/read/", notifications.NotificationRead.as_view(), name="notification-read"),
+    path("projects/<str:code>/events/", events.EventList.as_view(), name="event-list"),
+    path("projects/<str:code>/events/changes/", events.EventChanges.as_view(), name="event-changes"),
+    path("projects/<str:code>/events/<int:pk>/", events.EventDetail.as_view(), name="event-detail"),
+    path("projects/<str:code>/events/<int:pk>/transition/", events.EventTransition.as_view(), name="event-transition"),
+    path("projects/<str:code>/events/<int:pk>/no-shows/", events.EventNoShows.as_view(), name="event-no-shows"),
+    path(
+        "projects/<str:code>/events/<int:pk>/registrations/",
+        registrations.RegistrationList.as_view(),
+        name="registration-list",
+    ),
+    path(
+        "projects/<str:code>/events/<int:pk>/registrations/<int:rid>/",
+        registrations.RegistrationDetail.as_view(),
+        name="registration-detail",
+    ),
+    path(
+        "projects/<str:code>/events/<int:pk>/registrations/<int:rid>/attendance/",
+        registrations.RegistrationAttendance.as_view(),
+        name="registration-attendance",
+    ),
     # REST framework's views answer a visitor themselves (401: LoginRequiredMiddleware lets them through); the
     # documentation is a page of the portal, for which a visitor logs in first
     path("schema/", SpectacularAPIView.as_view(), name="schema"),

@@ -8,7 +8,8 @@ from django.utils.translation import gettext_lazy as _
 
 from projects.models import Country
 
-from .models import BestPractice, Event
+from .models import BestPractice, Event, Registration
+from .queries import registrations_matching
 
 
 class EventFilter(django_filters.FilterSet):
@@ -45,3 +46,20 @@ class BestPracticeFilter(django_filters.FilterSet):
                 | Q(session__title__icontains=word)
             )
         return queryset
+
+
+class RegistrationFilter(django_filters.FilterSet):
+    """The participants of an event: the check-in desk's search, a role, a country, attended or not (on the
+    `attended` annotation of `queries.registrations_of_event`)."""
+
+    q = django_filters.CharFilter(label=_("Search"), method="search")
+    role = django_filters.ChoiceFilter(label=_("Role"), choices=Registration.Role.choices)
+    country = django_filters.CharFilter(label=_("Country (ISO code)"), field_name="person__country__code")
+    attended = django_filters.BooleanFilter(label=_("Attended"), field_name="attended")
+
+    class Meta:
+        model = Registration
+        fields = ["q", "role", "country", "attended"]
+
+    def search(self, queryset, name, value):
+        return registrations_matching(queryset, value)

@@ -84,14 +84,20 @@ def checkin_rows(event: Event, day: date, search: str = "") -> QuerySet[Registra
         .annotate(present_on_day=Subquery(on_day))
         .order_by("person__name", "pk")
     )
+    return registrations_matching(qs, search)
+
+
+def registrations_matching(registrations: QuerySet[Registration], search: str) -> QuerySet[Registration]:
+    """The registrations whose person matches every word: name, organisation (or its acronym), country (the
+    check-in desk's search, and the API's `q`)."""
     for word in search.split():
-        qs = qs.filter(
+        registrations = registrations.filter(
             Q(person__name__icontains=word)
             | Q(person__organisation__name__icontains=word)
             | Q(person__organisation__acronym__iexact=word)
             | Q(person__country__name__icontains=word)
         )
-    return qs
+    return registrations
 
 
 def checkin_counts(event: Event, day: date) -> dict[str, int]:

@@ -61,14 +61,16 @@ def event_save(*, user, event: Event, expected_version: int | None = None) -> Ev
 
 
 @transaction.atomic
-def event_transition(*, user, event: Event, status: str, today: date | None = None) -> Event:
+def event_transition(
+    *, user, event: Event, status: str, today: date | None = None, expected_version: int | None = None
+) -> Event:
     """Move the event to another status, if the transition is allowed (see `Event.TRANSITIONS`).
 
     An event can be marked held only once it has started; a held event is final, since it counts toward the
-    project's indicators.
+    project's indicators. A stale `expected_version` (the API's If-Match) is refused.
     """
     today = today or timezone.localdate()
-    event = Event.objects.select_for_update().get(pk=event.pk)
+    event = lock_current(event, expected_version)
     if status not in Event.TRANSITIONS.get(event.status, ()):
         raise ValidationError(
             {
@@ -87,7 +89,7 @@ def event_transition(*, user, event: Event, status: str, today: date | None = No
             }
         )
     previous, event.status = event.status, status
-    event.save(update_fields=["status"])
+    event.save(update_fields=["status", "updated_at"])
     audit_log(user=user, action=AuditEvent.Action.TRANSITION, obj=event, details={"from": previous, "to": status})
     return event
 

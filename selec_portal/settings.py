@@ -462,6 +462,7 @@ SPECTACULAR_SETTINGS = {
         "ActivityStatusEnum": "operations.choices.ActivityStatus",
         "CoverageStateEnum": "imobex.models.CountryCoverage.State",
         "PeriodStateEnum": "api.periods.PERIOD_STATES",
+        "EventStatusEnum": "conferences.models.Event.Status",
     },
 }
 

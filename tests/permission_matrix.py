@@ -132,6 +132,7 @@ class Data:
     job: uuid.UUID | None = None  # started by staff, with a result: for everyone in ATHENA2
     manager_job: uuid.UUID | None = None  # started by a manager: for the managers only
     event: int = 0  # a held ATHENA2 workshop with sessions, registrations, attendance
+    event_version: int = 0  # its version (the If-Match of its change of status)
     session: int = 0
     registration: int = 0  # attended
     feedback_token: uuid.UUID | None = None
@@ -300,6 +301,26 @@ URLS: dict[str, Row | list[Row]] = {
     "api:notification-read-all": Row(fixed(), get=api_signed_in(405), post=api_signed_in(200), json=True),
     "api:notification-read": Row(
         lambda d: {"pk": d.notification}, get=api_signed_in(405), post=api_signed_in(404, staff=200), json=True
+    ),
+    # events, registrations and check-in: the matrix's event is held (final), so an editor's empty JSON body is refused
+    # with the fields at fault (400): a status, a day, the person to register
+    "api:event-list": Row(at(ATHENA), get=api_member(200), post=api_signed_in(405)),
+    "api:event-changes": Row(at(ATHENA), get=api_member(200), post=api_signed_in(405)),
+    "api:event-detail": Row(at(ATHENA, pk="event"), get=api_member(200), post=api_signed_in(405)),
+    "api:event-transition": Row(
+        at(ATHENA, pk="event"),
+        get=api_signed_in(405),
+        post=api_editor(400),
+        json=True,
+        headers=if_match("event_version"),
+    ),
+    "api:event-no-shows": Row(at(ATHENA, pk="event"), get=api_signed_in(405), post=api_editor(400), json=True),
+    "api:registration-list": Row(at(ATHENA, pk="event"), get=api_member(200), post=api_editor(400), json=True),
+    "api:registration-detail": Row(
+        at(ATHENA, pk="event", rid="registration"), get=api_member(200), post=api_signed_in(405)
+    ),
+    "api:registration-attendance": Row(
+        at(ATHENA, pk="event", rid="registration"), get=api_signed_in(405), post=api_editor(400), json=True
     ),
     "api:docs": Row(fixed(), get=signed_in(200), post=signed_in(405)),  # a page: visitors log in first
     "api:not-found": Row(fixed(rest="v1/nothing/"), get=everyone(404), post=everyone(404)),
@@ -662,7 +683,7 @@ def build_data_set(django_user_model, activities: int = 10) -> Data:
     event = make_event(
         athena, title="Matrix workshop", start_date=today - timedelta(days=10), days=2, status=Event.Status.HELD
     )
-    data.event = event.pk
+    data.event, data.event_version = event.pk, event.version
     data.session = Session.objects.create(
         event=event, title="Opening", day=event.start_date, starts_at="09:00", ends_at="10:00"
     ).pk

@@ -142,6 +142,8 @@ class Event(Versioned):
         help_text=_("For training courses: who delivers the training (for example CEPOL)."),
     )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    # Every save stamps it (a transition's too): the API's incremental sync follows it (api.sync).
+    updated_at = models.DateTimeField(_("changed at"), auto_now=True)
 
     project_path = "project"
     # What the audit trail keeps of a change, old and new (the status moves through `event_transition`).
@@ -182,6 +184,7 @@ class Event(Versioned):
             models.Index(fields=["project", "start_date"], name="event_start_idx"),
             models.Index(fields=["project", "kind", "start_date"], name="event_kind_start_idx"),
             models.Index(fields=["start_date"], name="event_start_admin_idx"),  # the admin's list and drill-down
+            models.Index(fields=["project", "updated_at", "id"], name="event_updated_idx"),  # the API's sync
         ]
 
     def __str__(self) -> str:
