@@ -146,6 +146,7 @@ class RegistrationDetail(ApiView):
     @extend_schema(
         request=None,
         responses={204: OpenApiResponse(description="Withdrawn."), **ERRORS, **NOT_FOUND},
+        description="A registration is not a versioned record (nothing of it is edited): no If-Match is needed.",
         operation_id="registrations_destroy",
     )
     def delete(self, request, code: str, pk: int, rid: int):

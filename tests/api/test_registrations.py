@@ -236,3 +236,15 @@ def test_everyone_not_checked_in_is_marked_a_no_show(api_client, staff, workshop
     assert entry.details == {"day": str(workshop.start_date), "no_shows": 1}
     tomorrow = post(client, url, {"day": str(TODAY + timedelta(days=1))})
     assert tomorrow.status_code == 400 and "day" in tomorrow.json()["errors"]
+
+
+def test_the_deletes_follow_the_pages_roles(api_client, staff, viewer, outsider, manager, workshop):
+    registration = register(workshop, make_person("A. First"), attended_days=[workshop.start_date])
+    undo = attendance_url(registration) + f"?day={workshop.start_date}"
+    for user, answer in ((outsider, 404), (viewer, 403)):
+        assert api_client(user, "write").delete(undo).status_code == answer
+        assert api_client(user, "write").delete(detail(registration)).status_code == answer
+    assert api_client(staff, "read").delete(undo).status_code == 403
+    assert Attendance.objects.filter(registration=registration).exists()
+    assert api_client(manager, "write").delete(undo).status_code == 200
+    assert api_client(manager, "write").delete(detail(registration)).status_code == 204
