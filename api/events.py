@@ -7,7 +7,6 @@ and managers write), writes through the pages' forms and `conferences.services`:
 
 from __future__ import annotations
 
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema
@@ -23,7 +22,8 @@ from projects.concurrency import StaleRecordError
 from projects.queries import project_for_user
 
 from . import sync
-from .activities import ActivityPages, StableOrdering
+from .activities import StableOrdering
+from .activities_io import known_fields
 from .conditional import ApiView, ConditionalGetMixin
 from .events_io import (
     DaySerializer,
@@ -33,17 +33,16 @@ from .events_io import (
     EventTransitionSerializer,
     NoShowsSerializer,
     day_of,
-    json_object,
-    refused,
     transition_status,
 )
 from .idempotency import IDEMPOTENCY_KEY, IdempotentPostMixin
+from .pagination import ApiCursorPagination
 from .preconditions import IF_MATCH, expected_version
 from .schema import ERRORS, GONE, IF_NONE_MATCH, NOT_FOUND, NOT_MODIFIED, WRITE_ERRORS
 
 
-class EventPages(ActivityPages):
-    """Newest first, 50 to a page (at most 200), as the activities."""
+class EventPages(ApiCursorPagination):
+    ordering = ("-start_date", "-pk")
 
 
 def project_of(request, code: str, action: Action = Action.VIEW):
@@ -127,12 +126,8 @@ class EventTransition(IdempotentPostMixin, ApiView):
         if version != event.version:  # before the form, whose choices are those of the current status
             raise StaleRecordError(event)
         new_status = transition_status(request.data, event)
-        try:
-            services.event_transition(user=request.user, event=event, status=new_status, expected_version=version)
-        except StaleRecordError:
-            raise
-        except DjangoValidationError as error:
-            raise refused(error) from None
+        # the service's refusals (held before the start, a stale version) are answered by api.problems: 400, 412
+        services.event_transition(user=request.user, event=event, status=new_status, expected_version=version)
         return _shown(request, project, pk)
 
 
@@ -151,11 +146,8 @@ class EventNoShows(IdempotentPostMixin, ApiView):
     def create(self, request, code: str, pk: int):
         project = project_of(request, code, Action.EDIT)
         event = event_of(project, pk)
-        day = day_of(json_object(request.data, ("day",)))["day"]
-        try:
-            marked = services.attendance_mark_no_shows(user=request.user, event=event, day=day)
-        except DjangoValidationError as error:
-            raise refused(error) from None
+        day = day_of(known_fields(request.data, ("day",)))["day"]
+        marked = services.attendance_mark_no_shows(user=request.user, event=event, day=day)  # 400: not that day
         counts = queries.checkin_counts(event, day)
         return Response(NoShowsSerializer({"day": day, "marked": marked, **counts}).data, status=status.HTTP_200_OK)
 

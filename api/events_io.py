@@ -9,16 +9,16 @@ codes; organisations and people are ids.
 
 from __future__ import annotations
 
-from django.core.exceptions import NON_FIELD_ERRORS
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import QueryDict
 from django.urls import reverse
-from django.utils.translation import gettext as _
 from rest_framework import exceptions, serializers
 
 from conferences.forms import RegistrationForm, TransitionForm
 from conferences.models import Attendance, Event, Registration, Session
-from projects.models import Country, Person
+from projects.models import Person
+
+from .activities_io import country_ids, known_fields
+from .problems import form_field_errors
 
 REGISTRATION_FIELDS = ("name", "country", "organisation", "email", "gender", "role")
 
@@ -175,52 +175,23 @@ class NoShowsSerializer(serializers.Serializer):
 # --- from JSON to the forms, and back ------------------------------------------------------------------------------
 
 
-def json_object(body, allowed: tuple[str, ...]) -> dict:
-    """The body as a dict of known fields (400 for anything else)."""
-    if not isinstance(body, dict):
-        raise exceptions.ValidationError({"non_field_errors": [_("Send a JSON object.")]})
-    unknown = {name: [_("Unknown field.")] for name in body if name not in allowed}
-    if unknown:
-        raise exceptions.ValidationError(unknown)
-    return body
-
-
-def _errors(form) -> dict[str, list[str]]:
-    return {("non_field_errors" if field == NON_FIELD_ERRORS else field): list(m) for field, m in form.errors.items()}
-
-
-def refused(error: DjangoValidationError) -> exceptions.ValidationError:
-    """A service's refusal under the API's names (a message for no single field under `non_field_errors`)."""
-    if not hasattr(error, "error_dict"):
-        return exceptions.ValidationError({"non_field_errors": error.messages})
-    return exceptions.ValidationError(
-        {("non_field_errors" if field == NON_FIELD_ERRORS else field): m for field, m in error.message_dict.items()}
-    )
-
-
 def registration_values(body) -> dict:
     """The registration form's cleaned data for the client's JSON; 400 with the form's errors."""
-    body = json_object(body, REGISTRATION_FIELDS)
+    body = {"role": Registration.Role.DELEGATE, **known_fields(body, REGISTRATION_FIELDS)}
     data = QueryDict(mutable=True)
-    for name in REGISTRATION_FIELDS:
-        value = body.get(name)
-        if name == "country" and value not in (None, ""):
-            value = Country.objects.filter(code=str(value).upper()).values_list("pk", flat=True).first() or value
-        data[name] = "" if value is None else str(value)
-    if "role" not in body:
-        data["role"] = Registration.Role.DELEGATE
+    data.update({name: "" if value is None else str(value) for name, value in country_ids(body, "country").items()})
     form = RegistrationForm(data)
     if not form.is_valid():
-        raise exceptions.ValidationError(_errors(form))
+        raise exceptions.ValidationError(form_field_errors(form.errors))
     return form.cleaned_data
 
 
 def transition_status(body, event: Event) -> str:
     """The status asked for, among those the event may move to (the page's form); 400 otherwise."""
-    body = json_object(body, ("status",))
+    body = known_fields(body, ("status",))
     form = TransitionForm({"status": "" if body.get("status") is None else str(body["status"])}, event=event)
     if not form.is_valid():
-        raise exceptions.ValidationError(_errors(form))
+        raise exceptions.ValidationError(form_field_errors(form.errors))
     return form.cleaned_data["status"]
 
 

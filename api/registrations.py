@@ -8,7 +8,6 @@ edited, it is created or withdrawn): withdrawing it needs no If-Match, and withd
 
 from __future__ import annotations
 
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import F, Prefetch
 from django.http import Http404
 from django_filters.rest_framework import DjangoFilterBackend
@@ -26,24 +25,25 @@ from projects.access import Action
 from projects.viewkit import audit_consultation
 
 from .activities import StableOrdering
+from .activities_io import known_fields
 from .conditional import ApiView, ConditionalGetMixin
-from .events import EventPages, event_of, project_of
+from .events import event_of, project_of
 from .events_io import (
     CheckInSerializer,
     RegistrationSerializer,
     RegistrationWriteSerializer,
     day_of,
-    json_object,
-    refused,
     registration_values,
 )
 from .idempotency import IDEMPOTENCY_KEY, IdempotentPostMixin
+from .pagination import ApiCursorPagination
 from .schema import ERRORS, IF_NONE_MATCH, NOT_FOUND, NOT_MODIFIED, WRITE_ERRORS
 
 
-class RegistrationPages(EventPages):
+class RegistrationPages(ApiCursorPagination):
     ordering = ("name", "pk")
     page_size = 100
+    max_page_size = 500
 
 
 def registrations(event):
@@ -115,10 +115,7 @@ class RegistrationList(IdempotentPostMixin, ConditionalGetMixin, GenericAPIView)
         project = project_of(request, code, Action.EDIT)
         event = event_of(project, pk)
         values = registration_values(request.data)
-        try:
-            registration = services.registration_create(user=request.user, event=event, **values)
-        except DjangoValidationError as error:
-            raise refused(error) from None
+        registration = services.registration_create(user=request.user, event=event, **values)  # 400: full, twice...
         response = _shown(request, project, event, registration.pk, status.HTTP_201_CREATED)
         response["Location"] = response.data["url"]
         return response
@@ -177,11 +174,8 @@ class RegistrationAttendance(IdempotentPostMixin, ApiView):
         project = project_of(request, code, Action.EDIT)
         event = event_of(project, pk)
         registration = _registration(event, rid)
-        values = day_of(json_object(request.data, ("day", "present")), CheckInSerializer)
-        try:
-            services.attendance_record(user=request.user, registration=registration, **values)
-        except DjangoValidationError as error:
-            raise refused(error) from None
+        values = day_of(known_fields(request.data, ("day", "present")), CheckInSerializer)
+        services.attendance_record(user=request.user, registration=registration, **values)  # 400: not that day
         return _shown(request, project, event, rid)
 
     @extend_schema(
