@@ -1,4 +1,5 @@
-"""Events over the API: list (the page's filters, ordering, cursor pages), read with the agenda, change of status,
+"""Events over the API: list (the page's filters, ordering, cursor pages), plan, read with the agenda, change (PATCH)
+and change of status,
 no-shows of a day, and incremental sync (`changes/`). Registrations and check-in: `api.registrations`.
 
 Reads go through the pages' queries (`conferences.queries`) and access rule (`project_for_user`: members read, staff
@@ -31,9 +32,11 @@ from .events_io import (
     EventListSerializer,
     EventSerializer,
     EventTransitionSerializer,
+    EventWriteSerializer,
     NoShowsSerializer,
     day_of,
     transition_status,
+    validated_event_form,
 )
 from .idempotency import IDEMPOTENCY_KEY, IdempotentPostMixin
 from .pagination import ApiCursorPagination
@@ -53,22 +56,23 @@ def project_of(request, code: str, action: Action = Action.VIEW):
 def event_of(project, pk: int) -> Event:
     """An event of the project (404 otherwise)."""
     try:
-        return Event.objects.filter(project=project).select_related("project").get(pk=pk)
+        return Event.objects.filter(project=project).select_related("project", "country").get(pk=pk)
     except Event.DoesNotExist:
         raise Http404 from None
 
 
-def _shown(request, project, pk: int) -> Response:
+def _shown(request, project, pk: int, status_code: int = status.HTTP_200_OK) -> Response:
     """The event as its page shows it (counts, agenda), its version in the ETag for the next If-Match."""
     event = queries.event_for_page(project, pk)
     context = {"request": request, "project": project}
-    response = Response(EventDetailSerializer(event, context=context).data)
+    response = Response(EventDetailSerializer(event, context=context).data, status=status_code)
     response.record_version = event.version
     return response
 
 
-class EventList(ConditionalGetMixin, GenericAPIView):
-    """The project's events with their numbers of registrations, places taken and attendees."""
+class EventList(IdempotentPostMixin, ConditionalGetMixin, GenericAPIView):
+    """The project's events with their numbers of registrations, places taken and attendees; staff and managers
+    plan new ones."""
 
     serializer_class = EventListSerializer
     pagination_class = EventPages
@@ -93,9 +97,27 @@ class EventList(ConditionalGetMixin, GenericAPIView):
         page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
+    @extend_schema(
+        request=EventWriteSerializer,
+        responses={201: EventDetailSerializer, **WRITE_ERRORS, **NOT_FOUND},
+        parameters=[IDEMPOTENCY_KEY],
+        operation_id="events_create",
+    )
+    def post(self, request, *args, **kwargs):
+        return super().post(request, *args, **kwargs)
+
+    def create(self, request, code: str):
+        project = project_of(request, code, Action.EDIT)
+        form = validated_event_form(Event(project=project), request.data, None)
+        event = services.event_save(user=request.user, event=form.save(commit=False))
+        response = _shown(request, project, event.pk, status.HTTP_201_CREATED)
+        response["Location"] = response.data["url"]
+        return response
+
 
 class EventDetail(ApiView):
-    """One event with its counts and agenda; its ETag carries the version a change of status sends in If-Match."""
+    """One event with its counts and agenda; its ETag carries the version a change (PATCH: the fields sent, as the
+    page's form) or a change of status sends in If-Match."""
 
     @extend_schema(
         responses={200: EventDetailSerializer, **NOT_MODIFIED, **ERRORS, **NOT_FOUND},
@@ -104,6 +126,20 @@ class EventDetail(ApiView):
     )
     def get(self, request, code: str, pk: int):
         return _shown(request, project_of(request, code), pk)
+
+    @extend_schema(
+        request=EventWriteSerializer(partial=True),
+        responses={200: EventDetailSerializer, **WRITE_ERRORS, **NOT_FOUND},
+        parameters=[IF_MATCH],
+        operation_id="events_partial_update",
+    )
+    def patch(self, request, code: str, pk: int):
+        project = project_of(request, code, Action.EDIT)
+        event = event_of(project, pk)
+        version = expected_version(request)
+        form = validated_event_form(event, request.data, version)
+        services.event_save(user=request.user, event=form.save(commit=False), expected_version=form.expected_version)
+        return _shown(request, project, pk)
 
 
 class EventTransition(IdempotentPostMixin, ApiView):

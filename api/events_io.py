@@ -1,19 +1,21 @@
 """Events, registrations and attendance in JSON: what the API shows of them, and how a client's JSON becomes the
 pages' form data.
 
-A registration is validated by the page's own form (`conferences.forms.RegistrationForm`) and then by the service
-(`conferences.services.registration_create`: capacity, deadline, the same person twice), an event's change of status
-by the page's `TransitionForm` (the statuses the event may move to) and then by `event_transition`. Countries are ISO
-codes; organisations and people are ids.
+An event is planned and changed through the page's form (`conferences.forms.EventForm`: the model's rules) and
+`conferences.services.event_save` (a stale If-Match refused); its status moves through the page's `TransitionForm`
+(the statuses it may move to) and `event_transition`. A registration is validated by the page's own form
+(`conferences.forms.RegistrationForm`) and then by the service (`registration_create`: capacity, deadline, the same
+person twice). Countries are ISO codes; workstreams, organisations and people are ids.
 """
 
 from __future__ import annotations
 
 from django.http import QueryDict
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from rest_framework import exceptions, serializers
 
-from conferences.forms import RegistrationForm, TransitionForm
+from conferences.forms import EventForm, RegistrationForm, TransitionForm
 from conferences.models import Attendance, Event, Registration, Session
 from projects.models import Person
 
@@ -82,6 +84,27 @@ class EventDetailSerializer(EventListSerializer):
 
     class Meta(EventListSerializer.Meta):
         fields = [*EventListSerializer.Meta.fields, "sessions"]
+
+
+class EventWriteSerializer(serializers.Serializer):
+    """What a client sends to plan an event or change it (the schema only: the page's form validates it). Not its
+    status: that moves through transition/."""
+
+    kind = serializers.ChoiceField(choices=Event.Kind.choices)
+    title = serializers.CharField()
+    start_date = serializers.DateField()
+    end_date = serializers.DateField()
+    workstream = serializers.IntegerField(required=False, allow_null=True, help_text="Empty: the plan's for the kind.")
+    edition = serializers.IntegerField(required=False, allow_null=True, help_text="Conferences of a series only.")
+    theme = serializers.CharField(required=False, allow_blank=True)
+    description = serializers.CharField(required=False, allow_blank=True)
+    online = serializers.BooleanField(required=False)
+    venue = serializers.CharField(required=False, allow_blank=True)
+    city = serializers.CharField(required=False, allow_blank=True, help_text="With the country, unless online.")
+    country = serializers.CharField(required=False, allow_null=True, help_text="ISO code")
+    capacity = serializers.IntegerField(required=False, allow_null=True, help_text="Empty: no limit.")
+    registration_deadline = serializers.DateField(required=False, allow_null=True)
+    training_provider = serializers.IntegerField(required=False, allow_null=True, help_text="Training courses only.")
 
 
 class EventTransitionSerializer(serializers.Serializer):
@@ -173,6 +196,37 @@ class NoShowsSerializer(serializers.Serializer):
 
 
 # --- from JSON to the forms, and back ------------------------------------------------------------------------------
+
+
+def _form_value(value) -> str:
+    if isinstance(value, bool):
+        return "on" if value else ""
+    return "" if value is None else str(value)
+
+
+def event_values(event: Event) -> dict:
+    """The event's details in the API's shape: the base of a PATCH."""
+    values = {name: getattr(event, name) for name in Event.audit_fields}
+    values.update({name: getattr(event, f"{name}_id") for name in ("workstream", "training_provider")})
+    values["country"] = event.country.code if event.country_id else None
+    return values
+
+
+def validated_event_form(event: Event, body, version: int | None) -> EventForm:
+    """The page's event form bound to the event's details changed by the body (a new event: the body alone); 400 with
+    its errors when it refuses them."""
+    if isinstance(body, dict) and "status" in body:
+        raise exceptions.ValidationError({"status": [_("The status changes only through transition/.")]})
+    body = known_fields(body, Event.audit_fields)
+    values = {**(event_values(event) if event.pk else {}), **body}
+    data = QueryDict(mutable=True)
+    data.update({name: _form_value(value) for name, value in country_ids(values, "country").items()})
+    if version is not None:
+        data["version"] = str(version)
+    form = EventForm(data, instance=event)
+    if not form.is_valid():
+        raise exceptions.ValidationError(form_field_errors(form.errors))
+    return form
 
 
 def registration_values(body) -> dict:

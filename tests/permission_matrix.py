@@ -303,8 +303,8 @@ URLS: dict[str, Row | list[Row]] = {
         lambda d: {"pk": d.notification}, get=api_signed_in(405), post=api_signed_in(404, staff=200), json=True
     ),
     # events, registrations and check-in: the matrix's event is held (final), so an editor's empty JSON body is refused
-    # with the fields at fault (400): a status, a day, the person to register
-    "api:event-list": Row(at(ATHENA), get=api_member(200), post=api_signed_in(405)),
+    # with the fields at fault (400): the event to plan, a status, a day, the person to register
+    "api:event-list": Row(at(ATHENA), get=api_member(200), post=api_editor(400), json=True),
     "api:event-changes": Row(at(ATHENA), get=api_member(200), post=api_signed_in(405)),
     "api:event-detail": Row(at(ATHENA, pk="event"), get=api_member(200), post=api_signed_in(405)),
     "api:event-transition": Row(

@@ -162,6 +162,74 @@ def test_a_transition_retried_with_its_key_is_done_once(api_client, staff, works
     assert AuditEvent.objects.filter(action=AuditEvent.Action.TRANSITION, object_id=str(workshop.pk)).count() == 1
 
 
+# --- planning and changing ----------------------------------------------------------------------------------------
+
+
+def new_event(**extra) -> dict:
+    start = TODAY + timedelta(days=60)
+    return {
+        "kind": "training",
+        "title": "Training on financial investigations",
+        "start_date": str(start),
+        "end_date": str(start + timedelta(days=2)),
+        "city": "Bucharest",
+        "country": "RO",
+        "capacity": 25,
+        **extra,
+    }
+
+
+def patch(client, url, body, **headers):
+    return client.patch(url, json.dumps(body), content_type="application/json", headers=headers)
+
+
+def test_staff_plan_an_event_and_it_is_audited(api_client, staff):
+    response = post(api_client(staff, "write"), LIST, new_event(), **{"Idempotency-Key": "plan-1"})
+    assert response.status_code == 201, response.json()
+    event = Event.objects.get(pk=response.json()["id"])
+    assert response["Location"] == response.json()["url"] == f"http://testserver{detail(event)}"
+    assert (event.kind, event.status, event.country.code, event.capacity) == ("training", "planned", "RO", 25)
+    assert response["ETag"].startswith('"0-')
+    again = post(api_client(staff, "write"), LIST, new_event(), **{"Idempotency-Key": "plan-1"})
+    assert again.status_code == 201  # another token of the same user: the same key, the same answer
+    assert Event.objects.count() == 1
+    entry = AuditEvent.objects.get(action=AuditEvent.Action.CREATE, object_id=str(event.pk))
+    assert entry.username == staff.username and entry.object_type == "conferences.Event"
+
+
+def test_the_forms_rules_refuse_an_event_with_the_fields_at_fault(api_client, staff, viewer):
+    client = api_client(staff, "write")
+    empty = post(client, LIST, {})
+    assert empty.status_code == 400 and {"kind", "title", "start_date", "end_date"} <= set(empty.json()["errors"])
+    nowhere = post(client, LIST, new_event(city="", country=None))
+    assert "city" in nowhere.json()["errors"]  # the model's rule: a venue, or online
+    backwards = post(client, LIST, new_event(end_date=str(TODAY)))
+    assert "end_date" in backwards.json()["errors"]
+    assert "edition" in post(client, LIST, new_event(edition=2)).json()["errors"]  # conferences only
+    assert "status" in post(client, LIST, new_event(status="held")).json()["errors"]
+    assert post(client, LIST, new_event(colour="red")).json()["errors"] == {"colour": ["Unknown field."]}
+    assert post(api_client(viewer, "write"), LIST, new_event()).status_code == 403
+    assert not Event.objects.exists()
+
+
+def test_a_change_sends_the_fields_it_changes_with_the_version_it_read(api_client, staff, workshop):
+    client = api_client(staff, "write")
+    etag = client.get(detail(workshop))["ETag"]
+    assert patch(client, detail(workshop), {"title": "Renamed"}).status_code == 428
+    changed = patch(client, detail(workshop), {"title": "Renamed", "online": True}, **{"If-Match": etag})
+    assert changed.status_code == 200, changed.json()
+    assert (changed.json()["title"], changed.json()["online"], changed.json()["city"]) == ("Renamed", True, "Rome")
+    assert changed["ETag"].startswith('"1-')
+    stale = patch(client, detail(workshop), {"title": "Again"}, **{"If-Match": etag})
+    assert stale.status_code == 412
+    refused = patch(client, detail(workshop), {"capacity": 0}, **{"If-Match": changed["ETag"]})
+    assert refused.status_code == 400 and "capacity" in refused.json()["errors"]
+    workshop.refresh_from_db()
+    assert (workshop.title, workshop.version, workshop.status) == ("Renamed", 1, "open")
+    entry = AuditEvent.objects.get(action=AuditEvent.Action.CHANGE, object_id=str(workshop.pk))
+    assert set(entry.details["changes"]) == {"title", "online"}
+
+
 # --- incremental sync ----------------------------------------------------------------------------------------------
 
 
