@@ -248,3 +248,25 @@ def test_sync_gets_the_changed_events_then_the_deleted_ones(api_client, staff, a
     changed = client.get(f"{LIST}changes/", {"cursor": quiet["next_cursor"]}).json()
     assert changed["deleted"] == [other_pk]
     assert [(row["id"], row["status"]) for row in changed["results"]] == [(workshop.pk, "cancelled")]
+
+
+@pytest.mark.parametrize(
+    ("role", "change"),
+    [("viewer", 403), ("outsider", 404), ("staff", 200), ("manager", 200), ("admin_user", 200)],
+)
+def test_who_may_change_an_event_with_patch(api_client, request, workshop, role, change):
+    client = api_client(request.getfixturevalue(role), "write")
+    assert patch(client, detail(workshop), {"title": "Changed"}, **{"If-Match": '"0"'}).status_code == change
+
+
+def test_a_visitor_gets_401_on_every_method(client, workshop):
+    registration = register(workshop, make_person("A. First"))
+    registration_url = f"{detail(workshop)}registrations/{registration.pk}/"
+    for response in (
+        client.get(LIST),
+        client.post(LIST, "{}", content_type="application/json"),
+        client.patch(detail(workshop), "{}", content_type="application/json"),
+        client.delete(registration_url),
+        client.delete(f"{registration_url}attendance/?day={workshop.start_date}"),
+    ):
+        assert response.status_code == 401 and response["WWW-Authenticate"].startswith("Bearer")
