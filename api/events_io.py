@@ -19,6 +19,7 @@ from conferences.forms import EventForm, RegistrationForm, TransitionForm
 from conferences.models import Attendance, Event, Registration, Session
 from projects.models import Person
 
+from .activities_io import _text as form_text  # a JSON value as form data: a list or an object is a 400
 from .activities_io import country_ids, known_fields
 from .problems import form_field_errors
 
@@ -198,12 +199,6 @@ class NoShowsSerializer(serializers.Serializer):
 # --- from JSON to the forms, and back ------------------------------------------------------------------------------
 
 
-def _form_value(value) -> str:
-    if isinstance(value, bool):
-        return "on" if value else ""
-    return "" if value is None else str(value)
-
-
 def event_values(event: Event) -> dict:
     """The event's details in the API's shape: the base of a PATCH."""
     values = {name: getattr(event, name) for name in Event.audit_fields}
@@ -220,7 +215,7 @@ def validated_event_form(event: Event, body, version: int | None) -> EventForm:
     body = known_fields(body, Event.audit_fields)
     values = {**(event_values(event) if event.pk else {}), **body}
     data = QueryDict(mutable=True)
-    data.update({name: _form_value(value) for name, value in country_ids(values, "country").items()})
+    data.update({name: form_text(value, name) for name, value in country_ids(values, "country").items()})
     if version is not None:
         data["version"] = str(version)
     form = EventForm(data, instance=event)
@@ -233,7 +228,7 @@ def registration_values(body) -> dict:
     """The registration form's cleaned data for the client's JSON; 400 with the form's errors."""
     body = {"role": Registration.Role.DELEGATE, **known_fields(body, REGISTRATION_FIELDS)}
     data = QueryDict(mutable=True)
-    data.update({name: "" if value is None else str(value) for name, value in country_ids(body, "country").items()})
+    data.update({name: form_text(value, name) for name, value in country_ids(body, "country").items()})
     form = RegistrationForm(data)
     if not form.is_valid():
         raise exceptions.ValidationError(form_field_errors(form.errors))
@@ -243,7 +238,7 @@ def registration_values(body) -> dict:
 def transition_status(body, event: Event) -> str:
     """The status asked for, among those the event may move to (the page's form); 400 otherwise."""
     body = known_fields(body, ("status",))
-    form = TransitionForm({"status": "" if body.get("status") is None else str(body["status"])}, event=event)
+    form = TransitionForm({"status": form_text(body.get("status"), "status")}, event=event)
     if not form.is_valid():
         raise exceptions.ValidationError(form_field_errors(form.errors))
     return form.cleaned_data["status"]

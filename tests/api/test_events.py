@@ -207,6 +207,7 @@ def test_the_forms_rules_refuse_an_event_with_the_fields_at_fault(api_client, st
     assert "end_date" in backwards.json()["errors"]
     assert "edition" in post(client, LIST, new_event(edition=2)).json()["errors"]  # conferences only
     assert "status" in post(client, LIST, new_event(status="held")).json()["errors"]
+    assert "title" in post(client, LIST, new_event(title={"en": "Training"})).json()["errors"]
     assert post(client, LIST, new_event(colour="red")).json()["errors"] == {"colour": ["Unknown field."]}
     assert post(api_client(viewer, "write"), LIST, new_event()).status_code == 403
     assert not Event.objects.exists()

@@ -140,6 +140,8 @@ def test_the_forms_rules_answer_with_the_fields_at_fault(api_client, staff, work
     assert "role" in post(client, url, new_registration(role="pilot")).json()["errors"]
     assert post(client, url, new_registration(colour="red")).json()["errors"] == {"colour": ["Unknown field."]}
     assert post(client, url, ["not", "an", "object"]).status_code == 400
+    assert "name" in post(client, url, new_registration(name=["Ana", "Popescu"])).json()["errors"]
+    assert "country" in post(client, url, new_registration(country={"code": "RO"})).json()["errors"]
     assert not Registration.objects.exists()
 
 
