@@ -13,6 +13,7 @@ from __future__ import annotations
 from django.http import QueryDict
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import exceptions, serializers
 
 from conferences.forms import EventForm, RegistrationForm, TransitionForm
@@ -34,7 +35,19 @@ def _url(serializer: serializers.Serializer, name: str, **kwargs) -> str:
 # --- events --------------------------------------------------------------------------------------------------------
 
 
+@extend_schema_field({"type": "string", "pattern": r"^([01]\d|2[0-3]):[0-5]\d$", "example": "09:30"})
+class LocalTimeField(serializers.TimeField):
+    """A time of day at the event, HH:MM, without an offset (OpenAPI's `time` format requires one): the local time
+    of the event's place, as its programme prints it."""
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%H:%M", **kwargs)
+
+
 class SessionSerializer(serializers.ModelSerializer):
+    starts_at = LocalTimeField(read_only=True)
+    ends_at = LocalTimeField(read_only=True)
+
     class Meta:
         model = Session
         fields = ["id", "day", "starts_at", "ends_at", "title", "description", "speakers", "moderators", "room"]

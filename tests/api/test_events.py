@@ -57,7 +57,7 @@ def test_the_detail_shows_the_agenda_and_the_version_in_its_etag(api_client, vie
     Session.objects.create(event=workshop, title="Opening", day=workshop.start_date, starts_at="09:00", ends_at="10:00")
     response = api_client(viewer).get(detail(workshop))
     assert response.status_code == 200
-    assert [s["title"] for s in response.json()["sessions"]] == ["Opening"]
+    assert [(s["title"], s["starts_at"]) for s in response.json()["sessions"]] == [("Opening", "09:00")]
     assert response["ETag"].startswith(f'"{workshop.version}-')
     assert api_client(viewer).get(f"{LIST}999999/").status_code == 404
 
