@@ -74,6 +74,7 @@ class EventList(IdempotentPostMixin, ConditionalGetMixin, GenericAPIView):
     """The project's events with their numbers of registrations, places taken and attendees; staff and managers
     plan new ones."""
 
+    queryset = Event.objects.none()  # the schema's model: the rows are `get_queryset`'s
     serializer_class = EventListSerializer
     pagination_class = EventPages
     filter_backends = [DjangoFilterBackend, StableOrdering]

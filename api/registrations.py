@@ -75,6 +75,7 @@ def _shown(request, project, event, rid: int, status_code: int = status.HTTP_200
 class RegistrationList(IdempotentPostMixin, ConditionalGetMixin, GenericAPIView):
     """The event's participants (with what was recorded of them day by day); staff and managers register people."""
 
+    queryset = Registration.objects.none()  # the schema's model: the rows are `get_queryset`'s
     serializer_class = RegistrationSerializer
     pagination_class = RegistrationPages
     filter_backends = [DjangoFilterBackend, StableOrdering]

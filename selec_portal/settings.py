@@ -463,6 +463,8 @@ SPECTACULAR_SETTINGS = {
         "CoverageStateEnum": "imobex.models.CountryCoverage.State",
         "PeriodStateEnum": "api.periods.PERIOD_STATES",
         "EventStatusEnum": "conferences.models.Event.Status",
+        "EventKindEnum": "conferences.models.Event.Kind",
+        "ReportKindEnum": "reporting.models.ReportingPeriod.Kind",
     },
 }
 
