@@ -20,8 +20,11 @@ from conferences.forms import EventForm, RegistrationForm, TransitionForm
 from conferences.models import Attendance, Event, Registration, Session
 from projects.models import Person
 
-from .activities_io import _text as form_text  # a JSON value as form data: a list or an object is a 400
-from .activities_io import country_ids, known_fields
+from .activities_io import (
+    country_ids,
+    form_text,  # a JSON value as form data: a list or an object is a 400
+    known_fields,
+)
 from .problems import form_field_errors
 
 REGISTRATION_FIELDS = ("name", "country", "organisation", "email", "gender", "role")
@@ -136,7 +139,7 @@ class AttendanceSerializer(serializers.ModelSerializer):
 
 class RegistrationSerializer(serializers.ModelSerializer):
     """A participant as the participants list shows them; the e-mail and gender only to those who register people
-    (as the page: `conferences.views.participants.shows_contact`), null for the others."""
+    (as the page: `conferences.queries.shows_contact`), null for the others."""
 
     url = serializers.SerializerMethodField()
     name = serializers.CharField(source="person.name", read_only=True)

@@ -20,7 +20,7 @@ from rest_framework.response import Response
 from conferences import queries, services
 from conferences.filters import RegistrationFilter
 from conferences.models import Attendance, Registration
-from conferences.views.participants import CONSULTED, shows_contact
+from conferences.queries import CONSULTED, shows_contact
 from projects.access import Action
 from projects.viewkit import audit_consultation
 

@@ -20,9 +20,19 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
+from projects.access import Action
 from projects.models import Organisation, Person, Project
 
 from .models import Attendance, BestPractice, Event, FeedbackResponse, Registration, Session, attended_condition
+
+CONSULTED = "conferences.Registration"  # what a page (or the API) listing participants shows, for the audit trail
+
+
+def shows_contact(project: Project) -> bool:
+    """Whether the user (whose role `project_for_user` annotated) sees the participants' e-mail and gender: those
+    who may edit the project's records, on the pages, the exports and the API alike."""
+    return project.allows(Action.EDIT)
+
 
 # --- lists and pages -------------------------------------------------------------------------------------------------
 

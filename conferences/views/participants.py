@@ -23,11 +23,11 @@ from .. import jobs, pdf, queries, services
 from ..forms import ImportForm, RegistrationForm
 from ..imports import ImportFileError, check_rows, read_rows
 from ..models import Event, Registration
+from ..queries import CONSULTED, shows_contact
 from .common import project_and_event
 
 TAB = "events"
 REGISTRATION_PAGE_SIZE = 100
-CONSULTED = "conferences.Registration"  # what a page listing participants shows, for the audit trail
 
 
 def registration_list(request: HttpRequest, code: str, pk: int) -> HttpResponse:
@@ -88,10 +88,6 @@ PARTICIPANT_COLUMNS = [
 ]
 # The project's e-mail for the person, and the gender: for those who register people (staff, managers), not viewers.
 CONTACT_COLUMNS = [Column(_("E-mail"), "email"), Column(_("Gender"), "person__get_gender_display")]
-
-
-def shows_contact(project) -> bool:
-    return project.allows(Action.EDIT)
 
 
 def participant_columns(project) -> list[Column]:

@@ -308,3 +308,13 @@ def test_a_visitor_gets_401_on_every_method(client, make_activity):
         client.delete(detail(activity)),
     ):
         assert response.status_code == 401 and response["WWW-Authenticate"].startswith("Bearer")
+
+
+def test_a_country_is_never_taken_for_its_database_id(api_client, staff):
+    client = api_client(staff, "write")
+    some_id = str(Country.objects.get(code="BG").pk)
+    refused = post(client, LIST, new_activity(lead_country=some_id))
+    assert refused.status_code == 400 and "lead_country" in refused.json()["errors"]
+    refused = post(client, LIST, new_activity(places=[{"city": "Ruse", "country": int(some_id)}]))
+    assert "places[0].country" in refused.json()["errors"]
+    assert not JointActivity.objects.exists()
