@@ -157,6 +157,7 @@ class RegistrationSerializer(serializers.ModelSerializer):
         fields = [
             "id",
             "url",
+            "event",
             "person",
             "name",
             "country",

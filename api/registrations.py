@@ -24,6 +24,7 @@ from conferences.queries import CONSULTED, shows_contact
 from projects.access import Action
 from projects.viewkit import audit_consultation
 
+from . import sync
 from .activities import StableOrdering
 from .activities_io import known_fields
 from .conditional import ApiView, ConditionalGetMixin
@@ -37,7 +38,7 @@ from .events_io import (
 )
 from .idempotency import IDEMPOTENCY_KEY, IdempotentPostMixin
 from .pagination import ApiCursorPagination
-from .schema import ERRORS, IF_NONE_MATCH, NOT_FOUND, NOT_MODIFIED, WRITE_ERRORS
+from .schema import ERRORS, GONE, IF_NONE_MATCH, NOT_FOUND, NOT_MODIFIED, WRITE_ERRORS
 
 
 class RegistrationPages(ApiCursorPagination):
@@ -49,10 +50,12 @@ class RegistrationPages(ApiCursorPagination):
 def registrations(event):
     """The participants list's query (`conferences.queries.registrations_of_event`) with each one's attendance day
     by day, and the person's name as `name` (an ordering of the API)."""
-    return (
-        queries.registrations_of_event(event)
-        .annotate(name=F("person__name"))
-        .prefetch_related(Prefetch("attendance", queryset=Attendance.objects.order_by("day")))
+    return with_attendance(queries.registrations_of_event(event))
+
+
+def with_attendance(registrations):
+    return registrations.annotate(name=F("person__name")).prefetch_related(
+        Prefetch("attendance", queryset=Attendance.objects.order_by("day"))
     )
 
 
@@ -192,3 +195,34 @@ class RegistrationAttendance(IdempotentPostMixin, ApiView):
         day = day_of(request.query_params)["day"]
         services.attendance_undo(user=request.user, registration=registration, day=day)
         return _shown(request, project, event, rid)
+
+
+class RegistrationChanges(ApiView):
+    """Incremental sync of the participants of all the project's events (api.sync), for a check-in app that works
+    offline: the registrations created or changed since the cursor (a day of attendance recorded or undone counts),
+    with what was recorded, and the ids of those withdrawn or deleted. Reading them is recorded, as the lists are."""
+
+    @extend_schema(
+        parameters=[sync.CURSOR, sync.PAGE_SIZE_PARAMETER],
+        responses={
+            200: sync.changes_serializer(RegistrationSerializer, "RegistrationChanges"),
+            **ERRORS,
+            **NOT_FOUND,
+            **GONE,
+        },
+        operation_id="registrations_changes",
+    )
+    def get(self, request, code: str):
+        project = project_of(request, code)
+        queryset = with_attendance(queries.registrations_of_project(project))
+        records, deleted, cursor, more = sync.changes(request, kind="registration", project=project, queryset=queryset)
+        if records:
+            audit_consultation(
+                request,
+                project=project,
+                page="api:registration-changes",
+                object_type=CONSULTED,
+                details={"registrations": [registration.pk for registration in records]},
+            )
+        data = RegistrationSerializer(records, many=True, context=_context(request, project)).data
+        return Response({"results": data, "deleted": deleted, "next_cursor": cursor, "has_more": more})

@@ -43,6 +43,11 @@ v1 = [
     path("projects/<str:code>/events/<int:pk>/transition/", events.EventTransition.as_view(), name="event-transition"),
     path("projects/<str:code>/events/<int:pk>/no-shows/", events.EventNoShows.as_view(), name="event-no-shows"),
     path(
+        "projects/<str:code>/registrations/changes/",
+        registrations.RegistrationChanges.as_view(),
+        name="registration-changes",
+    ),
+    path(
         "projects/<str:code>/events/<int:pk>/registrations/",
         registrations.RegistrationList.as_view(),
         name="registration-list",

@@ -75,9 +75,17 @@ def event_detail_data(event: Event) -> dict:
 def registrations_of_event(event: Event) -> QuerySet[Registration]:
     """The participants list: person, organisation, country, the project's e-mail for them, whether they attended
     and answered the survey."""
+    return participants(Registration.objects.filter(event=event))
+
+
+def registrations_of_project(project: Project) -> QuerySet[Registration]:
+    """The participants of all the project's events, as their lists show them (the API's incremental sync)."""
+    return participants(Registration.objects.filter(event__project=project))
+
+
+def participants(registrations: QuerySet[Registration]) -> QuerySet[Registration]:
     return (
-        Registration.objects.filter(event=event)
-        .select_related("person__organisation", "person__country")
+        registrations.select_related("person__organisation", "person__country")
         .with_attended()
         .with_email()
         .annotate(answered=Exists(FeedbackResponse.objects.filter(registration=OuterRef("pk"))))

@@ -15,6 +15,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.mail import EmailMessage
 from django.db import IntegrityError, transaction
+from django.db.models.functions import Now
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -256,6 +257,11 @@ def participants_import(
 # --- attendance ----------------------------------------------------------------------------------------------------
 
 
+def _registrations_changed(registrations) -> None:
+    """What was recorded of these registrations changed: their `updated_at` moves (the API's incremental sync)."""
+    Registration.objects.filter(pk__in=registrations).update(updated_at=Now())
+
+
 def _check_attendance_day(event: Event, day: date, today: date) -> None:
     refusal = event.check_in_refusal(day, today)
     if refusal:
@@ -272,6 +278,7 @@ def attendance_record(
     attendance, _created = Attendance.objects.update_or_create(
         registration=registration, day=day, defaults={"present": present, "recorded_by": user}
     )
+    _registrations_changed([registration.pk])
     audit_log(
         user=user,
         action=AuditEvent.Action.CHANGE,
@@ -287,6 +294,7 @@ def attendance_undo(*, user, registration: Registration, day: date) -> None:
     """Forget what was recorded for this person on this day (a check-in made by mistake)."""
     deleted, _detail = Attendance.objects.filter(registration=registration, day=day).delete()
     if deleted:
+        _registrations_changed([registration.pk])
         audit_log(
             user=user,
             action=AuditEvent.Action.DELETE,
@@ -301,14 +309,12 @@ def attendance_undo(*, user, registration: Registration, day: date) -> None:
 def attendance_mark_no_shows(*, user, event: Event, day: date, today: date | None = None) -> int:
     """Mark everyone not checked in on this day as a no-show; returns how many were marked."""
     _check_attendance_day(event, day, today or timezone.localdate())
-    missing = Registration.objects.filter(event=event).exclude(attendance__day=day)
+    missing = list(Registration.objects.filter(event=event).exclude(attendance__day=day).values_list("pk", flat=True))
     created = Attendance.objects.bulk_create(
-        [
-            Attendance(registration_id=pk, day=day, present=False, recorded_by=user)
-            for pk in missing.values_list("pk", flat=True)
-        ],
+        [Attendance(registration_id=pk, day=day, present=False, recorded_by=user) for pk in missing],
         ignore_conflicts=True,
     )
+    _registrations_changed(missing)
     audit_log(
         user=user,
         action=AuditEvent.Action.CHANGE,

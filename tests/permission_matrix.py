@@ -243,6 +243,7 @@ URLS: dict[str, Row | list[Row]] = {
     # an empty JSON body: those who may log an activity get the forms' errors (400)
     "api:activity-list": Row(at(ATHENA), get=api_member(200), post=api_editor(400), json=True),
     "api:activity-changes": Row(at(ATHENA), get=api_member(200), post=api_signed_in(405)),
+    "api:registration-changes": Row(at(ATHENA), get=api_member(200), post=api_signed_in(405)),
     "api:activity-detail": [
         Row(at(ATHENA, pk="activity"), get=api_member(200), post=api_signed_in(405), label="not sensitive"),
         Row(

@@ -56,6 +56,9 @@ class Registration(models.Model):
     )
     role = models.CharField(_("role"), max_length=10, choices=Role.choices, default=Role.DELEGATE)
     registered_at = models.DateTimeField(_("registered"), auto_now_add=True)
+    # Moves with every save and with every day of attendance recorded or undone (`services`): the API's incremental
+    # sync sends the registration again with what was recorded.
+    updated_at = models.DateTimeField(_("changed at"), auto_now=True)
     registered_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
@@ -76,6 +79,7 @@ class Registration(models.Model):
         verbose_name = _("registration")
         verbose_name_plural = _("registrations")
         constraints = [models.UniqueConstraint(fields=["event", "person"], name="registration_unique_person")]
+        indexes = [models.Index(fields=["updated_at", "id"], name="registration_updated_idx")]  # the API's sync
 
     def __str__(self) -> str:
         return f"{self.person} – {self.event}"

@@ -6,6 +6,7 @@ import json
 from datetime import timedelta
 
 import pytest
+from django.test import override_settings
 
 from conferences.models import Attendance, Registration
 from projects.models import AuditEvent
@@ -250,3 +251,61 @@ def test_the_deletes_follow_the_pages_roles(api_client, staff, viewer, outsider,
     assert Attendance.objects.filter(registration=registration).exists()
     assert api_client(manager, "write").delete(undo).status_code == 200
     assert api_client(manager, "write").delete(detail(registration)).status_code == 204
+
+
+# --- incremental sync ------------------------------------------------------------------------------------------
+
+
+CHANGES = "/api/v1/projects/ATHENA2/registrations/changes/"
+
+
+@override_settings(PORTAL_API_SYNC_SETTLE_SECONDS=0)
+def test_a_check_in_app_syncs_the_participants_of_every_event(api_client, staff, viewer, workshop, athena):
+    other = make_event(athena, title="Second workshop", start_date=TODAY - timedelta(days=1), days=1)
+    first = register(workshop, make_person("A. First"), email="a@example.org")
+    second = register(other, make_person("B. Second"))
+    client = api_client(staff, "write")
+    start = client.get(CHANGES).json()
+    assert sorted((r["event"], r["name"]) for r in start["results"]) == [
+        (workshop.pk, "A. First"),
+        (other.pk, "B. Second"),
+    ]
+    assert start["results"][0]["email"] is not None or start["results"][1]["email"] is not None
+    assert all(r["email"] is None for r in api_client(viewer).get(CHANGES).json()["results"])
+
+    checked_in = post(client, f"{detail(first)}attendance/", {"day": str(workshop.start_date)})
+    assert checked_in.status_code in (200, 201), checked_in.json()
+    after_check_in = client.get(CHANGES, {"cursor": start["next_cursor"]}).json()
+    [changed] = after_check_in["results"]
+    assert changed["id"] == first.pk and changed["attendance"] == [{"day": str(workshop.start_date), "present": True}]
+
+    second_pk = second.pk
+    second.delete()
+    gone = client.get(CHANGES, {"cursor": after_check_in["next_cursor"]}).json()
+    assert gone["deleted"] == [second_pk] and gone["results"] == []
+    consulted = AuditEvent.objects.filter(action=AuditEvent.Action.VIEW, details__page="api:registration-changes")
+    assert consulted.filter(username=staff.username).exists()
+
+
+@override_settings(PORTAL_API_SYNC_SETTLE_SECONDS=0)
+def test_no_shows_marked_for_a_day_are_synced(api_client, manager, workshop):
+    registration = register(workshop, make_person("A. First"))
+    client = api_client(manager, "write")
+    cursor = client.get(CHANGES).json()["next_cursor"]
+    marked = post(
+        client, f"{registrations_url(workshop)[: -len('registrations/')]}no-shows/", {"day": str(workshop.start_date)}
+    )
+    assert marked.status_code == 200, marked.json()
+    [changed] = client.get(CHANGES, {"cursor": cursor}).json()["results"]
+    assert changed["id"] == registration.pk and changed["attendance"][0]["present"] is False
+
+
+def test_the_sync_of_participants_runs_a_fixed_number_of_queries(api_client, staff, workshop):
+    client = api_client(staff)
+    client.get(CHANGES)
+    for index in range(3):
+        register(workshop, make_person(f"Few {index}"), attended_days=[workshop.start_date])
+    few = count_queries(lambda: client.get(CHANGES))
+    for index in range(30):
+        register(workshop, make_person(f"Many {index}"), attended_days=[workshop.start_date])
+    assert count_queries(lambda: client.get(CHANGES)) == few
