@@ -3,9 +3,18 @@ from django.utils.translation import gettext_lazy as _
 
 
 class ApiConfig(AppConfig):
-    """The REST API (/api/v1/) for the ATHENA 2 mobile app and national systems, and the personal API tokens users
-    manage under their account. It reads through the core's queries and writes through services, so that no access
-    rule or number is written twice; it adds nothing to the core's registry."""
+    """The REST API (/api/v1/) for the ATHENA 2 mobile app and national systems, the personal API tokens users
+    manage under their account, and the webhooks (api/webhooks/). It reads through the core's queries and writes
+    through services, so that no access rule or number is written twice."""
 
     name = "api"
     verbose_name = _("API")
+
+    def ready(self) -> None:
+        from projects.events import domain_event
+        from projects.registry import registry
+
+        from .webhooks.services import on_domain_event
+
+        registry.register_app(self)  # everything the app adds: contributions.py (the webhooks' demo data)
+        domain_event.connect(on_domain_event, dispatch_uid="api.webhooks")

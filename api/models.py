@@ -50,3 +50,8 @@ class ApiToken(models.Model):
     @property
     def is_active(self) -> bool:
         return self.status() == "active"
+
+
+from .webhooks.models import WebhookDelivery, WebhookEndpoint  # noqa: E402  the webhooks' models (api/webhooks/)
+
+__all__ = ["ApiToken", "WebhookDelivery", "WebhookEndpoint"]

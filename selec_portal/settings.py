@@ -413,6 +413,11 @@ SILENCED_SYSTEM_CHECKS = ["security.W021"]
 # Errors are RFC 9457 problem details; in production the API answers JSON only (the browsable pages in debug).
 # PORTAL_API_RATE: requests per token (per user for a session), as DRF writes rates: "1000/hour", "60/minute".
 PORTAL_API_RATE = env_str("PORTAL_API_RATE", "1000/hour")
+# Webhooks (api/webhooks/): targets that resolve to an internal address (loopback, private, link-local...) are refused
+# unless listed here (CIDRs, addresses or host names, comma-separated); a listed target may use http.
+PORTAL_WEBHOOK_ALLOWED_NETWORKS = env_list("PORTAL_WEBHOOK_ALLOWED_NETWORKS", [])
+PORTAL_WEBHOOK_MAX_ATTEMPTS = env_int("PORTAL_WEBHOOK_MAX_ATTEMPTS", 6)  # per delivery: then given up
+PORTAL_WEBHOOK_DISABLE_AFTER = env_int("PORTAL_WEBHOOK_DISABLE_AFTER", 20)  # failed attempts in a row: then disabled
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "api.authentication.BearerTokenAuthentication",  # first: an anonymous request gets 401, WWW-Authenticate
