@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 import logging
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -51,7 +51,7 @@ def backoff(failed_attempts: int) -> timedelta:
 
 
 def _timestamp(now: datetime) -> str:
-    return now.astimezone(timezone.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return now.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 # --- deliveries from domain events ---------------------------------------------------------------------------------

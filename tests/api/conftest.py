@@ -5,6 +5,7 @@ from django.core.cache import cache
 from django.test import Client
 
 from api.services import token_create
+from tests.operations.conftest import country, make_activity  # noqa: F401  fixtures of the webhook tests
 
 
 def bearer(plaintext: str) -> Client:
@@ -26,3 +27,25 @@ def api_client(db):
 def fresh_rate_limits():
     """The throttle counts in the cache: each test starts from zero."""
     cache.clear()
+
+
+@pytest.fixture
+def receiver(settings):
+    """A real HTTP receiver on 127.0.0.1 (tests.api.webhook_receiver), allow-listed for the test."""
+    from tests.api.webhook_receiver import Receiver
+
+    settings.PORTAL_WEBHOOK_ALLOWED_NETWORKS = ["127.0.0.1/32"]
+    running = Receiver().start()
+    yield running
+    running.stop()
+
+
+@pytest.fixture
+def endpoint(receiver, admin_user):
+    """An endpoint of the receiver for every event of every project."""
+    from api.webhooks.links import EVENTS
+    from api.webhooks.models import WebhookEndpoint
+
+    return WebhookEndpoint.objects.create(
+        name="Partner CMS", url=receiver.url, events=sorted(EVENTS), created_by=admin_user
+    )
