@@ -121,7 +121,7 @@ class WebhookDeliveryAdmin(ServiceAdminMixin, ReadOnlyAdmin):
     list_select_related = ["endpoint", "project"]
     list_filter = [
         "status",
-        choices_filter("event_type", _("event"), [*EVENTS.items(), (PING, _("Test ping"))]),
+        choices_filter("event_type", _("event"), lambda: [*EVENTS.items(), (PING, _("Test ping"))]),
         "project",
     ]
     search_fields = ["endpoint__name", "event_type"]

@@ -34,6 +34,7 @@ READ_ONLY = {
     "projects.RollupFirst",
     "projects.OutboxMessage",
     "reporting.ReportSnapshot",  # a submitted report, frozen: what the funder received
+    "api.WebhookDelivery",  # the webhooks' delivery log
 }
 # Login records of axes, and authenticators (a user sets up their own; an admin may only delete a lost one).
 READ_ONLY |= {"axes.AccessAttempt", "axes.AccessLog", "axes.AccessFailureLog", "mfa.Authenticator"}
