@@ -81,6 +81,11 @@ class WebhookEndpointAdmin(ServiceAdmin):
     inlines = [DeliveryInline]
     actions = ["send_ping"]
 
+    def get_deleted_objects(self, objs, request):
+        """Deleting an endpoint deletes its delivery log with it, although nobody deletes log rows on their own."""
+        deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
+        return deleted, counts, perms_needed - {WebhookDelivery._meta.verbose_name}, protected
+
     @admin.display(description=_("events"))
     def event_list(self, obj):
         return ", ".join(obj.events)

@@ -123,3 +123,11 @@ def test_a_submitted_activity_reaches_the_receiver_through_the_outbox_and_a_real
         delivery.refresh_from_db()
     assert (delivery.status, delivery.attempts, delivery.last_status_code) == (Status.SUCCEEDED, 1, 204)
     assert not OutboxMessage.objects.exists()
+
+
+def test_deleting_an_endpoint_deletes_its_log_and_is_audited(client_for, admin_user, endpoint):
+    services.delivery_create(endpoint=endpoint, event_type="event.held", payload={"type": "event.held"})
+    url = reverse("admin:api_webhookendpoint_delete", args=[endpoint.pk])
+    assert client_for(admin_user).post(url, {"post": "yes"}).status_code == 302
+    assert not WebhookEndpoint.objects.exists() and not WebhookDelivery.objects.exists()
+    assert AuditEvent.objects.filter(object_type="api.WebhookEndpoint", action="delete").exists()

@@ -10,7 +10,7 @@ from projects.checks import check_database_metrics, check_reference_metrics
 from projects.models import Indicator
 from projects.registry import Contributions, Metric, PeopleSource, PortfolioPanel, Section, registry
 
-APPS_WITH_CONTRIBUTIONS = ["accounts", "conferences", "imobex", "operations", "projects", "reporting"]
+APPS_WITH_CONTRIBUTIONS = ["accounts", "api", "conferences", "imobex", "operations", "projects", "reporting"]
 
 
 def _contributions_of(label: str) -> Contributions:
