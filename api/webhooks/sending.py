@@ -14,6 +14,7 @@ from .addresses import Target
 
 TIMEOUT_SECONDS = 10
 READ_AT_MOST = 2048  # of the answer's body, for the log
+MAX_ADDRESSES = 3  # tried in turn; with the timeout each, the POST stays within its claim (services.SEND_LEASE)
 
 
 @dataclass(frozen=True)
@@ -39,21 +40,38 @@ class _PinnedHTTPSConnection(http.client.HTTPSConnection):
         self.sock = self._context.wrap_socket(sock, server_hostname=self.host)
 
 
+def _connect(target: Target, timeout: float) -> http.client.HTTPConnection:
+    """A connection to the first of the target's checked addresses that answers (as `socket.create_connection`
+    tries a name's addresses in turn)."""
+    failure: OSError | None = None
+    for address in target.addresses[:MAX_ADDRESSES]:
+        if target.scheme == "https":
+            connection = _PinnedHTTPSConnection(str(address), target.host, target.port, timeout)
+        else:
+            connection = http.client.HTTPConnection(str(address), target.port, timeout=timeout)
+        try:
+            connection.connect()
+        except ssl.SSLError:
+            raise
+        except OSError as exc:
+            failure = exc
+            continue
+        return connection
+    raise failure or OSError("no address")
+
+
 def post(target: Target, body: bytes, headers: dict[str, str], *, timeout: float = TIMEOUT_SECONDS) -> Answer:
-    """POST `body` to `target` (its first checked address); never raises for a network failure."""
-    address = str(target.addresses[0])
-    if target.scheme == "https":
-        connection = _PinnedHTTPSConnection(address, target.host, target.port, timeout)
-    else:
-        connection = http.client.HTTPConnection(address, target.port, timeout=timeout)
+    """POST `body` to `target` (at the first of its checked addresses that answers); never raises for a network
+    failure."""
     host = target.host if target.port in (80, 443) else f"{target.host}:{target.port}"
     if ":" in target.host:  # an IPv6 literal
         host = f"[{target.host}]" if target.port in (80, 443) else f"[{target.host}]:{target.port}"
+    headers = {**headers, "Host": host, "User-Agent": "SELEC-portal-webhooks/1"}
     started = time.monotonic()
+    connection = None
     try:
-        connection.request(
-            "POST", target.path, body=body, headers={**headers, "Host": host, "User-Agent": "SELEC-portal-webhooks/1"}
-        )
+        connection = _connect(target, timeout)
+        connection.request("POST", target.path, body=body, headers=headers)
         response = connection.getresponse()
         response.read(READ_AT_MOST)
         status = response.status
@@ -61,5 +79,6 @@ def post(target: Target, body: bytes, headers: dict[str, str], *, timeout: float
     except (OSError, http.client.HTTPException) as exc:
         status, error = None, f"{type(exc).__name__}: {exc}"[:300]
     finally:
-        connection.close()
+        if connection is not None:
+            connection.close()
     return Answer(status=status, milliseconds=round((time.monotonic() - started) * 1000), error=error)
