@@ -1,8 +1,13 @@
-"""Everything the API app adds to the portal through the core's registry: the webhooks' demo data. (Its webhooks
-hear the services' domain events through `projects.events`, connected in `apps.py`.)"""
+"""What the API app adds to the portal through the core's registry: demo calendar feeds and webhooks."""
 
 from projects.registry import Contributions, Seeder
 
-from .webhooks import demo
+from . import demo
+from .webhooks import demo as webhooks_demo
 
-CONTRIBUTIONS = Contributions(seeders=[Seeder(demo.seed, order=95)])
+
+def _seed(**kwargs) -> dict[str, int]:
+    return demo.seed(**kwargs) | webhooks_demo.seed(**kwargs)
+
+
+CONTRIBUTIONS = Contributions(seeders=[Seeder(_seed, order=90)])

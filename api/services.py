@@ -3,6 +3,7 @@
 
 from datetime import timedelta
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -11,7 +12,8 @@ from django.utils.translation import gettext as _
 from projects.audit import audit_log
 from projects.models import AuditEvent
 
-from .models import ApiToken
+from .idempotency import IDEMPOTENCY_HOURS
+from .models import ApiToken, IdempotentRequest, Tombstone
 from .tokens import new_token, shown_prefix, token_digest
 
 DEFAULT_DAYS = 90
@@ -59,14 +61,16 @@ def token_create(
 
 @transaction.atomic
 def token_revoke(*, user, token: ApiToken) -> ApiToken:
-    """Revoke one of the user's own tokens (a token of another user is refused); revoking twice changes nothing."""
-    token = ApiToken.objects.select_for_update().filter(pk=token.pk, user=user).first()
-    if token is None:
+    """Revoke one of the user's own tokens, or as an admin anyone's (a lost phone, a leaked script); a token of
+    another user is refused to anyone else. Revoking twice changes nothing."""
+    token = ApiToken.objects.select_for_update().filter(pk=token.pk).first()
+    if token is None or (token.user_id != user.pk and not user.is_superuser):
         raise ValidationError(_("No such token."))
     if token.revoked_at is None:
         token.revoked_at = timezone.now()
         token.save(update_fields=["revoked_at"])
-        audit_log(user=user, action=AuditEvent.Action.CHANGE, obj=token, details={"revoked": True})
+        details = {"revoked": True, **({"owner": token.user.get_username()} if token.user_id != user.pk else {})}
+        audit_log(user=user, action=AuditEvent.Action.CHANGE, obj=token, details=details)
     return token
 
 
@@ -77,3 +81,12 @@ def token_touch(*, token: ApiToken) -> None:
         return
     ApiToken.objects.filter(pk=token.pk).exclude(last_used_at__gt=now - LAST_USED_EVERY).update(last_used_at=now)
     token.last_used_at = now
+
+
+def api_purge(now=None) -> dict[str, int]:
+    """Forget what the API keeps only for a while: the answers of idempotent requests (after IDEMPOTENCY_HOURS) and
+    the tombstones of incremental sync (after PORTAL_API_SYNC_DAYS, when a cursor that old is refused anyway)."""
+    now = now or timezone.now()
+    keys, _ = IdempotentRequest.objects.filter(created_at__lt=now - timedelta(hours=IDEMPOTENCY_HOURS)).delete()
+    tombstones, _ = Tombstone.objects.filter(at__lt=now - timedelta(days=settings.PORTAL_API_SYNC_DAYS)).delete()
+    return {"idempotent requests": keys, "tombstones": tombstones}

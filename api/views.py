@@ -2,7 +2,7 @@
 through the same queries as the pages, and answers with the serializers; errors are problem details
 (api.problems). The token pages of the portal are in `pages.py`."""
 
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework.exceptions import NotFound
 from rest_framework.generics import ListAPIView
 from rest_framework.permissions import AllowAny
@@ -12,26 +12,8 @@ from projects.queries import indicator_progress, project_for_user, visible_proje
 
 from .conditional import ApiView, ConditionalGetMixin
 from .pagination import CodeCursorPagination
-from .problems import PROBLEM_CONTENT_TYPE
-from .serializers import ProblemSerializer, ProjectDetailSerializer, ProjectSerializer
-
-
-def _problem(status: int, description: str) -> dict:
-    return {(status, PROBLEM_CONTENT_TYPE): OpenApiResponse(ProblemSerializer, description=description)}
-
-
-# The errors every endpoint may answer with, documented once (the schema's responses of each operation).
-ERRORS = {
-    **_problem(401, "No valid token nor session (the answer carries WWW-Authenticate: Bearer)."),
-    **_problem(403, "The user's role, or a read token on a write, does not allow it."),
-    **_problem(429, "Too many requests for this token: wait the seconds of the Retry-After header."),
-}
-NOT_FOUND = _problem(404, "No such record among those the user may see.")
-# Every read carries an ETag (api.conditional): sent back in If-None-Match, an unchanged answer is a bodiless 304.
-NOT_MODIFIED = {304: OpenApiResponse(description="Unchanged since the ETag given in If-None-Match.")}
-IF_NONE_MATCH = OpenApiParameter(
-    "If-None-Match", str, OpenApiParameter.HEADER, description="The ETag of an earlier answer.", required=False
-)
+from .schema import ERRORS, IF_NONE_MATCH, NOT_FOUND, NOT_MODIFIED
+from .serializers import ProjectDetailSerializer, ProjectSerializer
 
 
 class ProjectList(ConditionalGetMixin, ListAPIView):

@@ -56,6 +56,9 @@ PAGES = [
     ("activity form (GET)", "/projects/ATHENA2/activities/new/", "manager"),
     ("events list", "/projects/ATHENA2/events/", "manager"),
     ("coverage board (IMOBEX)", "/projects/IMOBEX/coverage/", "manager"),
+    ("API: project with indicators", "/api/v1/projects/ATHENA2/", "manager"),
+    ("API: activities (50)", "/api/v1/projects/ATHENA2/activities/", "manager"),
+    ("API: activity sync, first page (100)", "/api/v1/projects/ATHENA2/activities/changes/", "manager"),
     ("admin: joint activities", "/admin/operations/jointactivity/", "admin"),
     ("admin: people", "/admin/projects/person/", "admin"),
 ]

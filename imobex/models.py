@@ -111,7 +111,11 @@ class CountryCoverage(Versioned):
                 name="imobex_coverage_validated_has_date",
             ),
         ]
-        indexes = [models.Index(fields=["project", "state"])]
+        indexes = [
+            models.Index(fields=["project", "state"]),
+            # the API's incremental sync: a project's records changed since a cursor, in (updated_at, id) order
+            models.Index(fields=["project", "updated_at", "id"], name="coverage_sync_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.country}: {self.get_state_display()}"
@@ -277,6 +281,7 @@ class Finding(Versioned):
             models.Index(fields=["project", "source"], name="finding_source_idx"),
             models.Index(fields=["project", "reliability"], name="finding_reliability_idx"),
             models.Index(fields=["created_at", "id"], name="finding_created_admin_idx"),  # the admin's list
+            models.Index(fields=["project", "updated_at", "id"], name="finding_sync_idx"),  # the API's sync
         ]
 
     def __str__(self) -> str:

@@ -113,11 +113,14 @@ def activity_export(project: Project, activities: QuerySet[JointActivity]) -> Qu
     )
 
 
-def activity_detail(project: Project, pk: int) -> JointActivity:
-    """One activity with everything its page shows (raises DoesNotExist if not in the project or not visible)."""
-    activity = (
+def activity_records(project: Project) -> QuerySet[JointActivity]:
+    """The project's activities the user may see, each with what makes its record: places, countries, agencies,
+    officers, evaluations, the events where it was discussed (a fixed number of queries however many). The API's
+    activity and incremental sync; the detail page adds its own (`activities_in_full`). Pass each one through
+    `withhold_related` before showing it."""
+    return (
         JointActivity.objects.in_project(project)
-        .select_related("workstream", "lead_country", "lead_agency", "related_activity", "created_by", "validated_by")
+        .select_related("workstream", "lead_country", "lead_agency", "related_activity")
         .prefetch_related(
             Prefetch("places", queryset=ActivityPlace.objects.select_related("country")),
             Prefetch("countries", queryset=ActivityCountry.objects.select_related("country")),
@@ -126,19 +129,38 @@ def activity_detail(project: Project, pk: int) -> JointActivity:
                 "officers",
                 queryset=ActivityOfficer.objects.select_related("person__country", "person__organisation"),
             ),
-            "attachments",
             Prefetch("evaluations", queryset=Evaluation.objects.select_related("country", "author")),
-            Prefetch("meetings", queryset=JointActivity.objects.in_project(project).order_by("start_date", "pk")),
             Prefetch("discussed_at", queryset=Event.objects.order_by("start_date", "pk")),
         )
-        .get(pk=pk)
     )
+
+
+def activities_in_full(project: Project) -> QuerySet[JointActivity]:
+    """The activities with everything the detail page shows: their records, attachments, meetings, who logged and
+    who validated them."""
+    return (
+        activity_records(project)
+        .select_related("created_by", "validated_by")
+        .prefetch_related(
+            "attachments",
+            Prefetch("meetings", queryset=JointActivity.objects.in_project(project).order_by("start_date", "pk")),
+        )
+    )
+
+
+def withhold_related(activity: JointActivity, project: Project) -> JointActivity:
+    """A meeting that serves a sensitive activity does not name it to one who may not see it (`serves_withheld`)."""
     activity.project = project  # the page's project (with the user's role): no query to read it again
     related = activity.related_activity
     activity.serves_withheld = related is not None and related.is_sensitive and not project.sees_sensitive
     if activity.serves_withheld:
-        activity.related_activity = None  # a sensitive activity is not named to those who may not see it
+        activity.related_activity = None
     return activity
+
+
+def activity_detail(project: Project, pk: int) -> JointActivity:
+    """One activity with everything its page shows (raises DoesNotExist if not in the project or not visible)."""
+    return withhold_related(activities_in_full(project).get(pk=pk), project)
 
 
 def related_candidates(project: Project, *, exclude_pk: int | None = None) -> QuerySet[JointActivity]:

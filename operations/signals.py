@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db.models import Exists, OuterRef
+from django.db.models.functions import Now
 from django.db.models.signals import post_delete, post_save, pre_save
 
 from .models import Evaluation, JointActivity
@@ -12,11 +13,12 @@ def activities_evaluated(activity_ids) -> None:
     """Set `has_evaluation` of these activities from their evaluations (one UPDATE).
 
     Through the base manager: the flag is derived, not a change of the activity (no audit entry, no new version);
-    no metric reads it, so the rollups have nothing to recompute."""
+    no metric reads it, so the rollups have nothing to recompute. `updated_at` moves: what the activity shows (its
+    evaluations) changed, so the API's incremental sync sends it again."""
     ids = sorted({pk for pk in activity_ids if pk is not None})
     if ids:
         JointActivity._base_manager.filter(pk__in=ids).update(
-            has_evaluation=Exists(Evaluation.objects.filter(activity=OuterRef("pk")))
+            has_evaluation=Exists(Evaluation.objects.filter(activity=OuterRef("pk"))), updated_at=Now()
         )
 
 

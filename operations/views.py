@@ -18,18 +18,13 @@ from projects.queries import project_for_user
 from projects.viewkit import add_service_errors, audit_consultation, download, export_list
 
 from . import queries, services
+from .editing import ActivityEditor
 from .filters import ActivityFilter
 from .forms import (
-    ActivityForm,
     AttachmentForm,
-    CountryFormSet,
     EvaluationForm,
-    OfficerFormSet,
-    PlaceFormSet,
     SpocForm,
     TransitionForm,
-    officer_initial,
-    shared_choices,
 )
 from .models import COMMENT_MAX_LENGTH, OPERATIONS_PROJECTS, ActivityAttachment, JointActivity, Spoc
 
@@ -135,64 +130,22 @@ def activity_detail(request: HttpRequest, code: str, pk: int) -> HttpResponse:
     return render(request, "operations/activity_detail.html", context)
 
 
-def _edited(*forms) -> bool:
-    """Whether the posted activity differs from what its edit page showed (a form, or a row of a formset, changed;
-    a row added or removed)."""
-    return any(form.has_changed() for form in forms)
-
-
 def _activity_form(request: HttpRequest, project: Project, activity: JointActivity | None) -> HttpResponse:
     """The create and edit page: the activity, its places, countries and officers, saved together or not at all."""
     data = request.POST if request.method == "POST" else None
-    choices = shared_choices()
-    form = ActivityForm(data, instance=activity, project=project, choices=choices)
-    if activity is not None:
-        form.fields["version"].required = True
-    parent = activity or JointActivity(project=project)
-    places = PlaceFormSet(data, instance=parent, prefix="places", choices=choices)
-    countries = CountryFormSet(data, instance=parent, prefix="countries", choices=choices)
-    # the officers as the page showed them (also on a post, which `_edited` compares with them)
-    initial, officer_labels = officer_initial(activity) if activity is not None else (None, None)
-    officers = OfficerFormSet(
-        data,
-        prefix="officers",
-        initial=initial,
-        form_kwargs={"choices": choices},
-        project=project,
-        officer_labels=officer_labels,
-    )
+    editor = ActivityEditor.build(data, project, activity)
     if data is not None:
-        form_ok = form.is_valid()
-        places.activity_type = form.cleaned_data.get("type")
-        formsets_ok = all([places.is_valid(), countries.is_valid(), officers.is_valid()])
-        if form_ok and formsets_ok and activity is not None and not _edited(form, places, countries, officers):
+        valid = editor.is_valid()
+        if valid and activity is not None and not editor.changed():
             # saved as shown: no new version, no empty entry in the history
             messages.info(request, _("Nothing was changed."))
             return redirect("operations:activity-detail", code=project.code, pk=activity.pk)
-        if form_ok and formsets_ok:
-            saved = form.save(commit=False)
-
-            def save_related(saved_activity: JointActivity) -> None:
-                form.save_m2m()
-                for formset in (places, countries):
-                    formset.instance = saved_activity
-                    formset.save()
-
+        if valid:
             try:
-                saved = services.activity_save(
-                    activity=saved,
-                    user=request.user,
-                    expected_version=form.cleaned_data.get("version"),
-                    officers=officers.entries(),
-                    save_related=save_related,
-                    changed=form.changed_data,
-                    discussed_at=form.cleaned_data["discussed_at"],
-                )
+                saved = editor.save(request.user)
             except ValidationError as error:
-                if getattr(error, "code", None) == "duplicate_officer":
-                    officers._non_form_errors = officers.error_class(error.messages)
-                else:
-                    add_service_errors(form, error)
+                if getattr(error, "code", None) != "duplicate_officer":
+                    add_service_errors(editor.form, error)
             else:
                 messages.success(request, _("The activity was saved."))
                 return redirect("operations:activity-detail", code=project.code, pk=saved.pk)
@@ -203,10 +156,10 @@ def _activity_form(request: HttpRequest, project: Project, activity: JointActivi
         "project": project,
         "project_tab": "activities",
         "activity": activity,
-        "form": form,
-        "places": places,
-        "countries": countries,
-        "officers": officers,
+        "form": editor.form,
+        "places": editor.places,
+        "countries": editor.countries,
+        "officers": editor.officers,
     }
     return render(request, "operations/activity_form.html", context)
 

@@ -413,6 +413,10 @@ SILENCED_SYSTEM_CHECKS = ["security.W021"]
 # Errors are RFC 9457 problem details; in production the API answers JSON only (the browsable pages in debug).
 # PORTAL_API_RATE: requests per token (per user for a session), as DRF writes rates: "1000/hour", "60/minute".
 PORTAL_API_RATE = env_str("PORTAL_API_RATE", "1000/hour")
+# Incremental sync (api.sync): deletions are remembered this many days (an older cursor must sync again from the
+# start); a change is listed once it is this many seconds old (a transaction that commits late is not skipped).
+PORTAL_API_SYNC_DAYS = env_int("PORTAL_API_SYNC_DAYS", 90)
+PORTAL_API_SYNC_SETTLE_SECONDS = env_int("PORTAL_API_SYNC_SETTLE_SECONDS", 5)
 # Webhooks (api/webhooks/): targets that resolve to an internal address (loopback, private, link-local...) are refused
 # unless listed here (CIDRs, addresses or host names, comma-separated); a listed target may use http.
 PORTAL_WEBHOOK_ALLOWED_NETWORKS = env_list("PORTAL_WEBHOOK_ALLOWED_NETWORKS", [])
@@ -431,7 +435,7 @@ REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"]
     + (["rest_framework.renderers.BrowsableAPIRenderer"] if DEBUG else []),
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "api.schema.ApiSchema",
     "EXCEPTION_HANDLER": "api.problems.problem_exception_handler",
 }
 SPECTACULAR_SETTINGS = {
@@ -450,6 +454,20 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # request bodies apart from answers (`...Request`), closed to fields they do not declare (api.schema)
+    "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "api.schema.closed_request_bodies",
+        "api.schema.document_headers",
+    ],
+    # choice sets that share a field name get a name of their own in the schema
+    "ENUM_NAME_OVERRIDES": {
+        "ProjectStatusEnum": "projects.models.Project.Status",
+        "ActivityStatusEnum": "operations.choices.ActivityStatus",
+        "CoverageStateEnum": "imobex.models.CountryCoverage.State",
+        "PeriodStateEnum": "api.periods.PERIOD_STATES",
+    },
 }
 
 LOGGING = {

@@ -27,3 +27,9 @@ urlpatterns = [
     path("", include("imobex.urls")),
     path("", include("reporting.urls")),
 ]
+
+# Errors Django answers itself: the portal's pages, problem details under /api/ (api.problems).
+handler400 = "api.problems.bad_request"
+handler403 = "api.problems.permission_denied"
+handler404 = "api.problems.page_not_found"
+handler500 = "api.problems.server_error"

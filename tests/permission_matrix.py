@@ -41,7 +41,7 @@ from django.utils import timezone
 
 ROLES = ("anonymous", "viewer", "other", "staff", "manager", "admin", "django_staff")
 LOGIN = "login"
-REFUSALS = {400, 401, 403, 404, 405, 429, LOGIN}
+REFUSALS = {400, 401, 403, 404, 405, 412, 415, 422, 428, 429, LOGIN}
 # A POST that logs out ends on the login page: the action is done, not refused (its writes: the audit entry of the
 # logout, axes' log).
 LOGOUTS = frozenset({"logout", "account_logout", "admin:logout"})
@@ -105,6 +105,21 @@ def api_member(ok, **overrides) -> dict:
     return member(ok, **({"anonymous": 401} | overrides))
 
 
+def api_editor(ok, **overrides) -> dict:
+    """A write of the API (Action.EDIT): as `editor`, but a visitor gets 401."""
+    return editor(ok, **({"anonymous": 401} | overrides))
+
+
+def api_validator(ok, **overrides) -> dict:
+    """A read or write of the API for managers (Action.VALIDATE / MANAGE): as `validator`, but a visitor gets 401."""
+    return validator(ok, **({"anonymous": 401} | overrides))
+
+
+def if_match(version: str) -> Callable[[Data], dict]:
+    """The If-Match header of an API write: the ETag of the data set's record at its version (`activity_version`)."""
+    return lambda d: {"If-Match": f'"{getattr(d, version)}"'}
+
+
 @dataclass
 class Data:
     """The data set every case runs on: one object of every kind the URLs need (pks, codes, tokens)."""
@@ -131,6 +146,9 @@ class Data:
     version: int = 0  # a road-map version submitted, with its document
     period: int = 0  # an ATHENA2 reporting period
     api_token: int = 0  # a personal API token of the staff user
+    notification: int = 0  # an unread notification of the staff user
+    calendar_feed: int = 0  # a calendar feed of ATHENA2, of the staff user
+    calendar_token: str = ""  # its token: whoever holds it reads the feed, signed in or not
     admin_objects: dict = field(default_factory=dict)  # admin URL name -> kwargs
     admin_missing: set = field(default_factory=set)  # admin URL names of a record the data set does not have
 
@@ -142,6 +160,8 @@ class Row:
     post: dict
     label: str = ""
     data: Callable[[Data], dict] | None = None  # the POST's body (default: empty)
+    json: bool = False  # the API: the body sent as JSON, with `headers` (an If-Match)
+    headers: Callable[[Data], dict] | None = None
 
 
 def at(code: str, **names) -> Callable[[Data], dict]:
@@ -219,10 +239,79 @@ URLS: dict[str, Row | list[Row]] = {
         Row(fixed(code="NO-SUCH"), get=api_signed_in(404), post=api_signed_in(405), label="no such project"),
     ],
     "api:schema": Row(fixed(), get=api_signed_in(200), post=api_signed_in(405)),
+    # an empty JSON body: those who may log an activity get the forms' errors (400)
+    "api:activity-list": Row(at(ATHENA), get=api_member(200), post=api_editor(400), json=True),
+    "api:activity-changes": Row(at(ATHENA), get=api_member(200), post=api_signed_in(405)),
+    "api:activity-detail": [
+        Row(at(ATHENA, pk="activity"), get=api_member(200), post=api_signed_in(405), label="not sensitive"),
+        Row(
+            at(ATHENA, pk="sensitive_activity"),
+            get=api_validator(200, viewer=404, staff=404),
+            post=api_signed_in(405),
+            label="sensitive",
+        ),
+    ],
+    "api:activity-evaluations": [
+        Row(at(ATHENA, pk="activity"), get=api_member(200), post=api_editor(400), json=True, label="not sensitive"),
+        Row(
+            at(ATHENA, pk="sensitive_activity"),
+            get=api_validator(200, viewer=404, staff=404),
+            post=api_editor(400, staff=404),
+            json=True,
+            label="sensitive",
+        ),
+    ],
+    "api:activity-transition": [
+        Row(
+            at(ATHENA, pk="activity", action=lambda: "submit"),
+            get=api_signed_in(405),
+            post=api_editor(200),
+            json=True,
+            headers=if_match("activity_version"),
+            label="not sensitive",
+        ),
+        Row(
+            at(ATHENA, pk="sensitive_activity", action=lambda: "submit"),
+            get=api_signed_in(405),
+            post=api_editor(200, viewer=404, staff=404),
+            json=True,
+            headers=if_match("activity_version"),
+            label="sensitive",
+        ),
+    ],
+    # IMOBEX's findings and coverage; an empty JSON body: those who may write get the form's errors (400)
+    "api:finding-list": Row(at(IMOBEX), get=api_member(200), post=api_editor(400), json=True),
+    "api:finding-changes": Row(at(IMOBEX), get=api_member(200), post=api_signed_in(405)),
+    "api:finding-detail": Row(at(IMOBEX, pk="finding"), get=api_member(200), post=api_signed_in(405)),
+    "api:coverage-list": Row(at(IMOBEX), get=api_member(200), post=api_signed_in(405)),
+    "api:coverage-changes": Row(at(IMOBEX), get=api_member(200), post=api_signed_in(405)),
+    "api:coverage-detail": Row(at(IMOBEX, country=lambda: "RO"), get=api_member(200), post=api_signed_in(405)),
+    "api:coverage-state": Row(
+        at(IMOBEX, country=lambda: "RO"),
+        get=api_signed_in(405),
+        post=api_editor(400),
+        json=True,
+        headers=lambda d: {"If-Match": '"0"'},
+    ),
+    # reporting periods: read only; the user's own notifications (another's is not found)
+    "api:period-list": Row(at(ATHENA), get=api_member(200), post=api_signed_in(405)),
+    "api:period-detail": Row(at(ATHENA, pk="period"), get=api_member(200), post=api_signed_in(405)),
+    "api:notification-list": Row(fixed(), get=api_signed_in(200), post=api_signed_in(405)),
+    "api:notification-read-all": Row(fixed(), get=api_signed_in(405), post=api_signed_in(200), json=True),
+    "api:notification-read": Row(
+        lambda d: {"pk": d.notification}, get=api_signed_in(405), post=api_signed_in(404, staff=200), json=True
+    ),
     "api:docs": Row(fixed(), get=signed_in(200), post=signed_in(405)),  # a page: visitors log in first
     "api:not-found": Row(fixed(rest="v1/nothing/"), get=everyone(404), post=everyone(404)),
     "api:token-list": Row(fixed(), get=signed_in(200), post=signed_in(200)),  # an empty POST: the form's errors
     "api:token-revoke": Row(lambda d: {"pk": d.api_token}, get=NONE_405, post=signed_in(404, staff=302)),
+    # private calendar feeds: the feed answers whoever holds its token (no sign-in, GET only); the pages are one's own
+    "api:calendar-feed": [
+        Row(lambda d: {"token": d.calendar_token}, get=everyone(200), post=everyone(405), label="a live feed"),
+        Row(fixed(token="selec_no-such-feed"), get=everyone(404), post=everyone(405), label="an unknown token"),
+    ],
+    "api:calendar-list": Row(fixed(), get=signed_in(200), post=signed_in(200)),  # an empty POST: the form's errors
+    "api:calendar-revoke": Row(lambda d: {"pk": d.calendar_feed}, get=NONE_405, post=signed_in(404, staff=302)),
     # --- a project, its workstreams and jobs -----------------------------------------------------------------------
     "projects:project-detail": Row(at(ATHENA), get=member(200), post=member(200)),
     # the searches of the pickers (projects.pickers): JSON, GET only; the records of the role's own pages
@@ -462,6 +551,17 @@ ADMIN_SUPERUSER_ANSWERS: dict[str, tuple[int | str, int | str]] = {  # name: (GE
     "admin:reporting_reportsnapshot_add": (403, 403),
     "admin:reporting_reportsnapshot_change": (200, 403),
     "admin:reporting_reportsnapshot_delete": (403, 403),
+    # an API token is created by its user; the admin lists tokens and revokes them (an action of the list)
+    "admin:api_apitoken_add": (403, 403),
+    "admin:api_apitoken_change": (200, 403),
+    "admin:api_apitoken_delete": (403, 403),
+    # Calendar feeds are made by their owners and their fetches logged by the feed: read-only (a list action revokes)
+    "admin:api_calendarfeed_add": (403, 403),
+    "admin:api_calendarfeed_change": (200, 403),
+    "admin:api_calendarfeed_delete": (403, 403),
+    "admin:api_feedfetch_add": (403, 403),
+    "admin:api_feedfetch_change": (200, 403),
+    "admin:api_feedfetch_delete": (403, 403),
     # The webhooks' delivery log is a record of what was sent: read-only (its "Re-send" is a list action).
     "admin:api_webhookdelivery_add": (403, 403),
     "admin:api_webhookdelivery_change": (200, 403),
@@ -531,7 +631,7 @@ def build_data_set(django_user_model, activities: int = 10) -> Data:
     from imobex.models import Barrier, Finding, Intervention, RoadMap, RoadMapVersion
     from operations.models import ActivityAttachment, JointActivity
     from projects.models import BackgroundJob, Country, Deliverable, Milestone, OutboxMessage, Project, Task, Workstream
-    from reporting.models import ReportingPeriod
+    from reporting.models import Notification, ReportingPeriod
     from tests.conferences.conftest import make_event, make_person, register
 
     call_command("seed_demo", activities=activities, force=True, stdout=StringIO())
@@ -607,6 +707,14 @@ def build_data_set(django_user_model, activities: int = 10) -> Data:
     from api.services import token_create
 
     data.api_token = token_create(user=data.users["staff"], name="Matrix token")[0].pk
+    data.notification = Notification.objects.create(
+        recipient=data.users["staff"], project=athena, kind="report_due", title="Matrix notification"
+    ).pk
+    from api.calendars.services import feed_create, feed_fetched
+
+    feed, data.calendar_token = feed_create(user=data.users["staff"], project=athena, name="Matrix feed")
+    data.calendar_feed = feed.pk
+    feed_fetched(feed=feed, ip="192.0.2.1", user_agent="Matrix calendar")
     data.admin_objects, data.admin_missing = _admin_kwargs()
     return data
 

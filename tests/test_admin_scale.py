@@ -92,6 +92,8 @@ def _one_of_each(superuser) -> None:
     from django.contrib.auth.models import Group
     from django_celery_beat.models import ClockedSchedule, IntervalSchedule, PeriodicTask, SolarSchedule
 
+    from api.models import ApiToken
+    from api.services import token_create
     from operations.models import ActivityAttachment, JointActivity
     from projects.models import BackgroundJob, OutboxMessage, Project
     from reporting.models import Notification, NotificationPreference, ReminderDelivery
@@ -121,6 +123,9 @@ def _one_of_each(superuser) -> None:
         BackgroundJob.objects.create(kind="progress_report", title="Scale job", project=project, user=superuser)
     if not OutboxMessage.objects.exists():
         OutboxMessage.objects.create(task="projects.tasks.audit_seal")
+    if not ApiToken.objects.exists():
+        for name in ("Mobile app", "Case management sync"):
+            token_create(user=superuser, name=name)
     if not ReminderDelivery.objects.exists():
         delivery = ReminderDelivery.objects.create(
             kind="task_due",

@@ -18,6 +18,7 @@ with 403 and changes nothing; with a token the same POST is not refused (so the 
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
 
@@ -162,8 +163,8 @@ def savepoint(world, db):
     return world
 
 
-def _send(client: Client, method: str, url: str, data: dict | None = None):
-    response = client.get(url) if method == "GET" else client.post(url, data or {})
+def _send(client: Client, method: str, url: str, data: dict | None = None, row: Row | None = None, world=None):
+    response = client.get(url) if method == "GET" else _post(client, url, data or {}, row, world)
     if response.streaming:
         b"".join(response.streaming_content)  # run the export to its end (errors show up here); the client closes it
     return response
@@ -175,6 +176,14 @@ def _answer(response) -> int | str:
     if isinstance(response, HttpResponseRedirect) and response["Location"].split("?")[0] in logins:
         return LOGIN
     return response.status_code
+
+
+def _post(client: Client, url: str, data: dict, row: Row | None, world, headers: dict | None = None):
+    """A POST as the row sends it: form fields, or for the API a JSON body with the row's headers (If-Match)."""
+    if row is None or not row.json:
+        return client.post(url, data)
+    headers = {**(row.headers(world.data) if row.headers else {}), **(headers or {})}
+    return client.post(url, json.dumps(data), content_type="application/json", headers=headers)
 
 
 # --- the tests ------------------------------------------------------------------------------------------------------
@@ -216,7 +225,7 @@ def test_permission(case: Case, savepoint: World):
     before = world.fingerprint() if refused_post else None
 
     body = row.data(world.data) if row.data else None
-    answer = _answer(_send(world.client(case.role), case.method, url, body))
+    answer = _answer(_send(world.client(case.role), case.method, url, body, row, world))
 
     assert answer == expected, f"{case.method} {url} as {case.role}: {answer}, expected {expected}"
     if refused_post:
@@ -276,7 +285,9 @@ def test_post_without_csrf_token_is_refused(key: str, index: int, savepoint: Wor
     url = address(key, row.kwargs(world.data))
     before = world.fingerprint()
 
-    response = world.client(role, enforce_csrf_checks=True).post(url, row.data(world.data) if row.data else {})
+    response = _post(
+        world.client(role, enforce_csrf_checks=True), url, row.data(world.data) if row.data else {}, row, world
+    )
 
     assert response.status_code == 403, f"POST {url} as {role} without a CSRF token: {response.status_code}"
     assert b"CSRF" in response.content or b"csrf" in response.content.lower()
@@ -285,12 +296,15 @@ def test_post_without_csrf_token_is_refused(key: str, index: int, savepoint: Wor
     token = "a" * 32  # a valid secret: the cookie and the form carry the same one
     client = world.client(role, enforce_csrf_checks=True)
     client.cookies[settings.CSRF_COOKIE_NAME] = token
-    response = _send_with_token(client, url, token, row.data(world.data) if row.data else {})
+    response = _send_with_token(client, url, token, row.data(world.data) if row.data else {}, row, world)
     assert response.status_code != 403, f"POST {url} as {role} with a CSRF token is still refused"
 
 
-def _send_with_token(client: Client, url: str, token: str, data: dict):
-    response = client.post(url, {**data, "csrfmiddlewaretoken": token})
+def _send_with_token(client: Client, url: str, token: str, data: dict, row: Row, world):
+    if row.json:  # the API takes the token in its header (REST framework's check for a session)
+        response = _post(client, url, data, row, world, headers={"X-CSRFToken": token})
+    else:
+        response = client.post(url, {**data, "csrfmiddlewaretoken": token})
     if response.streaming:
         b"".join(response.streaming_content)
     return response

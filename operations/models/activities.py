@@ -227,6 +227,8 @@ class JointActivity(Versioned):
         indexes = [
             models.Index(fields=["project", "type", "validation_state", "status"]),
             models.Index(fields=["project", "start_date"]),
+            # the API's incremental sync: a project's activities changed since a cursor, in (updated_at, id) order
+            models.Index(fields=["project", "updated_at", "id"], name="activity_sync_idx"),
             # the dashboards' lists: open (or done) activities by start or end date, counted and read by date
             models.Index(fields=["project", "status", "start_date"]),
             models.Index(fields=["project", "status", "end_date"]),

@@ -5,7 +5,6 @@ from django.core.cache import cache
 from django.test import Client
 
 from api.services import token_create
-from tests.operations.conftest import country, make_activity  # noqa: F401  fixtures of the webhook tests
 
 
 def bearer(plaintext: str) -> Client:
@@ -27,6 +26,16 @@ def api_client(db):
 def fresh_rate_limits():
     """The throttle counts in the cache: each test starts from zero."""
     cache.clear()
+
+
+from tests.imobex.conftest import (  # noqa: E402, F401 (IMOBEX's builders)
+    countries,
+    imobex_demo,
+    imobex_manager,
+    imobex_staff,
+    imobex_viewer,
+)
+from tests.operations.conftest import country, make_activity  # noqa: E402, F401 (the activities' builders)
 
 
 @pytest.fixture

@@ -67,3 +67,17 @@ def test_other_errors_have_the_plain_http_type_and_title(exc, status, title):
 
 def test_an_unexpected_error_is_left_to_django():
     assert handle(ValueError("bug")) is None
+
+
+def test_errors_django_answers_itself_are_problems_under_the_api(api_client, staff):
+    client = api_client(staff)
+    nul = client.get("/api/v1/projects/", {"cursor": "a\x00b"})  # refused by a middleware, before any view
+    assert nul.status_code == 400 and nul["Content-Type"] == "application/problem+json"
+    assert nul.json()["status"] == 400
+    unroutable = client.get("/api/v1/projects/A%0AB/activities/-1/evaluations/")  # no route matches
+    assert unroutable.status_code == 404 and unroutable["Content-Type"] == "application/problem+json"
+
+
+def test_the_pages_keep_their_own_error_pages(client_for, staff):
+    response = client_for(staff).get("/projects/", {"q": "a\x00b"})
+    assert response.status_code == 400 and response["Content-Type"].startswith("text/html")

@@ -76,3 +76,18 @@ def test_the_browsable_api_is_for_development_only():
     result = subprocess.run([sys.executable, "-c", snippet], env=_env(**PRODUCTION), capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "['rest_framework.renderers.JSONRenderer']"
+
+
+@pytest.mark.parametrize(
+    ("path", "filters"),
+    [
+        ("/api/v1/projects/{code}/activities/", {"type", "country", "q"}),
+        ("/api/v1/projects/{code}/findings/", {"crime_type", "acting_in", "indicator", "q"}),
+        ("/api/v1/projects/{code}/reporting-periods/", {"kind", "submitted"}),
+        ("/api/v1/notifications/", {"unread"}),
+    ],
+)
+def test_a_list_documents_its_filters_ordering_and_cursor(api_client, staff, path, filters):
+    schema = json.loads(api_client(staff).get("/api/v1/schema/?format=json").content)
+    names = {parameter["name"] for parameter in schema["paths"][path]["get"]["parameters"]}
+    assert {"cursor", "page_size", "ordering", *filters} <= names

@@ -4,6 +4,7 @@ from datetime import timedelta
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.urls import reverse
 from django.utils import timezone
 
 from api.models import ApiToken
@@ -152,3 +153,19 @@ def test_the_portals_session_authenticates_too(client_for, staff):
     response = client_for(staff).get(LIST)
     assert response.status_code == 200
     assert [p["code"] for p in response.json()["results"]] == ["ATHENA2"]
+
+
+def test_an_admin_revokes_anyones_token_from_the_admin_list(client_for, admin_user, staff):
+    token, plaintext = token_create(user=staff, name="Lost phone", scope="write")
+    client = client_for(admin_user)
+    url = reverse("admin:api_apitoken_changelist")
+    page = client.get(url)
+    assert page.status_code == 200 and b"Lost phone" in page.content and token.digest.encode() not in page.content
+    response = client.post(url, {"action": "revoke", "_selected_action": [token.pk]})
+    assert response.status_code == 302
+    token.refresh_from_db()
+    assert token.revoked_at is not None
+    entry = AuditEvent.objects.get(object_type="api.ApiToken", object_id=str(token.pk), action=AuditEvent.Action.CHANGE)
+    assert entry.username == admin_user.username and entry.details == {"revoked": True, "owner": staff.username}
+    assert bearer(plaintext).get("/api/v1/projects/").status_code == 401
+    assert ApiToken.objects.get(pk=token.pk).status() == "revoked"

@@ -34,6 +34,9 @@ READ_ONLY = {
     "projects.RollupFirst",
     "projects.OutboxMessage",
     "reporting.ReportSnapshot",  # a submitted report, frozen: what the funder received
+    "api.ApiToken",  # created by its user, shown once; the admin only revokes
+    "api.CalendarFeed",  # made and revoked by their owners (an admin may revoke, a list action)
+    "api.FeedFetch",  # the fetch log
     "api.WebhookDelivery",  # the webhooks' delivery log
 }
 # Login records of axes, and authenticators (a user sets up their own; an admin may only delete a lost one).
@@ -83,6 +86,10 @@ def _create_missing(model):
         )
     elif model is NotificationPreference:
         NotificationPreference.objects.create(user=user, kind="deliverable_due", enabled=False)
+    elif model._meta.label == "api.ApiToken":
+        from api.services import token_create
+
+        token_create(user=user, name="Mobile app")
     elif model._meta.label == "account.EmailAddress":
         model.objects.create(user=user, email=user.email, primary=True, verified=True)
     elif model._meta.label == "usersessions.UserSession":

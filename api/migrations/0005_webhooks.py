@@ -40,7 +40,7 @@ def remove_schedule(apps, schema_editor):
 class Migration(migrations.Migration):
     dependencies = [
         ("django_celery_beat", "0019_alter_periodictasks_options"),
-        ("api", "0001_initial"),
+        ("api", "0004_calendar_feeds"),
         ("projects", "0024_outbox_drain_schedule"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
