@@ -122,7 +122,7 @@ def coverage_set_state(
         details={"country": country.code, "from": current, "to": state, "source": coverage.source},
     )
     if state == State.VALIDATED and current != state:
-        emit("coverage.validated", project=project, id=coverage.pk)
+        emit("coverage.validated", project=project, id=coverage.pk, country=country.code)
     return coverage
 
 

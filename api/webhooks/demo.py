@@ -57,7 +57,11 @@ def seed(*, activities: int, rng, today: date) -> dict[str, int]:
                 payload={
                     "type": event,
                     "timestamp": at.strftime("%Y-%m-%dT%H:%M:%SZ"),
-                    "data": {"project": code, "id": record, "url": api_url(event, code, record)},
+                    "data": {
+                        "project": code,
+                        "id": record,
+                        "url": api_url(event, code, {"id": record, "country": "RO"}),
+                    },
                 },
                 status=WebhookDelivery.Status.SUCCEEDED if ok else WebhookDelivery.Status.GAVE_UP,
                 attempts=1 if ok else 6,

@@ -17,17 +17,18 @@ EVENTS = {
 EVENT_CHOICES = list(EVENTS.items())
 PING = "webhook.ping"  # the admin's test message; not an event one subscribes to
 
-# The collection of the API each event's record is read from, under /api/v1/projects/{code}/.
+# The API address of each event's record, under /api/v1/projects/{code}/, filled with the event's ids (a country's
+# coverage is addressed by the country's code, as the API's coverage endpoints are).
 RESOURCES = {
-    "activity.submitted": "activities",
-    "activity.validated": "activities",
-    "event.held": "events",
-    "report.ready": "reporting-periods",
-    "coverage.validated": "coverage",
+    "activity.submitted": "activities/{id}/",
+    "activity.validated": "activities/{id}/",
+    "event.held": "events/{id}/",
+    "report.ready": "reporting-periods/{id}/",
+    "coverage.validated": "coverage/{country}/",
 }
 
 
-def api_url(event_type: str, project_code: str, record_id) -> str:
+def api_url(event_type: str, project_code: str, ids: dict) -> str:
     """The absolute API URL of the record an event is about (PORTAL_BASE_URL + /api/v1/projects/...)."""
     base = settings.PORTAL_BASE_URL.rstrip("/")
-    return f"{base}/api/v1/projects/{project_code}/{RESOURCES[event_type]}/{record_id}/"
+    return f"{base}/api/v1/projects/{project_code}/" + RESOURCES[event_type].format(**ids)

@@ -76,7 +76,7 @@ def on_domain_event(sender, *, name: str, project, sensitive: bool, ids: dict, *
     payload = {
         "type": name,
         "timestamp": _timestamp(now),
-        "data": {"project": code, "id": ids["id"], "url": api_url(name, code, ids["id"])},
+        "data": {"project": code, **ids, "url": api_url(name, code, ids)},
     }
     for endpoint in endpoints:
         delivery_create(endpoint=endpoint, event_type=name, project_id=project_id, payload=payload, now=now)

@@ -101,8 +101,14 @@ def test_an_event_marked_held_and_a_validated_coverage_are_announced(endpoint, a
     coverage_set_state(user=admin_user, project=imobex, country=romania, state="validated", source="interview")
     assert [(d.event_type, d.payload["data"]["url"].split("/v1/")[1]) for d in _deliveries()] == [
         ("event.held", f"projects/ATHENA2/events/{event.pk}/"),
-        ("coverage.validated", f"projects/IMOBEX/coverage/{coverage.pk}/"),
+        ("coverage.validated", "projects/IMOBEX/coverage/RO/"),
     ]
+    assert _deliveries()[1].payload["data"] | {"url": ""} == {
+        "project": "IMOBEX",
+        "id": coverage.pk,
+        "country": "RO",
+        "url": "",
+    }
 
 
 def test_a_finished_report_file_is_announced_as_ready(endpoint, athena, manager, settings, tmp_path):
