@@ -1,7 +1,7 @@
 """The API's records in the admin: the personal tokens, for an admin to see who may reach the API and to revoke a
 token at once (a lost phone, a leaked script). Tokens are created by their users (or `manage.py api_token`), never
 here, and their digest is never shown. The calendar feeds too (read-only; a list action revokes them through the
-service), and their fetch log."""
+service), and their fetch log. The webhooks' endpoints and delivery log: api/webhooks/admin.py."""
 
 from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
@@ -12,6 +12,7 @@ from projects.admin_base import ReadOnlyAdmin
 from .calendars.services import feed_revoke
 from .models import ApiToken, CalendarFeed, FeedFetch
 from .services import token_revoke
+from .webhooks import admin as webhooks_admin  # noqa: F401  registers the endpoints and the delivery log
 
 
 @admin.register(ApiToken)

@@ -1,7 +1,13 @@
-"""What the API app adds to the portal through the core's registry: demo calendar feeds."""
+"""What the API app adds to the portal through the core's registry: demo calendar feeds and webhooks."""
 
 from projects.registry import Contributions, Seeder
 
 from . import demo
+from .webhooks import demo as webhooks_demo
 
-CONTRIBUTIONS = Contributions(seeders=[Seeder(demo.seed, order=90)])
+
+def _seed(**kwargs) -> dict[str, int]:
+    return demo.seed(**kwargs) | webhooks_demo.seed(**kwargs)
+
+
+CONTRIBUTIONS = Contributions(seeders=[Seeder(_seed, order=90)])

@@ -152,3 +152,6 @@ class FeedFetch(models.Model):
 
     def __str__(self) -> str:
         return f"{self.feed_id} {self.at:%Y-%m-%d %H:%M}"
+
+
+from .webhooks.models import WebhookDelivery, WebhookEndpoint  # noqa: E402, F401  the webhooks' models (api/webhooks/)

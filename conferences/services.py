@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 
 from projects.audit import audit_changes, audit_snapshot
 from projects.concurrency import lock_current
+from projects.events import emit
 from projects.mail import TransientMailError, is_transient
 from projects.models import AuditEvent, Country, Organisation
 from projects.queue import enqueue
@@ -92,6 +93,8 @@ def event_transition(
     previous, event.status = event.status, status
     event.save(update_fields=["status", "updated_at"])
     audit_log(user=user, action=AuditEvent.Action.TRANSITION, obj=event, details={"from": previous, "to": status})
+    if status == Event.Status.HELD:
+        emit("event.held", project=event.project_id, id=event.pk)
     return event
 
 

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from projects.access import Action
 from projects.audit import audit_changes, audit_snapshot
 from projects.concurrency import StaleRecordError, check_not_stale, lock_current
+from projects.events import emit
 from projects.models import AuditEvent, Country, Deliverable, Project
 from projects.services import audit_log, deliverable_set_status, require_action
 
@@ -120,6 +121,8 @@ def coverage_set_state(
         project=project,
         details={"country": country.code, "from": current, "to": state, "source": coverage.source},
     )
+    if state == State.VALIDATED and current != state:
+        emit("coverage.validated", project=project, id=coverage.pk, country=country.code)
     return coverage
 
 

@@ -18,6 +18,7 @@ from conferences.models import Event
 from projects.access import Action, role_allows
 from projects.audit import audit_changes, audit_snapshot
 from projects.concurrency import StaleRecordError, lock_current
+from projects.events import emit
 from projects.models import AuditEvent, Country, Organisation, Person, Project
 from projects.queries import visible_projects
 from projects.services import audit_log, person_contacts_update, person_find_or_create
@@ -219,7 +220,9 @@ def activity_submit(*, activity: JointActivity, user, expected_version: int | No
     if activity.validation_state not in (ValidationState.DRAFT, ValidationState.RETURNED):
         raise ValidationError(_("Only a draft or a returned activity can be submitted."))
     activity.validation_state = ValidationState.SUBMITTED
-    return _transition(activity, user, "submit", {"to": ValidationState.SUBMITTED})
+    activity = _transition(activity, user, "submit", {"to": ValidationState.SUBMITTED})
+    emit("activity.submitted", project=activity.project_id, sensitive=activity.is_sensitive, id=activity.pk)
+    return activity
 
 
 @transaction.atomic
@@ -232,7 +235,9 @@ def activity_validate(*, activity: JointActivity, user, expected_version: int | 
     activity.validation_state = ValidationState.VALIDATED
     activity.validation_comment = ""
     activity.validated_by, activity.validated_at = user, timezone.now()
-    return _transition(activity, user, "validate", {"to": ValidationState.VALIDATED})
+    activity = _transition(activity, user, "validate", {"to": ValidationState.VALIDATED})
+    emit("activity.validated", project=activity.project_id, sensitive=activity.is_sensitive, id=activity.pk)
+    return activity
 
 
 @transaction.atomic

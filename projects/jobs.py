@@ -173,6 +173,9 @@ def _job_finish(
         )
         transaction.set_rollback(True)
         return None
+    spec = registry.job_kind(job.kind)
+    if status == Status.SUCCEEDED and spec is not None and spec.on_success is not None:
+        spec.on_success(job)
     return job
 
 

@@ -18,7 +18,7 @@ CONTRIBUTIONS = Contributions(
         Section("reports", _("Reports"), "reporting:report-list", order=90),
     ],
     portfolio_panels=[PortfolioPanel("status", queries.portfolio_extend, templates=PORTFOLIO_TEMPLATES)],
-    jobs=[JobHandler(services.REPORT_JOB, reports.progress_report_job)],
+    jobs=[JobHandler(services.REPORT_JOB, reports.progress_report_job, on_success=reports.report_ready)],
     # last: its cache bump covers the others' bulk writes; the reports are written and frozen on the final numbers
     seeders=[Seeder(demo.seed, order=90, after=demo.freeze)],
 )

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
+from projects.events import emit
 from projects.jobs import JobError, JobResult
 from projects.models import Project
 
@@ -76,6 +77,11 @@ def progress_report_job(job, progress) -> JobResult:
         content=body,
         data={"period_id": period.pk, "format": fmt, "audience": audience, "version": version},
     )
+
+
+def report_ready(job) -> None:
+    """A report file is ready (its job succeeded): announce it, for the webhooks (`report.ready`, the period's id)."""
+    emit("report.ready", project=job.project_id, id=job.params["period_id"])
 
 
 def monthly_report_pdf(

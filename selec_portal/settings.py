@@ -417,6 +417,11 @@ PORTAL_API_RATE = env_str("PORTAL_API_RATE", "1000/hour")
 # start); a change is listed once it is this many seconds old (a transaction that commits late is not skipped).
 PORTAL_API_SYNC_DAYS = env_int("PORTAL_API_SYNC_DAYS", 90)
 PORTAL_API_SYNC_SETTLE_SECONDS = env_int("PORTAL_API_SYNC_SETTLE_SECONDS", 5)
+# Webhooks (api/webhooks/): targets that resolve to an internal address (loopback, private, link-local...) are refused
+# unless listed here (CIDRs, addresses or host names, comma-separated); a listed target may use http.
+PORTAL_WEBHOOK_ALLOWED_NETWORKS = env_list("PORTAL_WEBHOOK_ALLOWED_NETWORKS", [])
+PORTAL_WEBHOOK_MAX_ATTEMPTS = env_int("PORTAL_WEBHOOK_MAX_ATTEMPTS", 6)  # per delivery: then given up
+PORTAL_WEBHOOK_DISABLE_AFTER = env_int("PORTAL_WEBHOOK_DISABLE_AFTER", 20)  # failed attempts in a row: then disabled
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "api.authentication.BearerTokenAuthentication",  # first: an anonymous request gets 401, WWW-Authenticate

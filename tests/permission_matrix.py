@@ -584,6 +584,10 @@ ADMIN_SUPERUSER_ANSWERS: dict[str, tuple[int | str, int | str]] = {  # name: (GE
     "admin:api_feedfetch_add": (403, 403),
     "admin:api_feedfetch_change": (200, 403),
     "admin:api_feedfetch_delete": (403, 403),
+    # The webhooks' delivery log is a record of what was sent: read-only (its "Re-send" is a list action).
+    "admin:api_webhookdelivery_add": (403, 403),
+    "admin:api_webhookdelivery_change": (200, 403),
+    "admin:api_webhookdelivery_delete": (403, 403),
 }
 
 

@@ -39,11 +39,14 @@ class JobHandler:
 
     `handler(job, progress)` calls `progress(percent, message)` as it goes and returns None or a `JobResult`; it
     raises `JobError(message)` for a failure the user should read. `personal_params` names the parameters that hold
-    personal data (an uploaded list's rows): a finished job, done or failed, keeps only their count."""
+    personal data (an uploaded list's rows): a finished job, done or failed, keeps only their count.
+    `on_success(job)`, if given, runs in the transaction that records the job as succeeded (to emit a domain
+    event: `projects.events`)."""
 
     kind: str
     handler: Callable[..., Any]
     personal_params: Sequence[str] = ()
+    on_success: Callable[..., Any] | None = None
     app_label: str = ""
 
     @property

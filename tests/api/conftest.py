@@ -36,3 +36,25 @@ from tests.imobex.conftest import (  # noqa: E402, F401 (IMOBEX's builders)
     imobex_viewer,
 )
 from tests.operations.conftest import country, make_activity  # noqa: E402, F401 (the activities' builders)
+
+
+@pytest.fixture
+def receiver(settings):
+    """A real HTTP receiver on 127.0.0.1 (tests.api.webhook_receiver), allow-listed for the test."""
+    from tests.api.webhook_receiver import Receiver
+
+    settings.PORTAL_WEBHOOK_ALLOWED_NETWORKS = ["127.0.0.1/32"]
+    running = Receiver().start()
+    yield running
+    running.stop()
+
+
+@pytest.fixture
+def endpoint(receiver, admin_user):
+    """An endpoint of the receiver for every event of every project."""
+    from api.webhooks.links import EVENTS
+    from api.webhooks.models import WebhookEndpoint
+
+    return WebhookEndpoint.objects.create(
+        name="Partner CMS", url=receiver.url, events=sorted(EVENTS), created_by=admin_user
+    )

@@ -37,6 +37,7 @@ READ_ONLY = {
     "api.ApiToken",  # created by its user, shown once; the admin only revokes
     "api.CalendarFeed",  # made and revoked by their owners (an admin may revoke, a list action)
     "api.FeedFetch",  # the fetch log
+    "api.WebhookDelivery",  # the webhooks' delivery log
 }
 # Login records of axes, and authenticators (a user sets up their own; an admin may only delete a lost one).
 READ_ONLY |= {"axes.AccessAttempt", "axes.AccessLog", "axes.AccessFailureLog", "mfa.Authenticator"}
