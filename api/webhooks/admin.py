@@ -21,7 +21,7 @@ DELIVERY_LOG = ["created_at", "event_type", "status", "attempts", "last_status_c
 
 class WebhookEndpointForm(forms.ModelForm):
     url = forms.URLField(label=_("URL"), max_length=500, assume_scheme="https")
-    events = forms.MultipleChoiceField(label=_("events"), choices=EVENT_CHOICES, widget=forms.CheckboxSelectMultiple)
+    events = forms.MultipleChoiceField(label=_("Events"), choices=EVENT_CHOICES, widget=forms.CheckboxSelectMultiple)
 
     class Meta:
         model = WebhookEndpoint
